@@ -1,0 +1,18 @@
+/** The CLI's injectable world: output streams, environment and folder (tests run main() in-process). */
+export interface CliIo {
+  stdout: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean }
+  stderr: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+  cwd: string
+}
+
+export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+
+/** Colour only on a TTY and never with NO_COLOR. */
+export const useColor = (io: CliIo, stream: 'stdout' | 'stderr' = 'stderr'): boolean => !!io[stream].isTTY && io.env.NO_COLOR === undefined
+
+/** Splits repeatable/comma-separated flag values. */
+export const list = (v: string[] | string | undefined): string[] | undefined =>
+  v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
+
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]

@@ -1,0 +1,49 @@
+/**
+ * The CLI: declares commands (each module loads its work lazily), runs one, and maps
+ * typed errors to one stderr line and their exit code. Never calls process.exit.
+ */
+import { Command, CommanderError } from 'commander'
+import { SopsLikeError } from '../errors.js'
+import { processIo, type CliIo } from './io.js'
+import type { CommandContext } from './context.js'
+import { registerCore } from './commands/core.js'
+import { VERSION } from '../version.js'
+
+const REGISTER = [registerCore]
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let code = 0
+  const ctx: CommandContext = { io, exit: (c) => { code = c } }
+  const program = new Command('sops-like')
+    .description('Encrypt the values of YAML, JSON, dotenv, INI, TOML and binary files to age and PGP recipients (SOPS-compatible).')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => { io.stdout.write(s) },
+      writeErr: (s) => { io.stderr.write(s) },
+      outputError: (s, write) => write(`sops-like: ${s.replace(/^error: /, '').trim()}\n`),
+    })
+  for (const reg of REGISTER) reg(program, ctx)
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return code
+  } catch (e) {
+    return reportError(e, io)
+  }
+}
+
+export function reportError(e: unknown, io: CliIo): number {
+  if (e instanceof CommanderError) {
+    return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 1
+  }
+  const debug = !!io.env.SOPS_LIKE_DEBUG
+  if (e instanceof SopsLikeError) {
+    io.stderr.write(`sops-like: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`)
+    if (debug && e.stack) io.stderr.write(e.stack + '\n')
+    return e.exitCode
+  }
+  io.stderr.write('sops-like: internal error (run with SOPS_LIKE_DEBUG=1 for details)\n')
+  if (debug && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n')
+  return 1
+}

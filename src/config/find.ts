@@ -1,0 +1,34 @@
+/**
+ * Finds the config: `--config` / SOPS_LIKE_CONFIG / SOPS_CONFIG, else walk up from the
+ * target file's folder looking for `.sops-like.yaml`, then `.sops.yaml`, at each level.
+ */
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { ConfigNotFoundError } from '../errors.js'
+
+export const CONFIG_NAMES = ['.sops-like.yaml', '.sops.yaml'] as const
+const MAX_DEPTH = 100
+
+export interface ConfigLocation { path: string; searched: string[] }
+
+/** The config file for `target` (a file path or folder), or null with the folders searched. */
+export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[] } {
+  const explicit = opts.explicit ?? opts.env?.SOPS_LIKE_CONFIG ?? opts.env?.SOPS_CONFIG
+  if (explicit) {
+    if (!existsSync(explicit)) throw new ConfigNotFoundError(`config file ${explicit} does not exist`)
+    return { path: resolve(explicit), searched: [] }
+  }
+  const searched: string[] = []
+  let dir = resolve(startDir)
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    searched.push(dir)
+    for (const name of CONFIG_NAMES) {
+      const p = join(dir, name)
+      if (existsSync(p)) return { path: p, searched }
+    }
+    const up = dirname(dir)
+    if (up === dir) break
+    dir = up
+  }
+  return { path: null, searched }
+}

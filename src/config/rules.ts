@@ -1,0 +1,51 @@
+/**
+ * Loads the config for a file and picks its creation rule: the first rule whose
+ * `path_regex` matches the path relative to the config's folder.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, relative, resolve, sep } from 'node:path'
+import { ConfigError, NoMatchingRuleError, ReadError } from '../errors.js'
+import { goRegex, GoRegexError } from '../core/go-regex.js'
+import { findConfig } from './find.js'
+import { parseConfig, type Config, type CreationRule } from './schema.js'
+
+const cache = new Map<string, Config>()
+
+/** Loads (and caches) the config that applies to `filePath`, or null when none is found. */
+export function loadConfigFor(filePath: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Config | null {
+  const { path } = findConfig(dirname(resolve(opts.cwd ?? '.', filePath)), opts)
+  if (!path) return null
+  return loadConfigFile(path)
+}
+
+export function loadConfigFile(path: string): Config {
+  let cfg = cache.get(path)
+  if (cfg) return cfg
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new ReadError(`cannot read config file ${path}`)
+  }
+  cfg = parseConfig(text, path, dirname(path))
+  cache.set(path, cfg)
+  return cfg
+}
+
+/** The first matching rule; null if the config has no rules; NoMatchingRuleError if none matches. */
+export function matchRule(cfg: Config, filePath: string): CreationRule | null {
+  if (!cfg.creationRules.length) return null
+  const abs = resolve(filePath)
+  const rel = abs.startsWith(cfg.dir + sep) ? relative(cfg.dir, abs).split(sep).join('/') : abs
+  for (const r of cfg.creationRules) {
+    if (r.pathRegex === undefined || r.pathRegex === '') return r
+    let re: RegExp
+    try {
+      re = goRegex(r.pathRegex)
+    } catch (e) {
+      throw new ConfigError(`creation_rules[${r.index}].path_regex: ${e instanceof GoRegexError ? e.message : 'invalid'}`)
+    }
+    if (re.test(rel)) return r
+  }
+  throw new NoMatchingRuleError(`no creation rule in ${cfg.path} matches ${rel}`)
+}

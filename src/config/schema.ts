@@ -1,0 +1,144 @@
+/**
+ * Parses and validates `.sops-like.yaml` / `.sops.yaml` (sops' creation_rules schema
+ * plus our extensions: `pgp_keys`, `age_recipients_file`, `run.files`).
+ */
+import { parse as parseYaml } from 'yaml'
+import { ConfigError } from '../errors.js'
+import { SELECTOR_KEYS, type Selectors } from '../core/selection.js'
+
+export interface KeyGroupSpec {
+  age: string[]
+  pgp: string[]
+  /** Cloud kinds we cannot use; listed so that we can refuse clearly. */
+  unsupported: string[]
+}
+
+export interface CreationRule {
+  index: number
+  pathRegex?: string
+  keyGroups: KeyGroupSpec[]
+  shamirThreshold?: number
+  selectors: Selectors
+  /** Armored PGP public key files (relative to the config's folder). */
+  pgpKeys: string[]
+  /** age recipients files (relative to the config's folder). */
+  ageRecipientsFiles: string[]
+}
+
+export interface Config {
+  path: string
+  dir: string
+  creationRules: CreationRule[]
+  run: { files: string[] }
+}
+
+const RULE_KEYS = new Set([
+  'path_regex', 'age', 'pgp', 'key_groups', 'shamir_threshold', 'mac_only_encrypted', ...SELECTOR_KEYS,
+  'pgp_keys', 'age_recipients_file', 'kms', 'aws_profile', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'filename_regex',
+])
+const GROUP_KEYS = new Set(['age', 'pgp', 'merge', 'kms', 'gcp_kms', 'azure_keyvault', 'hc_vault', 'hckms'])
+const UNSUPPORTED = ['kms', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hc_vault', 'hckms']
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A comma-separated string or a list (entries may be comma-separated too); spaces trimmed. */
+function keyList(v: unknown, where: string): string[] {
+  if (v === undefined || v === null) return []
+  const items = Array.isArray(v) ? v : [v]
+  const out: string[] = []
+  for (const it of items) {
+    if (typeof it !== 'string') throw new ConfigError(`${where} must be a string or a list of strings`)
+    for (const part of it.split(',')) if (part.trim()) out.push(part.trim())
+  }
+  return out
+}
+
+const fp = (s: string): string => s.replace(/\s+/g, '').toUpperCase()
+
+function group(g: unknown, where: string): KeyGroupSpec {
+  if (!isObj(g)) throw new ConfigError(`${where} must be a mapping`)
+  for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
+  const spec: KeyGroupSpec = { age: keyList(g.age, `${where}.age`), pgp: keyList(g.pgp, `${where}.pgp`).map(fp), unsupported: [] }
+  for (const k of UNSUPPORTED) if (g[k] !== undefined && g[k] !== null && !(Array.isArray(g[k]) && (g[k] as unknown[]).length === 0)) spec.unsupported.push(k)
+  if (g.merge !== undefined) {
+    if (!Array.isArray(g.merge)) throw new ConfigError(`${where}.merge must be a list`)
+    for (const [i, m] of g.merge.entries()) {
+      const sub = group(m, `${where}.merge[${i}]`)
+      spec.age.unshift(...sub.age)
+      spec.pgp.unshift(...sub.pgp)
+      spec.unsupported.push(...sub.unsupported)
+    }
+  }
+  spec.age = [...new Set(spec.age)]
+  spec.pgp = [...new Set(spec.pgp)]
+  return spec
+}
+
+function rule(r: unknown, index: number): CreationRule {
+  const where = `creation_rules[${index}]`
+  if (!isObj(r)) throw new ConfigError(`${where} must be a mapping`)
+  for (const k of Object.keys(r)) if (!RULE_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
+  const selectors: Selectors = {}
+  for (const k of SELECTOR_KEYS) {
+    const v = r[k]
+    if (v === undefined || v === null || v === '') continue
+    if (typeof v !== 'string') throw new ConfigError(`${where}.${k} must be a string`)
+    selectors[k] = v
+  }
+  if (SELECTOR_KEYS.filter((k) => selectors[k]).length > 1) throw new ConfigError(`${where} uses more than one of ${SELECTOR_KEYS.join(', ')}`)
+  if (r.mac_only_encrypted !== undefined) {
+    if (typeof r.mac_only_encrypted !== 'boolean') throw new ConfigError(`${where}.mac_only_encrypted must be true or false`)
+    if (r.mac_only_encrypted) selectors.mac_only_encrypted = true
+  }
+  if (r.path_regex !== undefined && typeof r.path_regex !== 'string') throw new ConfigError(`${where}.path_regex must be a string`)
+  let keyGroups: KeyGroupSpec[]
+  if (r.key_groups !== undefined) {
+    if (!Array.isArray(r.key_groups) || r.key_groups.length === 0) throw new ConfigError(`${where}.key_groups must be a non-empty list`)
+    keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`))
+    for (const [i, g] of keyGroups.entries()) if (!g.age.length && !g.pgp.length && !g.unsupported.length) throw new ConfigError(`${where}.key_groups[${i}] is empty`)
+  } else {
+    keyGroups = [group({ age: r.age, pgp: r.pgp, ...Object.fromEntries(UNSUPPORTED.filter((k) => k !== 'hc_vault' && r[k] !== undefined).map((k) => [k, r[k]])) }, where)]
+  }
+  let shamirThreshold: number | undefined
+  if (r.shamir_threshold !== undefined && r.shamir_threshold !== null) {
+    const n = Number(r.shamir_threshold)
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${where}.shamir_threshold must be a whole number`)
+    if (n > 0) shamirThreshold = n
+  }
+  const out: CreationRule = {
+    index,
+    keyGroups,
+    selectors,
+    pgpKeys: keyList(r.pgp_keys, `${where}.pgp_keys`),
+    ageRecipientsFiles: keyList(r.age_recipients_file, `${where}.age_recipients_file`),
+  }
+  if (typeof r.path_regex === 'string') out.pathRegex = r.path_regex
+  if (shamirThreshold !== undefined) out.shamirThreshold = shamirThreshold
+  return out
+}
+
+/** Parses config text. `path` is used for the folder and in messages. */
+export function parseConfig(text: string, path: string, dir: string): Config {
+  let doc: unknown
+  try {
+    doc = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 50 })
+  } catch (e) {
+    const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]
+    throw new ConfigError(`config ${path} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`)
+  }
+  if (doc === null || doc === undefined) doc = {}
+  if (!isObj(doc)) throw new ConfigError(`config ${path} must be a mapping`)
+  const rules = doc.creation_rules
+  if (rules !== undefined && rules !== null && !Array.isArray(rules)) throw new ConfigError(`config ${path}: creation_rules must be a list`)
+  const runSection = doc.run
+  let runFiles: string[] = []
+  if (runSection !== undefined) {
+    if (!isObj(runSection)) throw new ConfigError(`config ${path}: run must be a mapping`)
+    runFiles = keyList(runSection.files, 'run.files')
+  }
+  for (const k of Object.keys(doc)) {
+    if (!['creation_rules', 'destination_rules', 'stores', 'run'].includes(k)) throw new ConfigError(`config ${path} has unknown top-level field ${k}`)
+  }
+  return { path, dir, creationRules: (rules ?? []).map(rule), run: { files: runFiles } }
+}

@@ -1,0 +1,68 @@
+/**
+ * The sops value cipher: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` with AES-256-GCM,
+ * a 32-byte IV, a 16-byte tag and the value's AAD. Pure: no I/O, no logging, and no
+ * error message carries a value, a key or ciphertext.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { TamperedValueError } from '../errors.js'
+
+/** The `type:` of an ENC value. `comment` marks encrypted comments; `bytes` is legacy (decrypt only). */
+export type EncType = 'str' | 'int' | 'float' | 'bool' | 'time' | 'comment' | 'bytes'
+const ENC_TYPES = new Set<string>(['str', 'int', 'float', 'bool', 'time', 'comment', 'bytes'])
+
+const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s
+const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+export interface ParsedEnc { data: Buffer; iv: Buffer; tag: Buffer; type: EncType }
+
+/** Whether a string looks like an encrypted sops value. */
+export const isEncrypted = (s: string): boolean => s.startsWith('ENC[AES256_GCM,')
+
+function b64(s: string, what: string, where: string): Buffer {
+  const clean = s.replace(/[\r\n]/g, '') // Go's StdEncoding ignores CR/LF
+  if (!B64_RE.test(clean)) throw new TamperedValueError(`malformed encrypted value at ${where}: bad base64 in ${what}`)
+  return Buffer.from(clean, 'base64')
+}
+
+/** Parses an ENC string; `where` (a key path, never a value) goes into error messages. */
+export function parseEnc(enc: string, where: string): ParsedEnc {
+  const m = ENC_RE.exec(enc)
+  if (!m) {
+    const why = enc.startsWith('ENC[') && !enc.startsWith('ENC[AES256_GCM,') ? 'unknown cipher' : 'not in sops ENC[...] format'
+    throw new TamperedValueError(`malformed encrypted value at ${where}: ${why}`)
+  }
+  const [, d, i, t, ty] = m as unknown as [string, string, string, string, string]
+  if (!ENC_TYPES.has(ty)) throw new TamperedValueError(`malformed encrypted value at ${where}: unknown type`)
+  const data = b64(d, 'data', where)
+  const iv = b64(i, 'iv', where)
+  const tag = b64(t, 'tag', where)
+  if (iv.length === 0) throw new TamperedValueError(`malformed encrypted value at ${where}: empty iv`)
+  if (tag.length !== 16) throw new TamperedValueError(`malformed encrypted value at ${where}: tag is not 16 bytes`)
+  return { data, iv, tag, type: ty as EncType }
+}
+
+/** Encrypts plaintext bytes. An empty plaintext is never encrypted (returns ''), as in sops. */
+export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, aad: string, iv: Uint8Array = randomBytes(32)): string {
+  if (plain.length === 0) return ''
+  const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 })
+  c.setAAD(Buffer.from(aad, 'utf8'))
+  const data = Buffer.concat([c.update(plain), c.final()])
+  const tag = c.getAuthTag()
+  return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(iv).toString('base64')},tag:${tag.toString('base64')},type:${type}]`
+}
+
+export interface Decrypted { plain: Buffer; type: EncType; iv: Buffer }
+
+/** Decrypts an ENC string. Throws TamperedValueError (naming only `where`) on any failure. */
+export function decryptString(enc: string, key: Uint8Array, aad: string, where: string): Decrypted {
+  const p = parseEnc(enc, where)
+  try {
+    const d = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: 16 })
+    d.setAAD(Buffer.from(aad, 'utf8'))
+    d.setAuthTag(p.tag)
+    const plain = Buffer.concat([d.update(p.data), d.final()])
+    return { plain, type: p.type, iv: p.iv }
+  } catch {
+    throw new TamperedValueError(`value at ${where} failed authentication (tampered, moved to another key, or wrong data key)`)
+  }
+}

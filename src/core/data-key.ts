@@ -1,0 +1,60 @@
+/**
+ * The data key's life: generate 32 random bytes, wrap them (or Shamir shares of
+ * them, one per key group) for every recipient, and unwrap them with whatever
+ * identities are available, trying age before PGP as sops does.
+ */
+import { randomBytes } from 'node:crypto'
+import { NoIdentityError, RecipientError } from '../errors.js'
+import { entryId, type Identity, type KeyEntry, type Recipient } from '../keys/key-source.js'
+import { split, combine } from './shamir.js'
+
+export const newDataKey = (): Buffer => randomBytes(32)
+
+export interface WrappedKeys { keyGroups: KeyEntry[][]; shamirThreshold?: number }
+
+/** Wraps the data key for every recipient; several groups split it with Shamir (threshold defaults to the group count). */
+export async function wrapDataKey(dataKey: Uint8Array, groups: Recipient[][], threshold?: number): Promise<WrappedKeys> {
+  if (groups.length === 0 || groups.some((g) => g.length === 0)) throw new RecipientError('every key group needs at least one recipient')
+  if (groups.length === 1) return { keyGroups: [await Promise.all(groups[0]!.map((r) => r.wrap(dataKey)))] }
+  const t = threshold && threshold > 0 ? threshold : groups.length
+  if (t < 2 || t > groups.length) throw new RecipientError(`shamir threshold ${t} must be between 2 and the number of key groups (${groups.length})`)
+  const shares = split(dataKey, groups.length, t)
+  const keyGroups = await Promise.all(groups.map((g, i) => Promise.all(g.map((r) => r.wrap(shares[i]!)))))
+  return { keyGroups, shamirThreshold: t }
+}
+
+const ORDER = ['age', 'pgp']
+
+/** Sorts a group's entries by decryption order (age, pgp, then the rest in file order). */
+function byDecryptionOrder(group: KeyEntry[], order = ORDER): KeyEntry[] {
+  const rank = (e: KeyEntry): number => { const i = order.indexOf(e.type); return i < 0 ? order.length : i }
+  return [...group].sort((a, b) => rank(a) - rank(b))
+}
+
+/** Recovers the data key. Throws NoIdentityError naming the recipients tried (never why in detail). */
+export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number | undefined, identities: Identity[], order?: string[]): Promise<Uint8Array> {
+  const shares: Uint8Array[] = []
+  const failedGroups: string[] = []
+  for (const [gi, group] of keyGroups.entries()) {
+    let share: Uint8Array | null = null
+    for (const entry of byDecryptionOrder(group, order)) {
+      for (const id of identities) {
+        if (id.type !== entry.type) continue
+        share = await id.unwrap(entry)
+        if (share) break
+      }
+      if (share) break
+    }
+    if (share) {
+      shares.push(share)
+      if (keyGroups.length === 1) return share
+    } else failedGroups.push(keyGroups.length > 1 ? `group ${gi}: ${group.map(describe).join(', ')}` : group.map(describe).join(', '))
+  }
+  const t = threshold && threshold > 0 ? threshold : keyGroups.length
+  if (keyGroups.length > 1 && shares.length >= t) return combine(shares)
+  const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
+  const need = keyGroups.length > 1 ? ` (${shares.length} of ${t} key groups opened)` : ''
+  throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)
+}
+
+const describe = (e: KeyEntry): string => `${e.type} ${entryId(e)}`.trim()

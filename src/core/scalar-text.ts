@@ -1,0 +1,54 @@
+/**
+ * Decrypted plaintext bytes + sops type → canonical Scalar, parsing the way Go's
+ * strconv does (Atoi, ParseFloat, ParseBool) and re-serializing canonically.
+ */
+import { TamperedValueError } from '../errors.js'
+import { formatFloatF } from './go-number.js'
+import type { Scalar } from './tree.js'
+import type { EncType } from './cipher.js'
+
+const BOOL_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const BOOL_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
+const GO_FLOAT = /^[+-]?(?:(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?|\d+\.|inf|infinity|nan)$/i
+
+function utf8(bytes: Buffer): { text: string; raw?: Uint8Array } {
+  const text = bytes.toString('utf8')
+  return Buffer.from(text, 'utf8').equals(bytes) ? { text } : { text, raw: new Uint8Array(bytes) }
+}
+
+export function canonicalFromPlain(type: EncType, plain: Buffer, where: string): Scalar {
+  const bad = (): never => {
+    throw new TamperedValueError(`decrypted value at ${where} is not a valid ${type}`)
+  }
+  switch (type) {
+    case 'str':
+    case 'bytes': {
+      const { text, raw } = utf8(plain)
+      return raw ? { kind: 'scalar', type: 'str', text, raw } : { kind: 'scalar', type: 'str', text }
+    }
+    case 'int': {
+      const t = plain.toString('utf8')
+      if (!/^[+-]?\d+$/.test(t)) bad()
+      return { kind: 'scalar', type: 'int', text: BigInt(t).toString() }
+    }
+    case 'float': {
+      const t = plain.toString('utf8')
+      if (!GO_FLOAT.test(t)) bad()
+      const lower = t.toLowerCase().replace(/^\+/, '')
+      const x = lower.includes('nan') ? NaN : lower.includes('inf') ? (t.startsWith('-') ? -Infinity : Infinity) : Number(t.replace(/_/g, ''))
+      return { kind: 'scalar', type: 'float', text: formatFloatF(x) }
+    }
+    case 'bool': {
+      const t = plain.toString('utf8')
+      if (BOOL_TRUE.has(t)) return { kind: 'scalar', type: 'bool', text: 'True' }
+      if (BOOL_FALSE.has(t)) return { kind: 'scalar', type: 'bool', text: 'False' }
+      return bad()
+    }
+    case 'time': {
+      const t = plain.toString('utf8')
+      return { kind: 'scalar', type: 'time', text: t }
+    }
+    default:
+      return bad()
+  }
+}

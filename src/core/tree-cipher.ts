@@ -1,0 +1,167 @@
+/**
+ * Walks a tree leaf by leaf in document order, encrypting or decrypting each value
+ * the selectors pick and feeding the MAC. AAD = map keys on the path joined by ':'
+ * plus a trailing ':' (list indices left out). Returns new trees; styles are kept.
+ */
+import { encryptBytes, decryptString, isEncrypted, type EncType } from './cipher.js'
+import { type Decide } from './selection.js'
+import { MacBuilder } from './mac.js'
+import { canonicalFromPlain } from './scalar-text.js'
+import { EncryptValueError, TamperedValueError } from '../errors.js'
+import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from './tree.js'
+
+/** Remembers the IV of every value decrypted, so unchanged values re-encrypt to identical text. */
+export class IvStash {
+  private readonly ivs = new Map<string, Uint8Array>()
+  private static id(aad: string, type: string, bytes: Uint8Array, inline = false): string {
+    return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${Buffer.from(bytes).toString('base64')}`
+  }
+  remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false): void {
+    this.ivs.set(IvStash.id(aad, type, bytes, inline), iv)
+  }
+  lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
+    return this.ivs.get(IvStash.id(aad, type, bytes, inline))
+  }
+}
+
+interface Ctx {
+  readonly decide: Decide
+  readonly key: Uint8Array
+  readonly mac: MacBuilder
+  readonly macOnlyEncrypted: boolean
+  readonly stash?: IvStash
+}
+
+const aadOf = (keys: readonly string[]): string => keys.join(':') + ':'
+const where = (keys: readonly string[]): string => (keys.length ? keys.map((k) => `["${k}"]`).join('') : 'top level')
+
+function encType(s: Scalar): EncType {
+  switch (s.type) {
+    case 'str': case 'int': case 'float': case 'bool': case 'time': return s.type
+    case 'bytes': return 'str'
+    default: throw new EncryptValueError(`cannot encrypt a value of type ${s.type} at ${where([])}`)
+  }
+}
+
+type Leaf = (node: Scalar | Comment, keys: readonly string[], stack: string[][], inSeq: boolean) => Node | Comment
+
+function walkMap(m: Mapping, keys: string[], stack: string[][], leaf: Leaf): Mapping {
+  stack.push([])
+  const level = stack[stack.length - 1]!
+  const entries: Mapping['entries'] = []
+  for (const e of m.entries) {
+    if (e.kind === 'comment') {
+      const out = leaf(e, keys, stack, false)
+      level.push(commentPlain(e, out))
+      entries.push(out as Comment)
+      continue
+    }
+    keys.push(e.key)
+    entries.push({ ...e, value: walkNode(e.value, keys, stack, leaf) })
+    keys.pop()
+    level.length = 0
+  }
+  stack.pop()
+  return { ...m, entries }
+}
+
+function walkSeq(s: Sequence, keys: string[], stack: string[][], leaf: Leaf): Sequence {
+  stack.push([])
+  const level = stack[stack.length - 1]!
+  const items: Sequence['items'] = []
+  for (const it of s.items) {
+    if (it.kind === 'comment') {
+      const out = leaf(it, keys, stack, true)
+      level.push(commentPlain(it, out))
+      items.push(out)
+      continue
+    }
+    const out = it.kind === 'scalar' ? leaf(it, keys, stack, true) : walkNode(it, keys, stack, leaf)
+    items.push(out)
+    if (!(it.kind === 'scalar' && out.kind === 'comment')) level.length = 0
+    else level.push((out as Comment).text)
+  }
+  stack.pop()
+  return { ...s, items }
+}
+
+/** The plaintext of a comment for the comment stack: whichever of before/after is not encrypted. */
+function commentPlain(before: Comment, after: Node | Comment): string {
+  if (after.kind === 'comment' && !isEncrypted(after.text)) return after.text
+  return before.text
+}
+
+function walkNode(n: Node, keys: string[], stack: string[][], leaf: Leaf): Node {
+  if (n.kind === 'map') return walkMap(n, keys, stack, leaf)
+  if (n.kind === 'seq') return walkSeq(n, keys, stack, leaf)
+  return leaf(n, keys, stack, false) as Node
+}
+
+function walkTree(tree: Tree, leaf: Leaf): Tree {
+  return { ...tree, branches: tree.branches.map((b) => walkMap(b, [], [], leaf)) }
+}
+
+/** Encrypts every selected leaf of a plaintext tree; returns the encrypted tree and the MAC (uppercase hex). */
+export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
+  const out = walkTree(tree, (node, keys, stack, _inSeq) => {
+    const enc = c.decide(keys, stack, node.kind === 'comment')
+    const aad = aadOf(keys)
+    if (node.kind === 'comment') {
+      if (!enc || node.text === '') return node
+      const bytes = Buffer.from(node.text, 'utf8')
+      const iv = c.stash?.lookup(aad, 'comment', bytes, node.inline)
+      return { ...node, text: encryptBytes(bytes, 'comment', c.key, aad, iv) }
+    }
+    if (node.type === 'null') return node
+    const bytes = scalarBytes(node)
+    if (!c.macOnlyEncrypted || enc) c.mac.add(bytes)
+    if (!enc) return node
+    const type = encType(node)
+    const iv = c.stash?.lookup(aad, type, bytes)
+    const text = encryptBytes(bytes, type, c.key, aad, iv)
+    const s: Scalar = { kind: 'scalar', type: 'str', text }
+    if (node.style !== undefined) s.style = node.style
+    return s
+  })
+  return { tree: out, mac: c.mac.hex() }
+}
+
+/** Decrypts every selected leaf of an encrypted tree; returns the plaintext tree and the computed MAC. */
+export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
+  const out = walkTree(tree, (node, keys, stack, inSeq) => {
+    const enc = c.decide(keys, stack, node.kind === 'comment')
+    const aad = aadOf(keys)
+    if (node.kind === 'comment') {
+      if (!enc || !isEncrypted(node.text)) return node // clear comments of older files are kept
+      try {
+        const d = decryptString(node.text, c.key, aad, where(keys))
+        const text = d.plain.toString('utf8')
+        c.stash?.remember(aad, 'comment', d.plain, d.iv, false)
+        return { ...node, text, inline: false }
+      } catch {
+        return node // sops keeps a comment that fails to decrypt
+      }
+    }
+    if (node.type === 'null') return node
+    if (!enc) {
+      if (!c.macOnlyEncrypted) c.mac.add(scalarBytes(node))
+      return node
+    }
+    if (node.type !== 'str') throw new TamperedValueError(`expected an encrypted value at ${where(keys)}`)
+    if (node.text === '') return node
+    const d = decryptString(node.text, c.key, aad, where(keys))
+    if (d.type === 'comment') {
+      if (!inSeq) throw new TamperedValueError(`unexpected encrypted comment as value at ${where(keys)}`)
+      c.stash?.remember(aad, 'comment', d.plain, d.iv, false)
+      const cm: Comment = { kind: 'comment', text: d.plain.toString('utf8'), inline: false }
+      return cm
+    }
+    const s = canonicalFromPlain(d.type, d.plain, where(keys))
+    if (node.style !== undefined) s.style = node.style
+    const bytes = scalarBytes(s)
+    c.stash?.remember(aad, s.type === 'bytes' ? 'str' : s.type, bytes, d.iv)
+    c.mac.add(bytes)
+    return s
+  })
+  return { tree: out, mac: c.mac.hex() }
+}

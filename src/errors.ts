@@ -1,0 +1,91 @@
+/**
+ * Typed errors: one class per failure kind, each with a stable `code` and the
+ * process exit code the CLI uses (sops' numbers where sops has one).
+ *
+ * Messages are single lines that may name a file, a key name, a recipient or a
+ * fingerprint, and never a value, a data key, a MAC or source text.
+ */
+
+export class SopsLikeError extends Error {
+  readonly code: string = 'ERROR'
+  readonly exitCode: number = 1
+  constructor(message: string, options?: { hint?: string }) {
+    super(message.replace(/[\r\n]+/g, ' '))
+    this.name = new.target.name
+    if (options?.hint) this.hint = options.hint
+  }
+  hint?: string
+}
+
+const kind = (code: string, exitCode: number) =>
+  class extends SopsLikeError {
+    override readonly code = code
+    override readonly exitCode = exitCode
+  }
+
+/** Bad flags or arguments. */
+export class UsageError extends kind('USAGE', 1) {}
+/** Input could not be read. */
+export class ReadError extends kind('READ_FAILED', 2) {}
+/** Output could not be written. */
+export class WriteError extends kind('WRITE_FAILED', 3) {}
+/** A value could not be rendered in the output format (nested value in dotenv, NaN in JSON). */
+export class EmitError extends kind('EMIT_FAILED', 4) {}
+/** The config file is malformed or has an unknown field. */
+export class ConfigError extends kind('CONFIG_INVALID', 5) {}
+/** `set`/`unset` got a malformed value. */
+export class InvalidSetValueError extends kind('BAD_SET_VALUE', 7) {}
+/** Conflicting flags (`-i` with `-o`, several selectors, …). */
+export class ConflictingOptionsError extends kind('CONFLICTING_OPTIONS', 8) {}
+
+/** Malformed input file; the message carries line/column at most, never source text. */
+export class FormatError extends kind('MALFORMED_INPUT', 10) {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(line !== undefined ? `${message} at line ${line}${column !== undefined ? `, column ${column}` : ''}` : message)
+  }
+}
+/** The file has no `sops` metadata: it is not encrypted. */
+export class MetadataNotFoundError extends kind('NOT_ENCRYPTED', 11) {}
+/** The `sops` metadata exists but is malformed. */
+export class MetadataError extends kind('METADATA_INVALID', 11) {}
+/** The config has creation rules and none matches the file. */
+export class NoMatchingRuleError extends kind('NO_MATCHING_RULE', 12) {}
+/** `run`: a key that cannot become an environment variable, or two keys mapping to one name. */
+export class EnvNameError extends kind('ENV_NAME', 13) {}
+/** A value could not be encrypted (unsupported type, non-string key). */
+export class EncryptValueError extends kind('ENCRYPT_FAILED', 23) {}
+/** An `ENC[...]` value is malformed or failed authentication (tampered, moved, wrong key). */
+export class TamperedValueError extends kind('VALUE_AUTH_FAILED', 25) {}
+/** A master key could not wrap the data key (bad recipient, unknown PGP key). */
+export class RecipientError extends kind('BAD_RECIPIENT', 30) {}
+/** The MAC is missing, cannot be decrypted or does not match. */
+export class MacMismatchError extends kind('MAC_MISMATCH', 51) {}
+/** `--config` points nowhere, or a command that needs a config found none. */
+export class ConfigNotFoundError extends kind('CONFIG_NOT_FOUND', 61) {}
+/** Interrupted by a signal. */
+export class InterruptedError extends kind('INTERRUPTED', 130) {}
+/** A tree path (`--extract`, `set`, `unset`) is malformed or does not exist. */
+export class InvalidPathError extends kind('BAD_TREE_PATH', 91) {}
+/** An empty YAML file cannot be encrypted. */
+export class EmptyDocumentError extends kind('EMPTY_DOCUMENT', 92) {}
+/** The named file does not exist. */
+export class FileNotFoundError extends kind('NO_FILE', 100) {}
+/** No recipient to encrypt to. */
+export class NoRecipientsError extends kind('NO_RECIPIENTS', 111) {}
+/** No available identity could unwrap the data key. */
+export class NoIdentityError extends kind('NO_MATCHING_KEY', 128) {}
+/** `edit`: the editor closed without changes. */
+export class FileNotModifiedError extends kind('NOT_MODIFIED', 200) {}
+/** `edit`: no editor could be started. */
+export class NoEditorError extends kind('NO_EDITOR', 201) {}
+/** The input already has a `sops` entry. */
+export class AlreadyEncryptedError extends kind('ALREADY_ENCRYPTED', 203) {}
+
+/** Exit code for any error (1 for unknown ones). */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof SopsLikeError ? err.exitCode : 1
+}

@@ -1,0 +1,83 @@
+/**
+ * Atomic file writes: a temp file in the same folder (mode 0600 while written),
+ * fsync, chmod to the original mode, rename over the target, fsync the folder.
+ * A symlinked target is written through (its real path is replaced). The temp
+ * file is removed on any error and on SIGINT/SIGTERM/SIGHUP.
+ */
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { basename, dirname, join } from 'node:path'
+import { WriteError } from '../errors.js'
+
+const pending = new Set<string>()
+let hooked = false
+
+function cleanupPending(): void {
+  for (const p of pending) {
+    try { unlinkSync(p) } catch { /* gone */ }
+  }
+  pending.clear()
+}
+
+function hookSignals(): void {
+  if (hooked) return
+  hooked = true
+  process.on('exit', cleanupPending)
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      cleanupPending()
+      process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[sig])
+    })
+  }
+}
+
+/** Registers a path to delete if the process is interrupted (used for private temp files). */
+export function removeOnExit(path: string): () => void {
+  hookSignals()
+  pending.add(path)
+  return () => { pending.delete(path) }
+}
+
+export interface WriteOptions {
+  /** Mode for a new file (default 0o644 minus umask; 0o600 for plaintext outputs). */
+  mode?: number
+}
+
+export function writeFileAtomic(target: string, data: Uint8Array, opts: WriteOptions = {}): void {
+  let real = target
+  try { real = realpathSync(target) } catch { /* new file */ }
+  let mode = opts.mode ?? 0o644 & ~process.umask()
+  let owner: { uid: number; gid: number } | undefined
+  try {
+    const st = statSync(real)
+    mode = st.mode & 0o7777
+    owner = { uid: st.uid, gid: st.gid }
+  } catch { /* new file */ }
+  const dir = dirname(real)
+  const tmp = join(dir, `.${basename(real)}.${randomBytes(6).toString('hex')}.tmp`)
+  hookSignals()
+  pending.add(tmp)
+  let fd: number | undefined
+  try {
+    fd = openSync(tmp, 'wx', 0o600)
+    let off = 0
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off)
+    fsyncSync(fd)
+    closeSync(fd)
+    fd = undefined
+    chmodSync(tmp, mode)
+    if (owner && process.getuid?.() === 0) { try { chownSync(tmp, owner.uid, owner.gid) } catch { /* best effort */ } }
+    renameSync(tmp, real)
+    pending.delete(tmp)
+    try {
+      const dfd = openSync(dir, 'r')
+      try { fsyncSync(dfd) } finally { closeSync(dfd) }
+    } catch { /* some filesystems cannot fsync a folder */ }
+  } catch (e) {
+    if (fd !== undefined) { try { closeSync(fd) } catch { /* ignore */ } }
+    try { unlinkSync(tmp) } catch { /* not created */ }
+    pending.delete(tmp)
+    const code = (e as NodeJS.ErrnoException).code
+    throw new WriteError(`cannot write ${target}${code ? ` (${code})` : ''}`)
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * age master keys: each recipient gets its own armored age file holding the raw
+ * data key (or Shamir share), as sops writes them (`{enc, recipient}`).
+ */
+import { Encrypter, Decrypter, armor, type Identity as AgeIdentity, type Recipient as AgeRecipient } from 'age-encryption'
+import { RecipientError } from '../errors.js'
+import type { Identity, KeyEntry, Recipient } from './key-source.js'
+
+const X25519_RE = /^age1[02-9ac-hj-np-z]{58}$/
+
+/** Hook for SSH recipients (`ssh-ed25519 …`, `ssh-rsa …`), installed by the SSH module. */
+let sshRecipientParser: ((line: string) => AgeRecipient) | undefined
+export function setSshRecipientParser(fn: (line: string) => AgeRecipient): void {
+  sshRecipientParser = fn
+}
+
+/** Checks and normalizes an age recipient string; throws RecipientError. */
+export function parseAgeRecipient(input: string): { id: string; recipient: string | AgeRecipient } {
+  const id = input.trim()
+  if (id.startsWith('ssh-') || id.startsWith('ecdsa-') || id.startsWith('sk-')) {
+    if (!sshRecipientParser) throw new RecipientError('SSH recipients are not available')
+    return { id, recipient: sshRecipientParser(id) }
+  }
+  if (id.startsWith('age1pq1') || id.startsWith('age1tag')) {
+    try {
+      new Encrypter().addRecipient(id)
+    } catch {
+      throw new RecipientError(`invalid age recipient ${id.slice(0, 12)}…`)
+    }
+    return { id, recipient: id }
+  }
+  if (!X25519_RE.test(id)) {
+    if (/^age1[a-z0-9]+1/.test(id)) throw new RecipientError(`age plugin recipients are not supported: ${id.slice(0, 20)}…`)
+    throw new RecipientError(`invalid age recipient: ${id.length > 70 ? id.slice(0, 12) + '…' : id}`)
+  }
+  try {
+    new Encrypter().addRecipient(id)
+  } catch {
+    throw new RecipientError(`invalid age recipient: ${id}`)
+  }
+  return { id, recipient: id }
+}
+
+export function createAgeRecipient(input: string): Recipient {
+  const { id, recipient } = parseAgeRecipient(input)
+  return {
+    type: 'age',
+    id,
+    async wrap(dataKey: Uint8Array): Promise<KeyEntry> {
+      const e = new Encrypter()
+      e.addRecipient(recipient)
+      const file = await e.encrypt(dataKey)
+      return { type: 'age', fields: { enc: armor.encode(file), recipient: id } }
+    },
+  }
+}
+
+/** One Identity over every age identity found; tries them all on each entry. */
+export function createAgeIdentity(identities: Array<string | AgeIdentity>, label: string): Identity {
+  const d = new Decrypter()
+  for (const i of identities) d.addIdentity(i)
+  return {
+    type: 'age',
+    label,
+    async unwrap(entry: KeyEntry): Promise<Uint8Array | null> {
+      const enc = entry.fields.enc ?? ''
+      let file: Uint8Array
+      try {
+        file = enc.trimStart().startsWith('-----BEGIN') ? armor.decode(enc) : Buffer.from(enc, 'binary')
+      } catch {
+        return null // a malformed blob is not ours to open; other entries may still work
+      }
+      try {
+        return await d.decrypt(file)
+      } catch {
+        return null
+      }
+    },
+  }
+}

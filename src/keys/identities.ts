@@ -1,0 +1,50 @@
+/**
+ * Loads the identities a file needs, and only those: age identities when the file
+ * has age entries, PGP (and thus `openpgp`) only when it has PGP entries.
+ */
+import type { Identity, KeyEntry } from './key-source.js'
+import { createAgeIdentity } from './age.js'
+import { findAgeIdentities } from './age-identities.js'
+import { promptSecret } from '../io/prompt-secret.js'
+
+export interface IdentityOptions {
+  env?: NodeJS.ProcessEnv
+  /** Extra age identity strings (library users). */
+  ageKeys?: string[]
+  /** Armored PGP private key file (else SOPS_LIKE_PGP_KEY_FILE). */
+  pgpKeyFile?: string
+  /** Called with one-line notes (skipped keys, permission warnings). */
+  onNote?: (line: string) => void
+}
+
+export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions = {}): Promise<Identity[]> {
+  const env = opts.env ?? process.env
+  const types = new Set(entries.map((e) => e.type))
+  const out: Identity[] = []
+  if (types.has('age')) {
+    const firstRecipient = entries.find((e) => e.type === 'age')?.fields.recipient
+    const found = findAgeIdentities(env, firstRecipient ? { recipientHint: firstRecipient } : {})
+    const keys: Array<string | import('age-encryption').Identity> = [...(opts.ageKeys ?? []), ...found.keys]
+    const labels = found.sources.map((s) => s.source)
+    if (found.encryptedFiles.length) {
+      const { decryptIdentityFile } = await import('./age-encrypted-identity.js')
+      const { parseIdentityFile } = await import('./age-identities.js')
+      for (const f of found.encryptedFiles) {
+        const text = await decryptIdentityFile(f.bytes, () => Promise.resolve(env.SOPS_LIKE_AGE_PASSPHRASE ?? promptSecret(`Passphrase for age identity file ${f.source}: `)))
+        keys.push(...parseIdentityFile(text))
+        labels.push(f.source)
+      }
+    }
+    if (entries.some((e) => e.type === 'age' && (e.fields.recipient ?? '').startsWith('ssh-'))) {
+      const { findSshIdentities } = await import('./age-ssh.js')
+      const ssh = await findSshIdentities(env, opts.onNote ? { onNote: opts.onNote } : {})
+      for (const s of ssh) { keys.push(s.identity); labels.push(s.description) }
+    }
+    if (keys.length) out.push(createAgeIdentity(keys, `age (${labels.join(', ') || 'given keys'})`))
+  }
+  if (types.has('pgp')) {
+    const { createPgpIdentities } = await import('./pgp.js')
+    out.push(...createPgpIdentities(env, opts.pgpKeyFile ? { keyFile: opts.pgpKeyFile } : {}))
+  }
+  return out
+}

@@ -1,0 +1,34 @@
+/** Encrypt: plaintext bytes in a format → sops-encrypted bytes. */
+import { loadFormat, type FormatName } from '../../formats/index.js'
+import { sealTree } from '../core/document.js'
+import { assertNoMetadata } from '../core/metadata-layout.js'
+import { EmptyDocumentError } from '../errors.js'
+import type { Recipient } from '../keys/key-source.js'
+import type { Selectors } from '../core/selection.js'
+import { encryptedCodec } from './codec.js'
+
+export interface EncryptBytesOptions {
+  inputFormat: FormatName
+  /** Format of the output (defaults to the input format). */
+  outputFormat?: FormatName
+  groups: Recipient[][]
+  threshold?: number
+  selectors?: Selectors
+  now?: Date
+}
+
+export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions): Promise<Uint8Array> {
+  const inFmt = await loadFormat(opts.inputFormat)
+  const outFmt = await loadFormat(opts.outputFormat ?? opts.inputFormat)
+  const plain = inFmt.parse(input)
+  if (inFmt.name === 'yaml' && plain.branches.length === 0) throw new EmptyDocumentError('the file is empty: it must contain at least one YAML document')
+  if (inFmt.metadataLayout !== 'binary') assertNoMetadata(plain, inFmt.metadataLayout)
+  const tree = outFmt.name === inFmt.name ? plain : { branches: plain.branches }
+  const sealed = await sealTree(tree, outFmt, {
+    groups: opts.groups,
+    ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
+    ...(opts.selectors ? { selectors: opts.selectors } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  })
+  return (await encryptedCodec(outFmt)).emit(sealed.tree)
+}

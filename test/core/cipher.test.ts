@@ -1,0 +1,63 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { randomBytes } from 'node:crypto'
+import { decryptString, encryptBytes, parseEnc } from '../../src/core/cipher.js'
+import { TamperedValueError } from '../../src/errors.js'
+
+const KEY = Buffer.from('af5e68dd342b72c6a0475f81a50da4fde898f4b7742c92cbcf1668211411f4e4', 'hex')
+const FIXTURE_VALUE = 'ENC[AES256_GCM,data:8CvE,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=,tag:1aFCHIRp3j/VPNcCEsE95A==,type:str]'
+
+test('decrypts the spec vector (format.enc.yaml foo)', () => {
+  const d = decryptString(FIXTURE_VALUE, KEY, 'foo:', 'foo')
+  assert.is(d.plain.toString(), 'bar')
+  assert.is(d.type, 'str')
+})
+
+test('wrong AAD (value moved to another key) fails with exit 25', () => {
+  try {
+    decryptString(FIXTURE_VALUE, KEY, 'other:', 'other')
+    assert.unreachable()
+  } catch (e) {
+    assert.instance(e, TamperedValueError)
+    assert.is((e as TamperedValueError).exitCode, 25)
+  }
+})
+
+test('writes a 32-byte IV and 16-byte tag, round-trips', () => {
+  const enc = encryptBytes(Buffer.from('hello'), 'str', KEY, 'a:b:')
+  const p = parseEnc(enc, 'x')
+  assert.is(p.iv.length, 32)
+  assert.is(p.tag.length, 16)
+  assert.is(decryptString(enc, KEY, 'a:b:', 'x').plain.toString(), 'hello')
+})
+
+test('empty plaintext is never encrypted', () => {
+  assert.is(encryptBytes(Buffer.alloc(0), 'str', KEY, 'a:'), '')
+})
+
+test('same IV gives identical ciphertext (IV stash)', () => {
+  const iv = randomBytes(32)
+  assert.is(encryptBytes(Buffer.from('v'), 'str', KEY, 'a:', iv), encryptBytes(Buffer.from('v'), 'str', KEY, 'a:', iv))
+})
+
+const malformed = {
+  'missing fields': 'ENC[AES256_GCM,data:8CvE,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=]',
+  'bad base64': 'ENC[AES256_GCM,data:8C!E,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=,tag:1aFCHIRp3j/VPNcCEsE95A==,type:str]',
+  'short tag': 'ENC[AES256_GCM,data:8CvE,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=,tag:1aFCHIRp3j/VPNcC,type:str]',
+  'unknown type': 'ENC[AES256_GCM,data:8CvE,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=,tag:1aFCHIRp3j/VPNcCEsE95A==,type:blob]',
+  'unknown cipher': 'ENC[CHACHA,data:8CvE,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=,tag:1aFCHIRp3j/VPNcCEsE95A==,type:str]',
+  'wrong iv': 'ENC[AES256_GCM,data:8CvE,iv:AAAA,tag:1aFCHIRp3j/VPNcCEsE95A==,type:str]',
+}
+for (const [name, v] of Object.entries(malformed)) {
+  test(`malformed ENC: ${name}`, () => {
+    try {
+      decryptString(v, KEY, 'foo:', '["foo"]')
+      assert.unreachable()
+    } catch (e) {
+      assert.instance(e, TamperedValueError)
+      assert.not.match((e as Error).message, '8CvE')
+    }
+  })
+}
+
+test.run()
