@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto'
 import { NoIdentityError, RecipientError } from '../errors.js'
 import { entryId, type Identity, type KeyEntry, type Recipient } from '../keys/key-source.js'
-import { split, combine } from './shamir.js'
 
 export const newDataKey = (): Buffer => randomBytes(32)
 
@@ -18,6 +17,7 @@ export async function wrapDataKey(dataKey: Uint8Array, groups: Recipient[][], th
   if (groups.length === 1) return { keyGroups: [await Promise.all(groups[0]!.map((r) => r.wrap(dataKey)))] }
   const t = threshold && threshold > 0 ? threshold : groups.length
   if (t < 2 || t > groups.length) throw new RecipientError(`shamir threshold ${t} must be between 2 and the number of key groups (${groups.length})`)
+  const { split } = await import('./shamir.js')
   const shares = split(dataKey, groups.length, t)
   const keyGroups = await Promise.all(groups.map((g, i) => Promise.all(g.map((r) => r.wrap(shares[i]!)))))
   return { keyGroups, shamirThreshold: t }
@@ -51,7 +51,7 @@ export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number |
     } else failedGroups.push(keyGroups.length > 1 ? `group ${gi}: ${group.map(describe).join(', ')}` : group.map(describe).join(', '))
   }
   const t = threshold && threshold > 0 ? threshold : keyGroups.length
-  if (keyGroups.length > 1 && shares.length >= t) return combine(shares)
+  if (keyGroups.length > 1 && shares.length >= t) return (await import('./shamir.js')).combine(shares)
   const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
   const need = keyGroups.length > 1 ? ` (${shares.length} of ${t} key groups opened)` : ''
   throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)
