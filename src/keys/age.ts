@@ -5,21 +5,15 @@
 import { Encrypter, Decrypter, armor, type Identity as AgeIdentity, type Recipient as AgeRecipient } from 'age-encryption'
 import { RecipientError } from '../errors.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
+import { parseSshRecipient } from './age-ssh.js'
 
 const X25519_RE = /^age1[02-9ac-hj-np-z]{58}$/
-
-/** Hook for SSH recipients (`ssh-ed25519 …`, `ssh-rsa …`), installed by the SSH module. */
-let sshRecipientParser: ((line: string) => AgeRecipient) | undefined
-export function setSshRecipientParser(fn: (line: string) => AgeRecipient): void {
-  sshRecipientParser = fn
-}
 
 /** Checks and normalizes an age recipient string; throws RecipientError. */
 export function parseAgeRecipient(input: string): { id: string; recipient: string | AgeRecipient } {
   const id = input.trim()
   if (id.startsWith('ssh-') || id.startsWith('ecdsa-') || id.startsWith('sk-')) {
-    if (!sshRecipientParser) throw new RecipientError('SSH recipients are not available')
-    return { id, recipient: sshRecipientParser(id) }
+    return { id, recipient: parseSshRecipient(id) as AgeRecipient }
   }
   if (id.startsWith('age1pq1') || id.startsWith('age1tag')) {
     try {

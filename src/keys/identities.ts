@@ -35,10 +35,17 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
         labels.push(f.source)
       }
     }
-    if (entries.some((e) => e.type === 'age' && (e.fields.recipient ?? '').startsWith('ssh-'))) {
+    {
+      // SSH keys are gathered as sops does; passphrases are only asked for when a stanza needs them
       const { findSshIdentities } = await import('./age-ssh.js')
       const ssh = await findSshIdentities(env, opts.onNote ? { onNote: opts.onNote } : {})
-      for (const s of ssh) { keys.push(s.identity); labels.push(s.description) }
+      const recipients = new Set(entries.map((e) => e.fields.recipient?.trim() ?? ""))
+      for (const s of ssh) {
+        // an encrypted key's derived age1 identity is offered only to entries written to it (no needless prompts)
+        if (s.details.stanza === 'X25519' && s.details.encrypted && !recipients.has(s.details.ageRecipient ?? "")) continue
+        keys.push(s.identity)
+        labels.push(s.description)
+      }
     }
     if (keys.length) out.push(createAgeIdentity(keys, `age (${labels.join(', ') || 'given keys'})`))
   }

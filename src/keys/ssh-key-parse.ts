@@ -86,7 +86,7 @@ function parseOpenSsh(t: string): SshPrivateKeyFile {
       decrypt(passphrase?: string): SshPrivateKey {
         let plain = sealed
         if (encrypted) {
-          if (passphrase === undefined) throw new ReadError('passphrase required')
+          if (passphrase === undefined) throw new ReadError('the key is passphrase-protected and no passphrase was given')
           plain = decryptSection(cipherName, kdfOptions, sealed, trailer, passphrase)
         }
         return parsePrivateSection(plain, publicKey, encrypted)
@@ -199,7 +199,7 @@ function parsePem(t: string): SshPrivateKeyFile {
       publicKey: null,
       encrypted,
       decrypt(passphrase?: string) {
-        if (passphrase === undefined) throw new ReadError('passphrase required')
+        if (passphrase === undefined) throw new ReadError('the key is passphrase-protected and no passphrase was given')
         return load(passphrase)
       },
     }

@@ -1,0 +1,71 @@
+// npm run bench: start-up and throughput of sops-like against node -e 0 (the floor),
+// the npm sops-age decoder and dotenvx, on the same machine in the same run.
+// Prints markdown tables of medians and ratios. Not a test: nothing here asserts on time.
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
+import { tmpdir, cpus } from 'node:os'
+import { join, resolve } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { timeCommand, table } from './lib.mjs'
+
+const root = resolve(new URL('..', import.meta.url).pathname)
+const cli = join(root, 'bin/sops-like.js')
+const node = process.execPath
+const dir = mkdtempSync(join(tmpdir(), 'sops-like-bench-'))
+const runs = Number(process.env.BENCH_RUNS ?? 15)
+
+function sh(args, opts = {}) {
+  const r = spawnSync(node, [cli, ...args], { encoding: 'utf8', ...opts })
+  if (r.status !== 0) throw new Error(`sops-like ${args[0]} failed: ${r.stderr}`)
+  return r.stdout
+}
+
+try {
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${runs} runs each (median)`)
+  const keyOut = sh(['keygen', '-o', join(dir, 'key.txt')])
+  const recipient = keyOut.trim()
+  const identity = readFileSync(join(dir, 'key.txt'), 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))
+  const env = { ...process.env, SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir }
+  const floor = timeCommand(node, ['-e', '0'], { runs })
+
+  for (const n of [50, 5000]) {
+    const yaml = Array.from({ length: n }, (_, i) => `key_${i}: value-${i}-${'x'.repeat(20)}`).join('\n') + '\n'
+    writeFileSync(join(dir, `p${n}.yaml`), yaml)
+    writeFileSync(join(dir, `e${n}.yaml`), sh(['encrypt', '--age', recipient, join(dir, `p${n}.yaml`)], { env }))
+    const sopsAge = `import('sops-age').then(async m => { await m.decryptSops({ path: ${JSON.stringify(join(dir, `e${n}.yaml`))}, secretKey: ${JSON.stringify(identity)} }) })`
+    const rows = [
+      { name: 'node -e 0', ms: floor },
+      { name: `sops-like decrypt (${n} values)`, ms: timeCommand(node, [cli, 'decrypt', join(dir, `e${n}.yaml`)], { runs, env }) },
+      { name: `sops-age decryptSops (${n} values)`, ms: timeCommand(node, ['--input-type=module', '-e', sopsAge], { runs, env, cwd: root }) },
+      { name: `sops-like encrypt (${n} values)`, ms: timeCommand(node, [cli, 'encrypt', '--age', recipient, join(dir, `p${n}.yaml`)], { runs, env }) },
+    ]
+    table(`decrypt / encrypt, ${n} values (YAML, age)`, rows, 'node -e 0')
+    const ratio = rows[2].ms / rows[1].ms
+    console.log(`\nsops-age / sops-like decrypt: ${ratio.toFixed(2)}× (target ≥ 2× at 5000 values); sops-like decrypt / floor: ${(rows[1].ms / floor).toFixed(2)}× (target ≤ 5×)`)
+  }
+
+  // run -- true, 50 values, against dotenvx run on a 50-key encrypted .env
+  const hasRun = spawnSync(node, [cli, 'run', '--help']).status === 0
+  if (hasRun) {
+    const dotenvx = join(root, 'node_modules/@dotenvx/dotenvx/src/cli/dotenvx.js')
+    const envDir = mkdtempSync(join(dir, 'dotenvx-'))
+    writeFileSync(join(envDir, '.env'), Array.from({ length: 50 }, (_, i) => `KEY_${i}=value-${i}`).join('\n') + '\n')
+    spawnSync(node, [dotenvx, 'encrypt', '-f', '.env'], { cwd: envDir, stdio: 'ignore' })
+    const rows = [
+      { name: 'node -e 0', ms: floor },
+      { name: 'sops-like run -f secrets.enc.yaml -- true (50 values)', ms: timeCommand(node, [cli, 'run', '-f', join(dir, 'e50.yaml'), '--', 'true'], { runs, env }) },
+      { name: 'dotenvx run -f .env -- true (50 values)', ms: existsSync(dotenvx) ? timeCommand(node, [dotenvx, 'run', '-q', '-f', '.env', '--', 'true'], { runs, cwd: envDir }) : NaN },
+    ]
+    table('run -- true', rows, 'node -e 0')
+    console.log(`\nrun / floor: ${(rows[1].ms / floor).toFixed(2)}× (target ≤ 1.8×); dotenvx / sops-like: ${(rows[2].ms / rows[1].ms).toFixed(2)}× (target ≥ 8×)`)
+  }
+
+  for (const extra of ['git.bench.mjs', 'rotate.bench.mjs']) {
+    const p = join(root, 'bench', extra)
+    if (!existsSync(p)) continue
+    const mod = await import(p)
+    const fn = Object.values(mod).find((v) => typeof v === 'function')
+    if (fn) await fn({ cli, node, floor, runs, dir })
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}

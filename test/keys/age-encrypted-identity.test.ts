@@ -1,0 +1,61 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { readFileSync } from 'node:fs'
+import { Encrypter, armor } from 'age-encryption'
+import { ReadError } from '../../src/errors.js'
+import { decryptIdentityFile, isEncryptedIdentityFile } from '../../src/keys/age-encrypted-identity.js'
+
+const fixture = new Uint8Array(readFileSync(new URL('../../../shared/fixtures/sops/age-test-encrypted-identity.age', import.meta.url)))
+const given = (p: string | undefined) => async () => p
+
+async function expectReadError(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await p
+    assert.unreachable('should throw')
+  } catch (e) {
+    assert.instance(e, ReadError)
+    assert.match((e as Error).message, pattern)
+    assert.not.match((e as Error).message, /[\r\n]/)
+  }
+}
+
+test('detects encrypted identity files', () => {
+  assert.ok(isEncryptedIdentityFile(fixture))
+  assert.ok(isEncryptedIdentityFile(new TextEncoder().encode('age-encryption.org/v1\n-> scrypt')))
+  assert.not.ok(isEncryptedIdentityFile(new TextEncoder().encode('# created: x\nAGE-SECRET-KEY-1')))
+})
+
+test('the sops fixture opens with "passphrase" and holds an age identity', async () => {
+  const text = await decryptIdentityFile(fixture, given('passphrase'))
+  assert.match(text, /^AGE-SECRET-KEY-1[0-9A-Z]+$/m)
+})
+
+test('wrong passphrase: one-line ReadError without the passphrase', async () => {
+  await expectReadError(decryptIdentityFile(fixture, given('not it')), /^incorrect passphrase for encrypted age identity file$/)
+})
+
+test('no passphrase available: ReadError', async () => {
+  await expectReadError(decryptIdentityFile(fixture, given(undefined)), /needs a passphrase/)
+})
+
+test('binary (unarmored) files work too', async () => {
+  const e = new Encrypter()
+  e.setPassphrase('pw')
+  e.setScryptWorkFactor(10)
+  const bin = await e.encrypt('AGE-SECRET-KEY-1XYZ\n')
+  assert.is(await decryptIdentityFile(bin, given('pw')), 'AGE-SECRET-KEY-1XYZ\n')
+  assert.is(await decryptIdentityFile(new TextEncoder().encode(armor.encode(bin)), given('pw')), 'AGE-SECRET-KEY-1XYZ\n')
+})
+
+test('files not encrypted with a passphrase, or not age at all, are rejected without prompting', async () => {
+  let asked = false
+  const ask = async () => { asked = true; return 'x' }
+  const e = new Encrypter()
+  e.addRecipient('age1lzd99uklcjnc0e7d860axevet2cz99ce9pq6tzuzd05l5nr28ams36nvun')
+  await expectReadError(decryptIdentityFile(await e.encrypt('x'), ask), /not passphrase-protected/)
+  await expectReadError(decryptIdentityFile(new TextEncoder().encode('hello'), ask), /not an age-encrypted file/)
+  await expectReadError(decryptIdentityFile(new TextEncoder().encode('-----BEGIN AGE ENCRYPTED FILE-----\n!!\n'), ask), /malformed armor/)
+  assert.not.ok(asked)
+})
+
+test.run()
