@@ -7,9 +7,10 @@ import { SopsLikeError } from '../errors.js'
 import { processIo, type CliIo } from './io.js'
 import type { CommandContext } from './context.js'
 import { registerCore } from './commands/core.js'
+import { registerEdit } from './commands/edit.js'
 import { VERSION } from '../version.js'
 
-const REGISTER = [registerCore]
+const REGISTER = [registerCore, registerEdit]
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let code = 0
@@ -33,12 +34,19 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
+/**
+ * A typed error, also when it comes from a second copy of src/errors.ts (a test runner
+ * that loads lazily imported modules through another loader, e.g. `uvu -r tsx`).
+ */
+const isSopsLikeError = (e: unknown): e is SopsLikeError =>
+  e instanceof SopsLikeError || (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string')
+
 export function reportError(e: unknown, io: CliIo): number {
   if (e instanceof CommanderError) {
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 1
   }
   const debug = !!io.env.SOPS_LIKE_DEBUG
-  if (e instanceof SopsLikeError) {
+  if (isSopsLikeError(e)) {
     io.stderr.write(`sops-like: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`)
     if (debug && e.stack) io.stderr.write(e.stack + '\n')
     return e.exitCode

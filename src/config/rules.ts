@@ -2,7 +2,7 @@
  * Loads the config for a file and picks its creation rule: the first rule whose
  * `path_regex` matches the path relative to the config's folder.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { ConfigError, NoMatchingRuleError, ReadError } from '../errors.js'
 import { goRegex, GoRegexError } from '../core/go-regex.js'
@@ -19,7 +19,10 @@ export function loadConfigFor(filePath: string, opts: { explicit?: string; env?:
 }
 
 export function loadConfigFile(path: string): Config {
-  let cfg = cache.get(path)
+  // keyed on mtime and size too: a long-lived process (tests, offboard editing the config) sees edits
+  let stamp = ''
+  try { const st = statSync(path); stamp = `${st.mtimeMs}:${st.size}` } catch { /* read below reports it */ }
+  let cfg = cache.get(`${path}\0${stamp}`)
   if (cfg) return cfg
   let text: string
   try {
@@ -28,7 +31,7 @@ export function loadConfigFile(path: string): Config {
     throw new ReadError(`cannot read config file ${path}`)
   }
   cfg = parseConfig(text, path, dirname(path))
-  cache.set(path, cfg)
+  cache.set(`${path}\0${stamp}`, cfg)
   return cfg
 }
 

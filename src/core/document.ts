@@ -52,7 +52,8 @@ export async function sealTree(plain: Tree, format: Format, opts: SealOptions): 
     shamirThreshold = wrapped.shamirThreshold
     selectors = format.name === 'binary' ? {} : effectiveSelectors(opts.selectors ?? {})
   }
-  const decide = compileSelectors(selectors)
+  // as openTree does: a file whose metadata names no selector is read with sops' default one
+  const decide = compileSelectors(effectiveSelectors(selectors))
   const macOnlyEncrypted = !!selectors.mac_only_encrypted
   const { tree, mac } = encryptTree(plain, { decide, key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, ...(opts.reuse ? { stash: opts.reuse.stash } : {}) })
   const lastmodified = nowRfc3339(opts.now)

@@ -4,7 +4,7 @@
  * A symlinked target is written through (its real path is replaced). The temp
  * file is removed on any error and on SIGINT/SIGTERM/SIGHUP.
  */
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { WriteError } from '../errors.js'
@@ -14,7 +14,7 @@ let hooked = false
 
 function cleanupPending(): void {
   for (const p of pending) {
-    try { unlinkSync(p) } catch { /* gone */ }
+    try { rmSync(p, { recursive: true, force: true }) } catch { /* gone */ }
   }
   pending.clear()
 }
@@ -31,7 +31,7 @@ function hookSignals(): void {
   }
 }
 
-/** Registers a path to delete if the process is interrupted (used for private temp files). */
+/** Registers a file or folder (removed with its contents) to delete if the process is interrupted (private temp files). */
 export function removeOnExit(path: string): () => void {
   hookSignals()
   pending.add(path)

@@ -2,7 +2,7 @@
  * Decides who a file is encrypted to: flags and SOPS_AGE_RECIPIENTS / SOPS_PGP_FP win
  * over the config; otherwise the file's creation rule (flat keys or key groups).
  */
-import { isAbsolute, join } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import { ConfigError, NoRecipientsError } from '../errors.js'
 import type { Selectors } from '../core/selection.js'
 import { SELECTOR_KEYS } from '../core/selection.js'
@@ -50,7 +50,7 @@ async function pgpRecipients(fps: string[], keyFiles: string[], env: NodeJS.Proc
 export async function resolveRecipients(filePath: string, opts: RecipientOptions = {}): Promise<ResolvedKeys> {
   const env = opts.env ?? process.env
   const config = loadConfigFor(filePath, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
-  const rule = config ? matchRule(config, join(opts.cwd ?? '.', filePath)) : null
+  const rule = config ? matchRule(config, resolve(opts.cwd ?? '.', filePath)) : null
   const flagSelectors = opts.selectors ?? {}
   const flagSelectorCount = SELECTOR_KEYS.filter((k) => flagSelectors[k]).length
   if (flagSelectorCount > 1) throw new ConflictingOptionsError('use only one of the encrypted/unencrypted suffix/regex options')

@@ -207,7 +207,7 @@ test('writing: value quoting rules', () => {
 
 test('writing: key quoting (ini.v1), byte-length alignment', () => {
   const t = doc(section('s', kv('a=b', '1'), kv('q"k', '2'), kv('b`t', '3'), kv('é', '4')))
-  assert.is(emit(t), '[s]\n`a=b`     = 1\n`q"k`     = 2\n"""b`t""" = 3\né         = 4\n')
+  assert.is(emit(t), '[s]\n`a=b`     = 1\n`q"k`     = 2\n"""b`t""" = 3\né' + ' '.repeat(7) + ' = 4\n')
 })
 
 test('writing beyond ini.v1: keys and values that would not read back get a quoting that does', () => {
@@ -232,7 +232,7 @@ test('writing errors: EmitError naming at most the key', () => {
     doc(section('s', kv('', CANARY))),
     doc(section('s', kv('-', CANARY))),
     doc(section('s', kv(' padded', CANARY))),
-    doc(section('s', kv('k', `a\nb"""c\n${CANARY}`))),
+    doc(section('s', kv('k', 'a\nb"""c`\n' + CANARY))),
   ]
   for (const t of cases) {
     try {
@@ -289,9 +289,9 @@ test('property: parse(emit(t)) = t and emit is stable, for every tree that can b
   assert.ok(written > 300, `only ${written} trees could be written`)
 })
 
-test('property: values without """ and keys without surrounding spaces can always be written', () => {
+test('property: values without """ and keys without both ` and " can always be written', () => {
   fc.assert(
-    fc.property(keyArb, valueArb.filter((v) => !v.includes('"""')), (k, v) => {
+    fc.property(keyArb.filter((k) => !(k.includes('`') && k.includes('"'))), valueArb.filter((v) => !v.includes('"""')), (k, v) => {
       const back = view(parse(emit(doc(section('s', kv(k, v))))))
       assert.equal(back, [['DEFAULT', []], ['s', [[k, v]]]])
     }),

@@ -1,7 +1,9 @@
+import fc from 'fast-check'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { tomlFormat as toml } from '../../formats/toml.js'
-import { getKey, type Mapping, type Node, type Tree } from '../../src/core/tree.js'
+import { formatFloatF } from '../../src/core/go-number.js'
+import { getKey, type Comment, type Mapping, type Node, type Pair, type Tree } from '../../src/core/tree.js'
 import { EmitError, FormatError } from '../../src/errors.js'
 import { fakeEncrypt, fakeDecrypt, fakeSopsMap, view } from '../helpers/toml-sim.js'
 
@@ -279,6 +281,72 @@ test('malformed TOML → FormatError with line/column and no input text', () => 
   } catch (e) {
     assert.instance(e, FormatError)
   }
+})
+
+// ---- property tests over generated documents (canonical spellings: the writer's output) ----
+
+const special = fc.constantFrom('"', "'", '\\', '\n', '\r', '\t', '\u0000', '\u007f', '#', ' ', 'é', '𝄞', '"""', "'''")
+const strArb = fc.string({ unit: fc.oneof(special, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 8 })
+const commentArb = fc.string({ unit: fc.constantFrom('a', ' ', '#', '"', "'", 'é', '\t', '𝄞', '=', '['), maxLength: 6 })
+const keyArb = fc.oneof(fc.constantFrom('a', 'b_1', 'with space', '', 'x.y', 'é', '"q"', 'sops_x'), fc.string({ maxLength: 4 }))
+const TIMES = ['1979-05-27T07:32:00Z', '1979-05-27T00:32:00.999999-07:00', '1979-05-27 07:32:00+01:00', '1979-05-27T07:32:00', '1979-05-27', '07:32:00', '00:32:00.5']
+const sc = (type: 'str' | 'int' | 'float' | 'bool' | 'time', text: string): Node => ({ kind: 'scalar', type, text })
+const leafArb: fc.Arbitrary<Node> = fc.oneof(
+  strArb.map((t) => sc('str', t)),
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((v) => sc('int', v.toString())),
+  fc.double().map((d) => sc('float', formatFloatF(d))),
+  fc.boolean().map((b) => sc('bool', b ? 'True' : 'False')),
+  fc.constantFrom(...TIMES).map((t) => sc('time', t)),
+)
+/** Comments before an item: own-line ones, then at most one inline comment right before it. */
+const beforeArb = fc.tuple(fc.array(commentArb, { maxLength: 2 }), fc.option(commentArb, { freq: 3 }))
+const trailingArb = fc.array(commentArb, { maxLength: 1 })
+const comments = ([own, inl]: [string[], string | null]): Comment[] => [
+  ...own.map((text): Comment => ({ kind: 'comment', text, inline: false })),
+  ...(inl === null ? [] : [{ kind: 'comment', text: inl, inline: true } as Comment]),
+]
+const trailing = (t: string[]): Comment[] => t.map((text) => ({ kind: 'comment', text, inline: false }))
+
+const { map: mapArb } = fc.letrec<{ node: Node; map: Mapping; seq: Node; tables: Node }>((tie) => ({
+  node: fc.oneof({ depthSize: 'small', maxDepth: 4 }, leafArb, tie('map'), tie('seq'), tie('tables')),
+  map: fc
+    .tuple(fc.uniqueArray(fc.tuple(keyArb, tie('node'), beforeArb), { selector: (t) => t[0], maxLength: 4 }), trailingArb)
+    .map(([pairs, tail]): Mapping => ({
+      kind: 'map',
+      entries: [...pairs.flatMap(([key, value, before]) => [...comments(before), { kind: 'pair', key, value } as Pair]), ...trailing(tail)],
+    })),
+  seq: fc
+    .tuple(fc.array(fc.tuple(tie('node'), beforeArb), { maxLength: 3 }), trailingArb)
+    .map(([items, tail]): Node => ({ kind: 'seq', items: [...items.flatMap(([n, before]) => [...comments(before), n]), ...trailing(tail)] })),
+  tables: fc
+    .array(fc.tuple(tie('map'), beforeArb), { minLength: 1, maxLength: 3 })
+    .map((items): Node => ({ kind: 'seq', items: items.flatMap(([n, before], i) => [...(i === 0 ? [] : comments(before)), n]) })),
+}))
+const withoutSops = (m: Mapping): Mapping => ({ ...m, entries: m.entries.filter((e) => !(e.kind === 'pair' && e.key === 'sops')) })
+
+test('property: written documents parse back to the same tree and re-emit byte for byte', () => {
+  fc.assert(
+    fc.property(mapArb, (m) => {
+      const tree: Tree = { branches: [withoutSops(m)] }
+      const text = emit(tree)
+      const back = parse(text)
+      assert.equal(view(root(back)), view(root(tree)), text)
+      assert.is(emit(back), text)
+    }),
+    { numRuns: Number(process.env.TOML_RUNS ?? 300) },
+  )
+})
+
+test('property: encrypt → decrypt is the identity on generated documents', () => {
+  fc.assert(
+    fc.property(mapArb, fc.boolean(), (m, crlf) => {
+      const text = emit({ branches: [withoutSops(m)] })
+      const doc = crlf ? text.replace(/\n/g, '\r\n') : text
+      const encrypted = emit(fakeEncrypt(parse(doc)))
+      assert.is(emit(fakeDecrypt(parse(encrypted))), doc, encrypted)
+    }),
+    { numRuns: Number(process.env.TOML_RUNS ?? 300) },
+  )
 })
 
 test.run()
