@@ -8,8 +8,9 @@
  * - an end-of-line comment goes before the item that ends on its line (inline=true);
  * - an own-line comment goes before the next item of its container; a comment
  *   block directly followed (no blank line) by a table header goes before the
- *   header's pair (or `[[array]]` element); other comments at the end of a table
- *   body go to the end of that table.
+ *   header's pair (for the first `[[x]]` of an array of tables: before the pair
+ *   `x`; for later ones: before that element); other comments at the end of a
+ *   table body go to the end of that table.
  */
 import { ParseError, parseTOML, type AST } from 'toml-eslint-parser'
 import { formatFloatF } from '../src/core/go-number.js'
@@ -90,6 +91,9 @@ class Builder {
   private readonly regions: Region[] = []
   private readonly elements: LineElement[] = []
   private readonly tableComments: Comment[] = []
+  private readonly inlineStack: InlineContainer[] = []
+  private nextInline = 0
+  private readonly placed = new Map<Container, { before: Map<unknown, Comment[]>; end: Comment[] }>()
 
   constructor(
     private readonly src: string,
@@ -120,11 +124,8 @@ class Builder {
       }
     }
     this.closeRegion(region)
-    for (const c of ast.comments) this.placeComment(c)
-    for (const r of this.regions) {
-      const i = r.node.entries.indexOf(r.sentinel)
-      if (i >= 0) r.node.entries.splice(i, 1)
-    }
+    for (const c of [...ast.comments].sort((a, b) => a.range[0] - b.range[0])) this.placeComment(c)
+    this.insertComments()
     const topSlots = this.assignTops()
     for (const c of this.tableComments) {
       const s = c.style as TomlNodeStyle
@@ -273,13 +274,35 @@ class Builder {
     return cur as Mapping
   }
 
+  /** Innermost array/inline table around `pos`; calls must come with increasing `pos`. */
   private innermostInline(pos: number): InlineContainer | undefined {
-    let best: InlineContainer | undefined
-    for (const c of this.inlines) {
-      if (c.start >= pos) break
-      if (c.end > pos) best = c
+    const stack = this.inlineStack
+    while (this.nextInline < this.inlines.length && this.inlines[this.nextInline]!.start < pos) {
+      const c = this.inlines[this.nextInline++]!
+      while (stack.length && stack[stack.length - 1]!.end <= c.start) stack.pop()
+      stack.push(c)
     }
-    return best
+    while (stack.length && stack[stack.length - 1]!.end <= pos) stack.pop()
+    return stack[stack.length - 1]
+  }
+
+  /** Puts the placed comments into their containers (one pass per container) and drops the sentinels. */
+  private insertComments(): void {
+    const sentinels = new Set<unknown>(this.regions.map((r) => r.sentinel))
+    const containers = new Set<Container>([...this.placed.keys(), ...this.regions.map((r) => r.node)])
+    for (const cont of containers) {
+      const p = this.placed.get(cont)
+      const list: Array<Pair | Node | Comment> = cont.kind === 'map' ? cont.entries : cont.items
+      const out: Array<Pair | Node | Comment> = []
+      for (const e of list) {
+        const before = p?.before.get(e)
+        if (before) out.push(...before)
+        if (!sentinels.has(e)) out.push(e)
+      }
+      if (p) out.push(...p.end)
+      if (cont.kind === 'map') cont.entries = out as Array<Pair | Comment>
+      else cont.items = out as Array<Node | Comment>
+    }
   }
 
   private placeComment(c: AST.Comment): void {
@@ -310,10 +333,13 @@ class Builder {
       kind: 'comment', text: c.value, inline,
       style: this.style(this.idOf(anchor.container), null, { start, end, text: c.value }),
     }
-    const list: Array<unknown> = anchor.container.kind === 'map' ? anchor.container.entries : anchor.container.items
-    const at = anchor.target ? list.indexOf(anchor.target) : -1
-    if (at >= 0) list.splice(at, 0, cm)
-    else list.push(cm)
+    let p = this.placed.get(anchor.container)
+    if (!p) this.placed.set(anchor.container, (p = { before: new Map(), end: [] }))
+    if (anchor.target) {
+      const list = p.before.get(anchor.target)
+      if (list) list.push(cm)
+      else p.before.set(anchor.target, [cm])
+    } else p.end.push(cm)
     if (!cont) this.tableComments.push(cm)
   }
 

@@ -8,6 +8,7 @@
  * when the tree's shape does not allow this (the caller then re-emits fully).
  */
 import type { Comment, Mapping, Node, Pair } from '../src/core/tree.js'
+import { parseTomlText } from './toml-parse.js'
 import { slotOf, type TomlDocInfo } from './toml-style.js'
 import { commentText, scalarText } from './toml-values.js'
 import { writeTopLevelPairs } from './toml-write.js'
@@ -202,7 +203,7 @@ export function spliceEmit(root: Mapping, doc: TomlDocInfo): string | undefined 
     for (const r of runs) {
       for (let l = r.first; l <= r.last; l++) removedLines.add(l)
       if (r.first > 0 && plan.isBlank(r.first - 1)) removedLines.add(r.first - 1)
-      else if (r.first === 0 && r.last + 1 < plan.lines.length && plan.isBlank(r.last + 1)) removedLines.add(r.last + 1)
+      else if (r.last + 1 < plan.lines.length && plan.isBlank(r.last + 1)) removedLines.add(r.last + 1)
     }
   }
   let sawEnd = false
@@ -234,11 +235,50 @@ export function spliceEmit(root: Mapping, doc: TomlDocInfo): string | undefined 
     pos = s.end
   }
   out += src.slice(pos)
+  // Removing lines can move a neighbouring comment to another table: check.
+  if (removedLines.size > 0 && !reparsesTo(out, root, new Set(['sops', ...appended.map((p) => p.key)]))) return undefined
 
   if (appended.length === 0) return out
   const block = writeTopLevelPairs(appended, doc.eol)
-  if (!block.allTables && (plan ?? new LinePlan(doc)).keepsHeaders(gone)) return undefined
+  const movedOrRemoved = new Set([...gone].filter((k) => order.find((o) => o.key === k)?.decision !== 'in-place'))
+  if (!block.allTables && (plan ?? new LinePlan(doc)).keepsHeaders(movedOrRemoved)) return undefined
   if (out === '') return block.text + doc.eol
   const endsWithEol = out.endsWith('\n')
   return out + (endsWithEol ? '' : doc.eol) + doc.eol + block.text + (endsWithEol ? doc.eol : '')
+}
+
+/**
+ * Same keys, values, comment texts and order; styles and the comments' inline flag
+ * (the engine clears it on decryption; placement is what matters) ignored.
+ */
+function sameShape(a: Node | Comment | Pair, b: Node | Comment | Pair): boolean {
+  if (a.kind !== b.kind) return false
+  switch (a.kind) {
+    case 'pair':
+      return a.key === (b as Pair).key && sameShape(a.value, (b as Pair).value)
+    case 'comment':
+      return a.text === (b as Comment).text
+    case 'scalar':
+      return a.type === (b as typeof a).type && a.text === (b as typeof a).text
+    case 'map': {
+      const be = (b as Mapping).entries
+      return a.entries.length === be.length && a.entries.every((e, i) => sameShape(e, be[i]!))
+    }
+    case 'seq': {
+      const bi = (b as typeof a).items
+      return a.items.length === bi.length && a.items.every((e, i) => sameShape(e, bi[i]!))
+    }
+  }
+}
+
+/** True when `text` parses back to `root`, top-level entries named in `skip` aside. */
+function reparsesTo(text: string, root: Mapping, skip: ReadonlySet<string>): boolean {
+  let back: Mapping
+  try {
+    back = parseTomlText(text, false).branches[0]!
+  } catch {
+    return false
+  }
+  const data = (m: Mapping): Mapping => ({ kind: 'map', entries: m.entries.filter((e) => e.kind !== 'pair' || !skip.has(e.key)) })
+  return sameShape(data(back), data(root))
 }

@@ -9,6 +9,7 @@
  * sub-tables and `[[sops.age]]`-style arrays of tables.
  */
 import type { Comment, Mapping, Node, Pair, Sequence } from '../src/core/tree.js'
+import { EmitError } from '../src/errors.js'
 import { tomlStyleOf, wasInline } from './toml-style.js'
 import { commentText, keyPathText, keyText, scalarText } from './toml-values.js'
 
@@ -28,10 +29,13 @@ export function tableAble(n: Node): boolean {
 
 function split(entries: ReadonlyArray<Pair | Comment>): { groups: Group[]; trailing: Comment[] } {
   const groups: Group[] = []
+  const keys = new Set<string>()
   let pending: Comment[] = []
   for (const e of entries) {
     if (e.kind === 'comment') pending.push(e)
     else {
+      if (keys.has(e.key)) throw new EmitError(`TOML cannot hold the duplicate key "${e.key}"`)
+      keys.add(e.key)
       groups.push({ comments: pending, pair: e })
       pending = []
     }
@@ -87,7 +91,7 @@ class Writer {
     const v = g.pair.value
     if (v.kind === 'map') {
       const onlyTables = v.entries.length > 0 && v.entries.every((e) => e.kind === 'pair' && tableAble(e.value))
-      if (g.comments.length > 0 || !onlyTables) {
+      if (g.comments.length > 0 || !onlyTables || path.length === 0) {
         this.blank()
         const suffix = this.leading(g.comments, '')
         this.lines.push(`[${keyPathText(full)}]${suffix}`)
@@ -119,6 +123,7 @@ class Writer {
     const [open, close] = n.kind === 'map' ? ['{', '}'] : ['[', ']']
     const text = (e: Node | Pair, ind: string): string =>
       e.kind === 'pair' ? `${keyText(e.key)} = ${this.inline(e.value, e.key, ind)}` : this.inline(e, key, ind)
+    if (n.kind === 'map') split(n.entries)
     if (!list.some((e) => e.kind === 'comment')) {
       const parts = list.map((e) => text(e as Node | Pair, indent))
       if (parts.length === 0) return open + close

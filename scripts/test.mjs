@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 
 const pattern = process.argv[2] ?? '\\.test\\.ts$'
-const child = spawn(process.execPath, ['node_modules/uvu/bin.js', '-r', 'tsx', 'test', pattern], {
+const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, FORCE_COLOR: '0' },
 })

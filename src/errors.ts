@@ -89,3 +89,16 @@ export class AlreadyEncryptedError extends kind('ALREADY_ENCRYPTED', 203) {}
 export function exitCodeOf(err: unknown): number {
   return err instanceof SopsLikeError ? err.exitCode : 1
 }
+
+/** `run`: the command cannot be started: 127 when it is not found, 126 when it cannot be executed (shell convention). */
+export class CommandStartError extends SopsLikeError {
+  override readonly code = 'CANNOT_RUN'
+  override readonly exitCode: 126 | 127
+  constructor(message: string, exitCode: 126 | 127, options?: { hint?: string }) {
+    super(message, options)
+    this.exitCode = exitCode
+  }
+}
+
+/** `check`: a file a creation rule covers is not encrypted, invalid, fails its MAC or has stale recipients. */
+export class CheckFailedError extends kind('CHECK_FAILED', 40) {}

@@ -8,9 +8,12 @@ import { processIo, type CliIo } from './io.js'
 import type { CommandContext } from './context.js'
 import { registerCore } from './commands/core.js'
 import { registerEdit } from './commands/edit.js'
+import { registerKeys } from './commands/keys.js'
+import { registerRun } from './commands/run.js'
+import { registerGit } from './commands/git.js'
 import { VERSION } from '../version.js'
 
-const REGISTER = [registerCore, registerEdit]
+const REGISTER = [registerCore, registerEdit, registerKeys, registerRun, registerGit]
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let code = 0

@@ -1,10 +1,11 @@
 /**
  * Atomic file writes: a temp file in the same folder (mode 0600 while written),
  * fsync, chmod to the original mode, rename over the target, fsync the folder.
- * A symlinked target is written through (its real path is replaced). The temp
+ * A symlinked target is written through (its real path is replaced). A device or
+ * FIFO target is written into directly (never replaced). The temp
  * file is removed on any error and on SIGINT/SIGTERM/SIGHUP.
  */
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
+import { type Stats, closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { WriteError } from '../errors.js'
@@ -43,16 +44,36 @@ export interface WriteOptions {
   mode?: number
 }
 
+/**
+ * A target that is not a regular file (a device such as /dev/stdout or /dev/null, a FIFO):
+ * written straight into, never replaced by a renamed temp file.
+ */
+function writeSpecial(target: string, real: string, data: Uint8Array): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(real, 'w')
+    let off = 0
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new WriteError(`cannot write ${target}${code ? ` (${code})` : ''}`)
+  } finally {
+    if (fd !== undefined) { try { closeSync(fd) } catch { /* ignore */ } }
+  }
+}
+
 export function writeFileAtomic(target: string, data: Uint8Array, opts: WriteOptions = {}): void {
   let real = target
   try { real = realpathSync(target) } catch { /* new file */ }
   let mode = opts.mode ?? 0o644 & ~process.umask()
   let owner: { uid: number; gid: number } | undefined
-  try {
-    const st = statSync(real)
+  let st: Stats | undefined
+  try { st = statSync(real) } catch { /* new file */ }
+  if (st && !st.isFile() && !st.isDirectory()) return writeSpecial(target, real, data)
+  if (st) {
     mode = st.mode & 0o7777
     owner = { uid: st.uid, gid: st.gid }
-  } catch { /* new file */ }
+  }
   const dir = dirname(real)
   const tmp = join(dir, `.${basename(real)}.${randomBytes(6).toString('hex')}.tmp`)
   hookSignals()

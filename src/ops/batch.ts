@@ -54,24 +54,43 @@ export function describeError(e: unknown): { message: string; exitCode: number; 
   return { message: `internal error (${e instanceof Error ? e.name : typeof e})`, exitCode: 1, code: 'INTERNAL' }
 }
 
-/** Processes files one after the other; never throws for a single file's failure. */
-export async function runBatch(files: readonly string[], work: (file: string) => Promise<FileReport>, onEvent?: (e: KeysEvent) => void): Promise<BatchResult> {
+/** How many files are worked on at once by default: key wrapping is asynchronous, so a few files overlap well. */
+export const DEFAULT_CONCURRENCY = 4
+
+/**
+ * Processes files a few at a time (`concurrency`, 1 = strictly one after the other);
+ * never throws for a single file's failure. Events and results come in file order.
+ */
+export async function runBatch(files: readonly string[], work: (file: string) => Promise<FileReport>, onEvent?: (e: KeysEvent) => void, concurrency = DEFAULT_CONCURRENCY): Promise<BatchResult> {
   const total = files.length
   onEvent?.({ type: 'start', total })
-  const reports: FileReport[] = []
-  const failures: FileFailure[] = []
-  for (const [index, path] of files.entries()) {
-    onEvent?.({ type: 'file-start', index, total, path })
-    try {
-      const report = await work(path)
-      reports.push(report)
-      onEvent?.({ type: 'file-done', index, total, report })
-    } catch (e) {
-      const failure: FileFailure = { path, ...describeError(e) }
-      failures.push(failure)
-      onEvent?.({ type: 'file-failed', index, total, failure })
+  const done: Array<{ report?: FileReport; failure?: FileFailure } | undefined> = new Array(total)
+  let next = 0
+  let flushed = 0
+  const flush = (): void => {
+    while (flushed < total && done[flushed]) {
+      const d = done[flushed]!
+      if (d.report) onEvent?.({ type: 'file-done', index: flushed, total, report: d.report })
+      else onEvent?.({ type: 'file-failed', index: flushed, total, failure: d.failure! })
+      flushed++
     }
   }
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const index = next++
+      const path = files[index]!
+      onEvent?.({ type: 'file-start', index, total, path })
+      try {
+        done[index] = { report: await work(path) }
+      } catch (e) {
+        done[index] = { failure: { path, ...describeError(e) } }
+      }
+      flush()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker))
+  const reports = done.flatMap((d) => (d?.report ? [d.report] : []))
+  const failures = done.flatMap((d) => (d?.failure ? [d.failure] : []))
   return { reports, failures, exitCode: failures[0]?.exitCode ?? 0 }
 }
 

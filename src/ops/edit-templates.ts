@@ -38,10 +38,10 @@ example_key=example_value
 example_multiline=foo\\nbar\\nbaz
 `,
   ini: `[Welcome!]
-hello = ${HELLO}
-example_key = example_value
+hello          = ${HELLO}
+example_key    = example_value
 ; Example comment
-example_array = example_value1, example_value2
+example_array  = example_value1, example_value2
 example_number = 1234.56789
 `,
   toml: `hello = "${HELLO}"

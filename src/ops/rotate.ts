@@ -116,7 +116,7 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   const asked = edits.add.length + edits.remove.length
   if (asked > 0 && missing.length + ineffective.length === asked) return { path: file, outcome: 'skipped', rotated: false, warnings }
   for (const [i, g] of groups.entries()) {
-    if (!g.length) throw new NoRecipientsError(`refusing to remove the last recipient of ${file}${groups.length > 1 ? ` (key group ${i})` : ''}`)
+    if (!g.length) throw new NoRecipientsError(`refusing to remove the last recipient${groups.length > 1 ? ` of key group ${i}` : ''}: the file would have no key`)
   }
   const diff = diffRecipients(current, groups, metadata.shamirThreshold, metadata.shamirThreshold)
   const env = opts.env ?? process.env

@@ -9,9 +9,11 @@ import { spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runCli, spawnCli, isolatedEnv, type CliResult } from '../helpers/cli.js'
+import { runCli, spawnCli, isolatedEnv, TSX_IMPORT, type CliResult } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
+import { loadFormat, type FormatName } from '../../formats/index.js'
+import { newFileTemplate } from '../../src/ops/edit-templates.js'
 
 const HAS_YAML = existsSync(new URL('../../formats/yaml.ts', import.meta.url))
 const yamlTest = HAS_YAML ? test : test.skip
@@ -198,13 +200,35 @@ test('edit: a missing file is created from the template, encrypted to its creati
   tempGone()
 })
 
+test('new-file templates: each format reads and writes its template unchanged', async () => {
+  const names: FormatName[] = ['json', 'dotenv', 'ini', 'toml', 'binary', ...(HAS_YAML ? (['yaml'] as const) : [])]
+  for (const name of names) {
+    const f = await loadFormat(name)
+    const tpl = newFileTemplate(name)
+    assert.is(Buffer.from(f.emit(f.parse(tpl))).toString('utf8'), Buffer.from(tpl).toString('utf8'), name)
+  }
+})
+
+test('edit: new dotenv and binary files with --age', async () => {
+  const ed = editor('append', `printf 'TOKEN=${CANARY}\n' >> "$1"`)
+  const r = await run(['edit', '--age', k.recipient, 'fresh.env'], env(ed))
+  assert.is(r.code, 0, r.stderr)
+  const d = await run(['decrypt', 'fresh.env'])
+  assert.match(d.stdout, new RegExp(`^hello=Welcome to SOPS!.*\nexample_multiline=foo\\\\nbar\\\\nbaz\nTOKEN=${CANARY}\n$`, 's'))
+  const b = await run(['edit', '--age', k.recipient, 'fresh.bin'], env(ed))
+  assert.is(b.code, 0, b.stderr)
+  assert.match(read('fresh.bin'), /^\{\n\t"data": "ENC\[/)
+  assert.ok((await run(['decrypt', 'fresh.bin'])).stdout.endsWith(`please!TOKEN=${CANARY}\n`))
+  tempGone()
+})
+
 /** Starts sops-like edit in a real process, waits for the fake editor to be running, sends `sig` to sops-like. */
 async function killDuringEdit(sig: NodeJS.Signals): Promise<void> {
   const f = await encrypted(JSON_PLAIN, 'json')
   const before = read(f)
   const mark = join(t.dir, `mark-${sig}`)
   const ed = editor(`sleep-${sig}`, `echo $$ > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"; exec sleep 30`)
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'edit', f], { cwd: t.dir, env: env(ed), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, ENTRY, 'edit', f], { cwd: t.dir, env: env(ed), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d) => { out += d })
   child.stderr.on('data', (d) => { out += d })
@@ -223,8 +247,9 @@ async function killDuringEdit(sig: NodeJS.Signals): Promise<void> {
   assert.is(read(f), before)
   assert.not.ok(out.includes(CANARY))
   await new Promise((r) => setTimeout(r, 200))
-  let alive = true
-  try { process.kill(editorPid, 0) } catch { alive = false }
+  // gone, or a zombie waiting for its new parent to reap it
+  let alive = false
+  try { alive = !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${editorPid}/stat`, 'utf8')) } catch { /* gone */ }
   if (alive) process.kill(editorPid, 'SIGKILL')
   assert.not.ok(alive, 'the editor was left running')
 }

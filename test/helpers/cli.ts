@@ -1,6 +1,7 @@
 /** Runs the CLI in-process with captured output, or as a real child process. */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { main } from '../../src/cli/main.js'
 
 export interface CliResult { code: number; stdout: string; stderr: string; stdoutBytes: Buffer }
@@ -16,10 +17,12 @@ export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cw
 }
 
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url))
+/** tsx's loader by absolute URL: `--import tsx` would be resolved from the child's cwd (a temp folder in tests). */
+export const TSX_IMPORT = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 /** Spawns the CLI from source in a child process (tsx loader). */
 export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer } = {}): CliResult {
-  const r: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+  const r: SpawnSyncReturns<Buffer> = spawnSync(process.execPath, ['--import', TSX_IMPORT, ENTRY, ...args], {
     env: { ...(opts.env ?? isolatedEnv()), PATH: process.env.PATH ?? '' },
     cwd: opts.cwd ?? process.cwd(),
     input: opts.input ?? '',

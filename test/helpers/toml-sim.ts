@@ -70,7 +70,7 @@ export function fakeEncrypt(tree: Tree): Tree {
   return tree
 }
 
-/** Mutates `tree` like the engine's decrypt: removes `sops`, restores typed scalars and comments. */
+/** Mutates `tree` like the engine's decrypt: removes `sops`, restores typed scalars and comments (inline flag cleared). */
 export function fakeDecrypt(tree: Tree): Tree {
   const root = tree.branches[0]!
   root.entries = root.entries.filter((e) => !(e.kind === 'pair' && e.key === 'sops'))
@@ -85,7 +85,10 @@ export function fakeDecrypt(tree: Tree): Tree {
     },
     (c) => {
       const m = ENC.exec(c.text)
-      if (m) c.text = unb64(m[1]!)
+      if (m) {
+        c.text = unb64(m[1]!)
+        c.inline = false // like the engine (and sops): decrypted comments lose the flag
+      }
     },
   )
   return tree

@@ -1,0 +1,300 @@
+/**
+ * Tree → YAML text, laid out like sops' YAML store on go-yaml v3 with indent 4
+ * (spec §7.2–§7.4). Comments are grouped the way sops groups them before handing
+ * nodes to go-yaml: comments before an entry become its head lines, inline ones go to
+ * the end of its value line, comments after the last entry become foot lines.
+ *
+ * Deliberate differences from go-yaml, in cases where go-yaml misplaces or loses
+ * comments (documented in the tests):
+ * - a map/list value holding only comments is written `{}`/`[]` with the comments
+ *   above its key (go-yaml writes a broken `key: {` … `}` layout);
+ * - inline comments before an entry whose value is a non-empty block collection go
+ *   on the key line (`key: #c`), or above the `-` in a list; go-yaml moves them to a
+ *   later line;
+ * - foot comments after a list whose last item is a collection are written right
+ *   after that list (go-yaml prints them after the next scalar);
+ * - extra inline comments after a literal block go below the block, not inside it.
+ */
+import { EmitError } from '../src/errors.js'
+import type { Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
+import { BEST_INDENT, YamlWriter, selectStyle, type ScalarStyle } from './yaml-writer.js'
+import { canUsePlain, resolveScalar, yamlBool, yamlFloat } from './yaml-resolve.js'
+import { isEncryptedComment, keyTypeOf } from './yaml-style.js'
+
+/** The next block indent after `n` (go-yaml `best_indent * ((n + best_indent) / best_indent)`). */
+const next = (n: number) => (n < 0 ? 0 : BEST_INDENT * Math.floor((n + BEST_INDENT) / BEST_INDENT))
+
+interface Entry<T> {
+  item: T
+  head: string[]
+  inline: string[]
+}
+interface Plan<T> {
+  head: string[]
+  entries: Array<Entry<T>>
+  tail: string[]
+}
+
+/** sops' comment grouping (appendTreeBranch / appendSequence). */
+function plan<T>(items: ReadonlyArray<{ kind: string }>, isComment: (x: { kind: string }) => x is { kind: 'comment'; text: string; inline: boolean }): Plan<T> {
+  const p: Plan<T> = { head: [], entries: [], tail: [] }
+  let head: string[] = []
+  let inline: string[] = []
+  for (const it of items) {
+    if (isComment(it)) {
+      ;(it.inline ? inline : head).push(it.text)
+      continue
+    }
+    if (p.entries.length === 0) {
+      p.head = head
+      head = []
+    }
+    p.entries.push({ item: it as T, head, inline })
+    head = []
+    inline = []
+  }
+  const rest = [...head, ...inline]
+  if (p.entries.length === 0) p.head = rest
+  else p.tail = rest
+  return p
+}
+
+const mapPlan = (m: Mapping) => plan<Pair>(m.entries, (x): x is { kind: 'comment'; text: string; inline: boolean } => x.kind === 'comment')
+const seqPlan = (s: Sequence) =>
+  plan<Node>(s.items, (x): x is { kind: 'comment'; text: string; inline: boolean } => x.kind === 'comment' && !isEncryptedComment(x as never))
+
+/** A list's items as emitted: sops writes an encrypted list comment as a plain string item. */
+const itemNode = (n: Node | { kind: 'comment'; text: string }): Node =>
+  n.kind === 'comment' ? { kind: 'scalar', type: 'str', text: n.text } : n
+
+function isEmptyCollection(n: Node): boolean {
+  if (n.kind === 'map') return !n.entries.some((e) => e.kind === 'pair')
+  if (n.kind === 'seq') return seqPlan(n).entries.length === 0
+  return false
+}
+
+/** Comments of a comment-only collection (written above the entry holding it). */
+function hoisted(n: Node): string[] {
+  if (n.kind === 'map' && isEmptyCollection(n)) return mapPlan(n).head
+  if (n.kind === 'seq' && isEmptyCollection(n)) return seqPlan(n).head
+  return []
+}
+
+const isBlock = (n: Node) => n.kind !== 'scalar' && !isEmptyCollection(n)
+
+interface ScalarText {
+  text: string
+  style: ScalarStyle
+  tag?: string
+}
+
+/** How a scalar value is spelled (go-yaml encoder rules for each Go type). */
+function scalarText(s: Scalar): ScalarText {
+  switch (s.type) {
+    case 'null':
+      return { text: 'null', style: 'plain' }
+    case 'int':
+    case 'time':
+      return { text: s.text, style: 'plain' }
+    case 'float':
+      return { text: yamlFloat(s.text), style: 'plain' }
+    case 'bool': {
+      const b = yamlBool(s.text)
+      if (b === undefined) throw new EmitError('invalid boolean value in YAML output')
+      return { text: b, style: 'plain' }
+    }
+    case 'str':
+    case 'bytes':
+      if (s.raw && !isUtf8(s.raw)) return binaryText(s.raw)
+      return strText(s.raw ? Buffer.from(s.raw).toString('utf8') : s.text)
+  }
+}
+
+/**
+ * go-yaml `stringv`: literal for multi-line text, plain when it re-reads as a string,
+ * else double-quoted; then the emitter's downgrades for a value position.
+ */
+function strText(text: string): ScalarText {
+  return { text, style: selectStyle(text, requestedStyle(text), false) }
+}
+
+const requestedStyle = (text: string): ScalarStyle => (text.includes('\n') ? 'literal' : canUsePlain(text) ? 'plain' : 'double')
+
+/** Non-UTF-8 bytes: `!!binary` base64, broken into 70-character lines when long (as go-yaml). */
+function binaryText(raw: Uint8Array): ScalarText {
+  const b64 = Buffer.from(raw).toString('base64')
+  if (b64.length < 70) return { text: b64, style: 'plain', tag: '!!binary' }
+  const lines = b64.match(/.{1,70}/g) ?? []
+  return { text: lines.map((l) => l + '\n').join(''), style: 'literal', tag: '!!binary' }
+}
+
+function isUtf8(b: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Key spelling: a recorded non-string key type is kept (plain) when the text still
+ * resolves to it; string keys get the style sops' encode/re-parse round gives them.
+ */
+function keyText(p: Pair): ScalarText {
+  const kt = keyTypeOf(p)
+  if (kt !== undefined) {
+    const r = resolveScalar(p.key).tag
+    if ((r === 'timestamp' ? 'time' : r) === kt) return { text: p.key, style: 'plain' }
+  }
+  return strText(p.key)
+}
+
+/** Emitter over one YamlWriter; every method mirrors one go-yaml emitter state. */
+class Emitter {
+  readonly w = new YamlWriter()
+
+  document(m: Mapping, first: boolean): void {
+    const w = this.w
+    if (!first) {
+      w.writeIndent(0)
+      w.writeIndicator('---', true, false, false)
+      w.writeIndent(0)
+    }
+    this.root(m)
+  }
+
+  /** A node at the root of a document (`--extract` of a non-string emits lists and scalars too). */
+  root(n: Node): void {
+    const w = this.w
+    const head = n.kind === 'map' ? mapPlan(n).head : n.kind === 'seq' ? seqPlan(n).head : []
+    if (head.length > 0) {
+      w.writeIndent(0)
+      w.writeComments(head, 0)
+    }
+    if (n.kind === 'scalar') this.scalar(n, BEST_INDENT, [], -1)
+    else if (isEmptyCollection(n)) this.flowEmpty(n, [], 0)
+    else this.block(n, 0, false)
+    w.footIndent = -1
+    w.writeIndent(0)
+  }
+
+  private block(n: Mapping | Sequence, indent: number, printHead: boolean): void {
+    if (n.kind === 'map') this.map(mapPlan(n), indent, printHead)
+    else this.seq(seqPlan(n), indent, printHead)
+  }
+
+  private map(p: Plan<Pair>, indent: number, printHead: boolean): void {
+    const w = this.w
+    if (printHead && p.head.length > 0) {
+      w.writeIndent(indent)
+      w.writeComments(p.head, indent)
+    }
+    for (const e of p.entries) {
+      const value = e.item.value
+      const blockValue = isBlock(value)
+      const head = [...e.head, ...hoisted(value), ...(blockValue ? e.inline.slice(1) : [])]
+      if (head.length > 0) {
+        w.writeIndent(indent)
+        w.writeComments(head, indent)
+      }
+      this.pair(e.item, indent, blockValue ? e.inline.slice(0, 1) : e.inline)
+    }
+    this.foot(p.tail, indent)
+  }
+
+  private pair(p: Pair, indent: number, inline: string[]): void {
+    const w = this.w
+    const key = keyText(p)
+    const simple = !/[\n\r\u0085\u2028\u2029]/.test(key.text) && Buffer.byteLength(key.text) <= 128
+    w.writeIndent(indent)
+    if (simple) {
+      w.writeScalar(key.text, selectStyle(key.text, key.style, true), { indent: next(indent), simpleKey: true })
+      w.writeIndicator(':', false, false, false)
+    } else {
+      w.writeIndicator('?', true, false, true)
+      w.writeScalar(key.text, key.style, { indent: next(indent), simpleKey: false })
+      w.writeIndent(indent)
+      w.writeIndicator(':', true, false, true)
+    }
+    this.value(p.value, next(indent), indent, inline)
+  }
+
+  /** A map value or list item; `indent` is where a nested block goes, `owner` the entry's own indent. */
+  private value(v: Node, indent: number, owner: number, inline: string[]): void {
+    const w = this.w
+    if (v.kind === 'scalar') return this.scalar(v, indent, inline, owner)
+    if (isEmptyCollection(v)) return this.flowEmpty(v, inline, owner)
+    if (inline.length > 0) w.writeLineComments(inline, owner)
+    this.block(v, indent, true)
+  }
+
+  private seq(p: Plan<Node>, indent: number, printHead: boolean): void {
+    const w = this.w
+    if (printHead && p.head.length > 0) {
+      w.writeIndent(indent)
+      w.writeComments(p.head, indent)
+    }
+    for (const e of p.entries) {
+      const item = itemNode(e.item)
+      const blockItem = isBlock(item)
+      const own = item.kind === 'map' ? mapPlan(item).head : item.kind === 'seq' ? seqPlan(item).head : []
+      const head = [...e.head, ...own, ...(blockItem ? e.inline : [])]
+      if (head.length > 0) {
+        w.writeIndent(indent)
+        w.writeComments(head, indent)
+      }
+      w.writeIndent(indent)
+      w.writeIndicator('-', true, false, true)
+      if (blockItem) this.block(item as Mapping | Sequence, indent + 2, false)
+      else this.value(item, indent + 2, indent, e.inline)
+    }
+    this.foot(p.tail, indent)
+  }
+
+  private foot(tail: string[], indent: number): void {
+    if (tail.length === 0) return
+    this.w.writeIndent(indent)
+    this.w.writeComments(tail, indent)
+    this.w.footIndent = indent
+  }
+
+  private flowEmpty(n: Node, inline: string[], owner: number): void {
+    const w = this.w
+    const [open, close] = n.kind === 'map' ? ['{', '}'] : ['[', ']']
+    w.writeIndicator(open, true, true, false)
+    w.writeIndicator(close, false, false, false)
+    w.writeLineComments(inline, owner)
+  }
+
+  /** `indent`: continuation/literal indent; `owner`: where extra inline comments go. */
+  private scalar(s: Scalar, indent: number, inline: string[], owner: number): void {
+    const w = this.w
+    const t = scalarText(s)
+    if (t.tag) w.writeTag(t.tag)
+    if (t.style === 'literal') {
+      w.writeScalar(t.text, 'literal', { indent, simpleKey: false }, inline[0])
+      for (const c of inline.slice(1)) {
+        w.writeIndent(owner)
+        w.writeComments([c], owner)
+      }
+      return
+    }
+    w.writeScalar(t.text, t.style, { indent, simpleKey: false })
+    w.writeLineComments(inline, owner)
+  }
+}
+
+/** All documents, `---` between them; zero documents give empty output. */
+export function emitDocuments(branches: readonly Mapping[]): string {
+  const e = new Emitter()
+  branches.forEach((b, i) => e.document(b, i === 0))
+  return e.w.toString()
+}
+
+/** One value as its own YAML document (`--extract` of a non-string). */
+export function emitNode(n: Node): string {
+  const e = new Emitter()
+  e.root(n)
+  return e.w.toString()
+}

@@ -1,0 +1,213 @@
+/**
+ * A positional index of one parsed YAML document: its collections and entries
+ * in source order, where each alias points, and in which collection (and before
+ * which entry) each source comment belongs.
+ *
+ * The `yaml` library's own comment fields merge end-of-line and following-line
+ * comments and lose their indentation, so comments are placed here from their
+ * offsets, following go-yaml's head/line/foot attachment as sops reads it (§7.4):
+ * - a comment after content on its line is *inline* to the entry that starts on that
+ *   line (the innermost one in block context);
+ * - a comment on its own line goes before the next entry when it is not indented
+ *   deeper than that entry; otherwise it trails the innermost enclosing collection
+ *   it is indented into (example.yaml: the comment at 8 spaces after `password:` ends
+ *   `app2.db`, not the root map).
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Node as YNode, type YAMLMap, type YAMLSeq } from 'yaml'
+import { FormatError } from '../src/errors.js'
+
+/** Deepest nesting accepted; deeper input is rejected instead of risking a stack overflow. */
+export const MAX_DEPTH = 1000
+
+export type YCollection = YAMLMap<unknown, unknown> | YAMLSeq<unknown>
+
+/** One `#` comment of the source. */
+export interface CommentToken {
+  offset: number
+  /** Text after the `#`. */
+  text: string
+  /** Something other than whitespace precedes it on its line. */
+  trailing: boolean
+}
+
+/** A comment placed in a collection before entry `index` (index = length: after the last). */
+export interface PlacedComment {
+  index: number
+  offset: number
+  text: string
+  inline: boolean
+}
+
+interface Container {
+  node: YCollection
+  col: number
+  parent: Container | undefined
+  depth: number
+  size: number
+}
+
+interface EntryInfo {
+  container: Container
+  index: number
+  start: number
+  line: number
+  valueEnd: number
+  /** The value starts a block collection on the following lines. */
+  blockValue: boolean
+}
+
+/** Line starts and offset → 1-based line/column conversion for error messages. */
+export class LineMap {
+  private readonly starts: number[] = [0]
+  constructor(text: string) {
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1)
+  }
+  /** 0-based line of an offset. */
+  line(offset: number): number {
+    let lo = 0
+    let hi = this.starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.starts[mid]! <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+  lineStart(line: number): number {
+    return this.starts[line] ?? 0
+  }
+  /** 0-based column. */
+  col(offset: number): number {
+    return offset - this.lineStart(this.line(offset))
+  }
+  /** A FormatError at an offset (1-based line and column, never source text). */
+  error(message: string, offset: number | undefined): FormatError {
+    if (offset === undefined) return new FormatError(message)
+    return new FormatError(message, this.line(offset) + 1, this.col(offset) + 1)
+  }
+}
+
+const startOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[0]
+const endOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[1]
+
+/** Source index of one document (see the module comment). */
+export class DocIndex {
+  readonly aliasTargets = new Map<Alias, YNode | undefined>()
+  private readonly anchors = new Map<string, YNode>()
+  private readonly containers = new Map<YCollection, Container>()
+  private readonly entries: EntryInfo[] = []
+  private readonly placed = new Map<YCollection, PlacedComment[]>()
+  private root: Container | undefined
+
+  constructor(
+    contents: unknown,
+    private readonly lines: LineMap,
+  ) {
+    this.walk(contents, undefined, 0)
+    this.entries.sort((a, b) => a.start - b.start)
+  }
+
+  /** Comments placed in a collection, in output order. */
+  commentsOf(node: YCollection): PlacedComment[] {
+    return this.placed.get(node) ?? []
+  }
+
+  /** Places the comments; returns those that found no collection (a document without one). */
+  place(comments: readonly CommentToken[]): CommentToken[] {
+    const orphans: CommentToken[] = []
+    for (const c of comments) {
+      const spot = this.root ? this.spot(c) : undefined
+      if (!spot) {
+        orphans.push(c)
+        continue
+      }
+      const list = this.placed.get(spot.container.node) ?? []
+      list.push({ index: spot.index, offset: c.offset, text: c.text, inline: spot.inline })
+      this.placed.set(spot.container.node, list)
+    }
+    for (const list of this.placed.values()) list.sort((a, b) => a.index - b.index || a.offset - b.offset)
+    return orphans
+  }
+
+  private walk(n: unknown, parent: Container | undefined, depth: number): void {
+    if (depth > MAX_DEPTH) throw this.lines.error('YAML nesting is too deep', startOf(n))
+    if (n === null || typeof n !== 'object') return
+    const node = n as YNode
+    if (isAlias(node)) {
+      this.aliasTargets.set(node, this.anchors.get(node.source))
+      return
+    }
+    if (node.anchor) this.anchors.set(node.anchor, node)
+    if (isScalar(node)) return
+    if (!isMap(node) && !isSeq(node)) return
+    const coll = node as YCollection
+    const c: Container = { node: coll, col: this.lines.col(startOf(coll) ?? 0), parent, depth, size: coll.items.length }
+    this.containers.set(coll, c)
+    this.root ??= c
+    coll.items.forEach((item, index) => {
+      const key = isPair(item) ? item.key : undefined
+      const value = isPair(item) ? item.value : item
+      const start = startOf(key) ?? startOf(value)
+      if (start !== undefined) {
+        const v = value as YNode | null
+        const blockValue = (isMap(v) || isSeq(v)) && !v.flow && v.items.length > 0
+        const valueEnd = endOf(value) ?? endOf(key) ?? start
+        this.entries.push({ container: c, index, start, line: this.lines.line(start), valueEnd, blockValue })
+      }
+      if (key !== undefined) this.walk(key, c, depth + 1)
+      this.walk(value, c, depth + 1)
+    })
+  }
+
+  private spot(c: CommentToken): { container: Container; index: number; inline: boolean } | undefined {
+    const o = c.offset
+    const line = this.lines.line(o)
+    if (c.trailing) {
+      const sameLine = this.deepest(this.entries.filter((e) => e.line === line && e.start < o))
+      if (sameLine) return { ...at(sameLine), inline: !(sameLine.blockValue && isSeq(sameLine.container.node)) }
+      const lineStart = this.lines.lineStart(line)
+      const spanning = this.deepest(this.entries.filter((e) => e.start < o && !e.blockValue && e.valueEnd >= lineStart && e.valueEnd <= o))
+      if (spanning) return { ...at(spanning), inline: true }
+    }
+    const col = this.lines.col(o)
+    let prev: EntryInfo | undefined
+    let next: EntryInfo | undefined
+    for (const e of this.entries) {
+      if (e.start < o) prev = e
+      else if (e.start > o) {
+        next = e
+        break
+      }
+    }
+    if (prev && !prev.blockValue && o < prev.valueEnd) return { ...at(prev), inline: false }
+    if (!prev) return next ? { ...at(next), inline: false } : this.trailing(this.root!)
+    if (next && col <= next.container.col) return { ...at(next), inline: false }
+    let target: Container = prev.container
+    for (let k: Container | undefined = prev.container; k; k = k.parent) {
+      target = k
+      if (k.col <= col) break
+    }
+    if (next && isWithin(next.container, target)) return { ...at(next), inline: false }
+    return this.trailing(target)
+  }
+
+  private trailing(c: Container) {
+    return { container: c, index: c.size, inline: false }
+  }
+
+  /** The innermost candidate, preferring entries of block collections. */
+  private deepest(cands: EntryInfo[]): EntryInfo | undefined {
+    const block = cands.filter((e) => !(e.container.node as { flow?: boolean }).flow)
+    const pool = block.length > 0 ? block : cands
+    let best: EntryInfo | undefined
+    for (const e of pool) if (!best || e.container.depth >= best.container.depth) best = e
+    return best
+  }
+}
+
+const at = (e: EntryInfo) => ({ container: e.container, index: e.index })
+
+function isWithin(inner: Container, outer: Container): boolean {
+  for (let k: Container | undefined = inner; k; k = k.parent) if (k === outer) return true
+  return false
+}

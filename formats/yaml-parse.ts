@@ -1,0 +1,261 @@
+/**
+ * YAML text → tree. The `yaml` library (v2) only parses (Composer over its CST,
+ * failsafe schema so that it resolves nothing); scalar meaning follows go-yaml
+ * (`yaml-resolve.ts`) and comments are placed by `yaml-index.ts`.
+ *
+ * Errors are `FormatError`s carrying a fixed description and line/column only;
+ * the library's messages (which can quote the source) are never used.
+ */
+import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Scalar as YScalar } from 'yaml'
+import { formatFloatF } from '../src/core/go-number.js'
+import type { Comment, Mapping, Node, Pair, Scalar, ScalarType, Sequence } from '../src/core/tree.js'
+import { DocIndex, LineMap, MAX_DEPTH, type CommentToken, type YCollection } from './yaml-index.js'
+import { resolveScalar, yamlFloat, type ResolvedTag } from './yaml-resolve.js'
+import { ENCRYPTED_COMMENT, type YamlPairStyle } from './yaml-style.js'
+
+const OPTIONS = { prettyErrors: false, uniqueKeys: false, maxAliasCount: 100, schema: 'failsafe' as const, strict: true }
+
+const ERROR_TEXT: Record<string, string> = {
+  BAD_INDENT: 'bad indentation',
+  BAD_DQ_ESCAPE: 'invalid escape in double-quoted string',
+  BAD_SCALAR_START: 'invalid start of a plain scalar',
+  BLOCK_AS_IMPLICIT_KEY: 'nested mapping in a compact mapping',
+  BLOCK_IN_FLOW: 'block collection inside a flow collection',
+  DUPLICATE_KEY: 'duplicate mapping key',
+  KEY_OVER_1024_CHARS: 'implicit key longer than 1024 characters',
+  MISSING_CHAR: 'missing closing character',
+  MULTILINE_IMPLICIT_KEY: 'implicit key spans several lines',
+  MULTIPLE_ANCHORS: 'node has several anchors',
+  MULTIPLE_TAGS: 'node has several tags',
+  TAB_AS_INDENT: 'tab character used for indentation',
+  UNEXPECTED_TOKEN: 'unexpected token',
+  BAD_ALIAS: 'invalid alias',
+  BAD_DIRECTIVE: 'invalid directive',
+  RESOURCE_EXHAUSTION: 'too many aliases',
+}
+
+/** Parsed documents of one YAML text (already BOM-stripped and LF-normalised). */
+export function parseDocuments(text: string): Mapping[] {
+  const lines = new LineMap(text)
+  const tokens = Array.from(new Parser().parse(text))
+  const composer = new Composer(OPTIONS)
+  const docs = Array.from(composer.compose(tokens)) as Array<Document.Parsed>
+  const streamErr = composer.streamInfo().errors[0]
+  if (streamErr) throw lines.error(describe(streamErr.code), streamErr.pos[0])
+  const comments = commentsByDocument(tokens, text, lines)
+  let budget = 100_000 + 10 * text.length
+  return docs.map((doc, i) => {
+    const err = doc.errors[0]
+    if (err) throw lines.error(describe(err.code), err.pos[0])
+    const conv = new DocConverter(doc, lines, comments[i] ?? [], i === 0, budget)
+    const branch = conv.root()
+    budget = conv.budget
+    return branch
+  })
+}
+
+const describe = (code: string) => `invalid YAML: ${ERROR_TEXT[code] ?? code.toLowerCase().replace(/_/g, ' ')}`
+
+/** Comment tokens grouped per document (stream comments before a document belong to it). */
+function commentsByDocument(tokens: readonly unknown[], text: string, lines: LineMap): CommentToken[][] {
+  const groups: CommentToken[][] = []
+  let pending: CommentToken[] = []
+  for (const t of tokens) {
+    const cs = collectComments(t, text, lines)
+    const type = (t as { type: string }).type
+    if (type === 'document') {
+      groups.push([...pending, ...cs])
+      pending = []
+    } else if (type === 'doc-end' && groups.length > 0) groups[groups.length - 1]!.push(...cs)
+    else pending.push(...cs)
+  }
+  if (groups.length > 0) groups[groups.length - 1]!.push(...pending)
+  return groups
+}
+
+/** All `comment` source tokens inside a CST token (iterative: the CST can be deep). */
+function collectComments(token: unknown, text: string, lines: LineMap): CommentToken[] {
+  const out: CommentToken[] = []
+  const stack: unknown[] = [token]
+  while (stack.length > 0) {
+    const x = stack.pop()
+    if (Array.isArray(x)) stack.push(...x)
+    else if (x && typeof x === 'object') {
+      const t = x as { type?: string; offset?: number; source?: unknown }
+      if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') {
+        const before = text.slice(lines.lineStart(lines.line(t.offset)), t.offset)
+        out.push({ offset: t.offset, text: t.source.slice(1), trailing: /\S/.test(before) })
+      } else for (const v of Object.values(x)) if (v && typeof v === 'object') stack.push(v)
+    }
+  }
+  return out.sort((a, b) => a.offset - b.offset)
+}
+
+const TYPE_OF: Record<ResolvedTag, ScalarType> = {
+  null: 'null', bool: 'bool', int: 'int', float: 'float', timestamp: 'time', merge: 'str', str: 'str',
+}
+const RESOLVABLE = new Set(['!!int', '!!float', '!!bool', '!!null', '!!timestamp'])
+
+/** Converts one composed document into a branch. */
+class DocConverter {
+  private readonly index: DocIndex
+  private readonly orphans: CommentToken[]
+  private readonly checked = new WeakSet<object>()
+  private readonly active = new Set<object>()
+
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineMap,
+    comments: CommentToken[],
+    private readonly checkDuplicates: boolean,
+    public budget: number,
+  ) {
+    this.index = new DocIndex(doc.contents, lines)
+    this.orphans = this.index.place(comments)
+  }
+
+  root(): Mapping {
+    let n: unknown = this.doc.contents
+    if (isAlias(n)) n = this.target(n)
+    const orphanComments = this.orphans.map((c): Comment => ({ kind: 'comment', text: c.text, inline: false }))
+    if (n === null || n === undefined) return { kind: 'map', entries: orphanComments }
+    if (isMap(n)) {
+      const m = this.map(n as YCollection, 0)
+      m.entries.push(...orphanComments)
+      return m
+    }
+    if (isSeq(n)) throw this.lines.error('YAML documents that are sequences are not supported', startOf(n))
+    if (isScalar(n) && this.scalar(n).type === 'null') return { kind: 'map', entries: orphanComments }
+    throw this.lines.error('YAML documents that are values are not supported', startOf(n))
+  }
+
+  private node(n: unknown, depth: number): Node {
+    if (depth > MAX_DEPTH) throw this.lines.error('YAML nesting is too deep', startOf(n))
+    if (--this.budget < 0) throw this.lines.error('YAML aliases expand to too much data', startOf(n))
+    if (n === null || n === undefined) return { kind: 'scalar', type: 'null', text: '' }
+    if (isAlias(n)) {
+      const t = this.target(n)
+      if (this.active.has(t)) throw this.lines.error('YAML alias refers to its own anchor', startOf(n))
+      this.active.add(t)
+      try {
+        return this.node(t, depth + 1)
+      } finally {
+        this.active.delete(t)
+      }
+    }
+    if (isMap(n)) return this.map(n as YCollection, depth)
+    if (isSeq(n)) return this.seq(n as YCollection, depth)
+    if (isScalar(n)) return this.scalar(n)
+    throw this.lines.error('unsupported YAML node', startOf(n))
+  }
+
+  private target(a: YNode): YNode {
+    const t = this.index.aliasTargets.get(a as never)
+    if (!t) throw this.lines.error('YAML alias to an undefined anchor', startOf(a))
+    return t
+  }
+
+  private map(m: YCollection, depth: number): Mapping {
+    this.active.add(m)
+    const entries: Array<Pair | Comment> = []
+    const placed = this.index.commentsOf(m)
+    let k = 0
+    const seen = this.checkDuplicates && !this.checked.has(m) ? new Set<string>() : undefined
+    this.checked.add(m)
+    m.items.forEach((item, i) => {
+      for (; k < placed.length && placed[k]!.index <= i; k++) entries.push(toComment(placed[k]!))
+      if (!isPair(item)) throw this.lines.error('invalid YAML mapping entry', startOf(m))
+      const key = this.key(item.key)
+      if (seen) {
+        const id = isScalar(item.key) ? `s:${String(item.key.value)}` : isAlias(item.key) ? `a:${item.key.source}` : `n:${i}`
+        if (seen.has(id)) throw this.lines.error('duplicate mapping key', startOf(item.key))
+        seen.add(id)
+      }
+      const pair: Pair = { kind: 'pair', key: key.text, value: this.node(item.value, depth + 1) }
+      if (key.style) pair.style = key.style
+      entries.push(pair)
+    })
+    for (; k < placed.length; k++) entries.push(toComment(placed[k]!))
+    this.active.delete(m)
+    return { kind: 'map', entries }
+  }
+
+  private seq(s: YCollection, depth: number): Sequence {
+    this.active.add(s)
+    const items: Array<Node | Comment> = []
+    const placed = this.index.commentsOf(s)
+    let k = 0
+    s.items.forEach((item, i) => {
+      for (; k < placed.length && placed[k]!.index <= i; k++) items.push(toComment(placed[k]!))
+      const n = this.node(item, depth + 1)
+      // sops writes encrypted list comments as plain items; read them back as comments
+      if (n.kind === 'scalar' && n.type === 'str' && !n.raw && ENCRYPTED_COMMENT.test(n.text)) {
+        items.push({ kind: 'comment', text: n.text, inline: false })
+      } else items.push(n)
+    })
+    for (; k < placed.length; k++) items.push(toComment(placed[k]!))
+    this.active.delete(s)
+    return { kind: 'seq', items }
+  }
+
+  /** A key: strings as they are; other scalars keep their YAML spelling and type in `Pair.style`. */
+  private key(n: unknown): { text: string; style?: YamlPairStyle } {
+    let k = n
+    if (isAlias(k)) k = this.target(k)
+    if (k === null || k === undefined) return { text: 'null', style: { keyType: 'null' } }
+    if (!isScalar(k)) throw this.lines.error('mapping keys that are maps or lists are not supported', startOf(n))
+    const s = this.scalar(k)
+    switch (s.type) {
+      case 'str':
+      case 'bytes':
+        return { text: s.text }
+      case 'null':
+        return { text: 'null', style: { keyType: 'null' } }
+      case 'bool':
+        return { text: s.text === 'True' ? 'true' : 'false', style: { keyType: 'bool' } }
+      case 'float':
+        return { text: yamlFloat(s.text), style: { keyType: 'float' } }
+      default:
+        return { text: s.text, style: { keyType: s.type } }
+    }
+  }
+
+  private scalar(n: YScalar): Scalar {
+    const text = typeof n.value === 'string' ? n.value : (n.source ?? String(n.value))
+    const tag = shortTag(n.tag)
+    if (tag === undefined || tag === '!') {
+      if (tag === undefined && n.type === 'PLAIN') {
+        const r = resolveScalar(text)
+        return { kind: 'scalar', type: TYPE_OF[r.tag], text: r.tag === 'merge' ? text : r.text }
+      }
+      return { kind: 'scalar', type: 'str', text }
+    }
+    if (tag === '!!binary') return this.binary(n, text)
+    if (!RESOLVABLE.has(tag)) return { kind: 'scalar', type: 'str', text } // !!str, custom tags: tag dropped
+    const r = resolveScalar(text, tag === '!!timestamp')
+    const want = tag.slice(2) as ResolvedTag
+    if (r.tag === want) return { kind: 'scalar', type: TYPE_OF[r.tag], text: r.text }
+    if (want === 'float' && r.tag === 'int') return { kind: 'scalar', type: 'float', text: formatFloatF(Number(BigInt(r.text))) }
+    throw this.lines.error('YAML scalar does not match its tag', startOf(n))
+  }
+
+  private binary(n: YScalar, text: string): Scalar {
+    const b64 = text.replace(/[\r\n]/g, '')
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw this.lines.error('invalid !!binary base64 data', startOf(n))
+    const raw = Buffer.from(b64, 'base64')
+    try {
+      return { kind: 'scalar', type: 'str', text: new TextDecoder('utf-8', { fatal: true }).decode(raw) }
+    } catch {
+      return { kind: 'scalar', type: 'str', text: raw.toString('utf8'), raw: new Uint8Array(raw) }
+    }
+  }
+}
+
+const startOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[0]
+const toComment = (p: { text: string; inline: boolean }): Comment => ({ kind: 'comment', text: p.text, inline: p.inline })
+
+function shortTag(tag: string | undefined): string | undefined {
+  if (tag === undefined) return undefined
+  const long = 'tag:yaml.org,2002:'
+  return tag.startsWith(long) ? '!!' + tag.slice(long.length) : tag
+}

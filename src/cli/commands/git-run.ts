@@ -1,0 +1,89 @@
+/** Actions of the git commands: map flags to src/ops and render results (each loads only its own op). */
+import { CheckFailedError } from '../../errors.js'
+import { list, type CliIo } from '../io.js'
+
+const note = (io: CliIo, line: string) => { io.stderr.write(`sops-like: ${line}\n`) }
+
+/** `textconv FILE`: always exits 0; notes only with SOPS_LIKE_DEBUG. */
+export async function runTextconv(file: string, flags: { inputType?: string }, io: CliIo): Promise<number> {
+  const debug = io.env.SOPS_LIKE_DEBUG ? (line: string) => note(io, line) : undefined
+  try {
+    const { textconvFile } = await import('../../ops/textconv.js')
+    const { resolve } = await import('node:path')
+    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, ...(flags.inputType ? { inputType: flags.inputType } : {}), ...(debug ? { onDebug: debug } : {}) })
+    io.stdout.write(r.output)
+  } catch (e) {
+    debug?.(`textconv: ${e instanceof Error ? e.message : 'error'}`)
+  }
+  return 0
+}
+
+export async function runGitSetup(flags: { global?: boolean; pattern?: string[]; command?: string; config?: string }, io: CliIo): Promise<number> {
+  const { gitSetup } = await import('../../ops/git-setup.js')
+  const patterns = list(flags.pattern)
+  const r = gitSetup({
+    cwd: io.cwd,
+    env: io.env,
+    ...(flags.global ? { global: true } : {}),
+    ...(patterns ? { patterns } : {}),
+    ...(flags.command ? { command: flags.command } : {}),
+    ...(flags.config ? { configPath: flags.config } : {}),
+  })
+  for (const s of r.skipped) note(io, `skipped ${s}`)
+  for (const n of r.notes) note(io, n)
+  if (!r.changes.length) io.stdout.write('git setup: nothing to change, already set up\n')
+  for (const c of r.changes) io.stdout.write(`${c}\n`)
+  return 0
+}
+
+/** The merge driver: 0 when merged, 1 on a conflict or any failure (git then reports a conflict and keeps ours). */
+export async function runGitMerge(args: { base: string; ours: string; theirs: string; path?: string; inputType?: string }, io: CliIo): Promise<number> {
+  const name = args.path ?? args.ours
+  try {
+    const { gitMergeFiles } = await import('../../ops/git-merge.js')
+    const r = await gitMergeFiles({ ...args, cwd: io.cwd, env: io.env, onNote: (l) => note(io, l) })
+    if (r.status === 'conflict') {
+      note(io, `merge conflict in ${name}: ${r.conflicts.join(', ')} changed on both sides (the file is left as ours; edit it with sops-like edit, then git add)`)
+      return 1
+    }
+    if (r.status === 'fallback') {
+      if (!r.clean) note(io, `${name} is not encrypted: merged line by line, with conflicts`)
+      return r.clean ? 0 : 1
+    }
+    for (const n of r.notes) note(io, n)
+    return 0
+  } catch (e) {
+    const msg = e instanceof Error && typeof (e as { code?: unknown }).code === 'string' ? e.message : 'internal error (run with SOPS_LIKE_DEBUG=1 for details)'
+    note(io, `cannot merge ${name}: ${msg}`)
+    if (io.env.SOPS_LIKE_DEBUG && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n')
+    return 1
+  }
+}
+
+export async function runHookInstall(flags: { command?: string }, io: CliIo): Promise<number> {
+  const { installPreCommitHook } = await import('../../ops/git-hook.js')
+  const r = installPreCommitHook({ cwd: io.cwd, env: io.env, ...(flags.command ? { command: flags.command } : {}) })
+  if (r.action === 'unchanged') io.stdout.write(`pre-commit hook already installed: ${r.path}\n`)
+  else if (r.action === 'chained') io.stdout.write(`installed ${r.path}; the previous hook moved to ${r.previous} and runs first\n`)
+  else io.stdout.write(`installed ${r.path}\n`)
+  return 0
+}
+
+export async function runCheck(files: string[], flags: { staged?: boolean; config?: string }, io: CliIo): Promise<number> {
+  const { checkFiles } = await import('../../ops/check.js')
+  const r = await checkFiles({
+    cwd: io.cwd,
+    env: io.env,
+    ...(files.length ? { files } : {}),
+    ...(flags.staged ? { staged: true } : {}),
+    ...(flags.config ? { configPath: flags.config } : {}),
+  })
+  for (const n of r.notes) note(io, `check: ${n}`)
+  for (const p of r.problems) note(io, `check: ${p.message}`)
+  if (r.problems.length) {
+    const names = [...new Set(r.problems.map((p) => p.file))]
+    throw new CheckFailedError(`check failed for ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')}`)
+  }
+  io.stdout.write(`check: ${r.checked.length} file${r.checked.length === 1 ? '' : 's'} checked, no problems\n`)
+  return 0
+}

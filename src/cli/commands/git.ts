@@ -1,0 +1,71 @@
+/** Declares `textconv`, `git setup`, `git merge`, `git hook install` and `check` (the work is in src/ops/). */
+import { Option, type Command } from 'commander'
+import type { CommandContext } from '../context.js'
+import { collect } from '../io.js'
+
+const typeOption = () => new Option('--input-type <type>', 'file format (default: from the file name)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
+
+export function registerGit(program: Command, ctx: CommandContext): void {
+  program
+    .command('textconv')
+    .description('print a file for git diff: decrypted, or a keyless view without a key, or unchanged if not encrypted (always exits 0)')
+    .argument('<file>', 'file to show (git passes a temporary copy)')
+    .addOption(typeOption())
+    .addHelpText('after', '\nUsed by git as diff.sops-like.textconv (see: sops-like git setup). Set SOPS_LIKE_DEBUG=1 to see why a file was not decrypted.\n')
+    .action(async (file: string, flags: { inputType?: string }) => {
+      const { runTextconv } = await import('./git-run.js')
+      ctx.exit(await runTextconv(file, flags, ctx.io))
+    })
+
+  const gitCmd = program.command('git').description('git integration: readable diffs, key-by-key merges, a pre-commit guard')
+
+  gitCmd
+    .command('setup')
+    .description('add .gitattributes lines for the files the creation rules cover and the git config for the diff and merge drivers (idempotent)')
+    .option('--global', 'write to the global git config and the global attributes file')
+    .option('--pattern <glob>', 'an extra file pattern (repeatable), e.g. for a path_regex that is not a simple glob', collect)
+    .option('--command <cmd>', 'the command git should run', 'sops-like')
+    .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .addHelpText('after', '\nNever sets diff.sops-like.cachetextconv: that would store decrypted text inside .git.\n\nExamples:\n  sops-like git setup\n  sops-like git setup --pattern \'config/*.secret.json\'\n')
+    .action(async (flags) => {
+      const { runGitSetup } = await import('./git-run.js')
+      ctx.exit(await runGitSetup(flags, ctx.io))
+    })
+
+  gitCmd
+    .command('merge')
+    .description('git merge driver: merge encrypted files key by key (exit 1 on a conflict, leaving ours)')
+    .argument('<base>', '%O: the common ancestor')
+    .argument('<ours>', '%A: our version, receives the result')
+    .argument('<theirs>', '%B: their version')
+    .argument('[path]', '%P: the path in the repository (picks the format)')
+    .addOption(typeOption())
+    .addHelpText('after', '\nConfigured by sops-like git setup as: merge.sops-like.driver = sops-like git merge %O %A %B %P\n')
+    .action(async (base: string, ours: string, theirs: string, path: string | undefined, flags: { inputType?: string }) => {
+      const { runGitMerge } = await import('./git-run.js')
+      ctx.exit(await runGitMerge({ base, ours, theirs, ...(path ? { path } : {}), ...(flags.inputType ? { inputType: flags.inputType } : {}) }, ctx.io))
+    })
+
+  gitCmd
+    .command('hook')
+    .description('git hooks')
+    .command('install')
+    .description('install a pre-commit hook running sops-like check --staged (an existing hook is kept and runs first)')
+    .option('--command <cmd>', 'the command the hook should run', 'sops-like')
+    .action(async (flags: { command: string }) => {
+      const { runHookInstall } = await import('./git-run.js')
+      ctx.exit(await runHookInstall(flags, ctx.io))
+    })
+
+  program
+    .command('check')
+    .description('pre-commit guard: fail when a covered file is not encrypted, invalid, fails its MAC or has stale recipients')
+    .argument('[files...]', 'files to check (default: the staged files with --staged, else every tracked file)')
+    .option('--staged', 'check the staged contents (what is about to be committed)')
+    .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .addHelpText('after', '\nExit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n')
+    .action(async (files: string[], flags: { staged?: boolean; config?: string }) => {
+      const { runCheck } = await import('./git-run.js')
+      ctx.exit(await runCheck(files, flags, ctx.io))
+    })
+}

@@ -1,0 +1,127 @@
+/** Rendering for the key commands: progress on stderr (a bar on a TTY, one line per file otherwise), summaries, reports. */
+import type { BatchResult, FileReport, KeysEvent } from '../../ops/batch.js'
+import type { OffboardReport } from '../../ops/offboard.js'
+import type { FileStatus } from '../../ops/status.js'
+import { formatDiff, showRef } from '../../ops/recipient-diff.js'
+import type { CliIo } from '../io.js'
+
+const LABEL: Record<FileReport['outcome'], string> = {
+  rotated: 'rotated',
+  updated: 'updated (data key kept)',
+  unchanged: 'already up to date',
+  skipped: 'left untouched',
+  planned: 'checked',
+}
+
+function label(r: FileReport): string {
+  if (r.outcome === 'planned') return r.rotated ? 'would rotate' : 'would update (data key kept)'
+  return LABEL[r.outcome]
+}
+
+/** An onEvent handler that draws progress on stderr. Call `done()` before printing anything else. */
+export function progress(io: CliIo): { onEvent: (e: KeysEvent) => void; done: () => void } {
+  const tty = !!io.stderr.isTTY
+  let drawn = false
+  const clear = () => { if (drawn) { io.stderr.write('\r\x1b[K'); drawn = false } }
+  const line = (s: string) => { clear(); io.stderr.write(`sops-like: ${s}\n`) }
+  const bar = (doneCount: number, total: number, path: string): void => {
+    if (!tty || total <= 1) return
+    const width = 20
+    const fill = Math.round((doneCount / total) * width)
+    clear()
+    io.stderr.write(`[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${doneCount}/${total} ${path}`)
+    drawn = true
+  }
+  const onEvent = (e: KeysEvent): void => {
+    switch (e.type) {
+      case 'start':
+        bar(0, e.total, '')
+        break
+      case 'file-done':
+        for (const w of e.report.warnings) line(`warning: ${w}`)
+        if (!tty || e.total === 1) line(`${e.report.path}: ${label(e.report)}`)
+        bar(e.index + 1, e.total, e.report.path)
+        break
+      case 'file-failed':
+        line(`${e.failure.path}: ${e.failure.message}`)
+        bar(e.index + 1, e.total, e.failure.path)
+        break
+      case 'note':
+        line(e.path ? `${e.path}: ${e.message}` : e.message)
+        break
+      default:
+        break
+    }
+  }
+  return { onEvent, done: clear }
+}
+
+/** The closing line of a multi-file run (skipped for a single file: its own line says it all). */
+export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures = 0): void {
+  const total = r.reports.length + r.failures.length
+  if (total <= 1 && !extraFailures) return
+  const counts = new Map<string, number>()
+  for (const rep of r.reports) counts.set(label(rep), (counts.get(label(rep)) ?? 0) + 1)
+  const parts = [...counts].map(([k, n]) => `${n} ${k}`)
+  const failed = r.failures.length + extraFailures
+  if (failed) parts.push(`${failed} failed`)
+  io.stderr.write(`sops-like: ${verb}: ${total} file${total === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}\n`)
+}
+
+export function renderOffboard(io: CliIo, r: OffboardReport): void {
+  const out: string[] = []
+  const who = showRef(r.recipient)
+  out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Offboarded'}: ${who}`)
+  out.push('')
+  out.push(`Exposure: key names ${who} could read — rotate these credentials at their providers:`)
+  if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
+  for (const f of r.exposed) {
+    out.push(`  ${f.path}`)
+    for (const k of f.keys) out.push(`    ${k}`)
+    if (!f.keys.length) out.push('    (no encrypted values)')
+  }
+  if (r.config) {
+    const c = r.config
+    const what = c.refused ? `NOT edited: ${c.refused}` : c.removed ? (c.written ? `removed from ${c.removed} place(s)` : `would be removed from ${c.removed} place(s)`) : 'does not list this recipient'
+    out.push('', `Config ${c.path}: ${what}`)
+  }
+  if (r.history !== undefined) {
+    out.push('')
+    if (r.history === null) out.push('History: not a git repository, skipped')
+    else {
+      out.push(`History: key names held by any past revision readable by ${who}:`)
+      if (!r.history.length) out.push('  (none)')
+      for (const f of r.history) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+    }
+  }
+  for (const w of r.warnings) out.push('', `Warning: ${w}`)
+  io.stdout.write(out.join('\n') + '\n')
+}
+
+export function renderStatus(io: CliIo, s: FileStatus): void {
+  const out: string[] = []
+  if (!s.encrypted) {
+    io.stdout.write(`${s.path}: not encrypted (${s.format})\n`)
+    return
+  }
+  out.push(`${s.path}: encrypted (${s.format}), lastmodified ${s.lastmodified}, version ${s.version}`)
+  const groups = s.keyGroups ?? []
+  for (const [i, g] of groups.entries()) {
+    if (groups.length > 1) out.push(`  key group ${i}${i === 0 && s.shamirThreshold ? ` (shamir threshold ${s.shamirThreshold})` : ''}:`)
+    const pad = groups.length > 1 ? '    ' : '  '
+    for (const r of g) out.push(`${pad}${showRef(r)}${r.createdAt ? ` (created ${r.createdAt})` : ''}`)
+  }
+  if (s.matchesRule === true) out.push('  creation rule: matches')
+  else if (s.matchesRule === false) {
+    out.push('  creation rule: differs (run updatekeys):')
+    for (const l of s.ruleDiff ?? []) out.push(`    ${l}`)
+  } else out.push(`  creation rule: none (${s.rule ?? 'no rule'})`)
+  io.stdout.write(out.join('\n') + '\n')
+}
+
+/** The plan lines updatekeys shows before asking. */
+export function renderPlan(io: CliIo, p: { path: string; action: string; diff: Parameters<typeof formatDiff>[0] }): void {
+  const lines = [`${p.path}:`, ...formatDiff(p.diff).map((l) => `  ${l}`)]
+  lines.push(p.action === 'rotate' ? '  (a recipient loses access: the data key will be rotated and every value re-encrypted)' : '  (only additions: the data key is kept and wrapped for the new recipients)')
+  io.stdout.write(lines.join('\n') + '\n')
+}

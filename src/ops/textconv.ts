@@ -1,0 +1,120 @@
+/**
+ * `textconv` for git's diff driver: the readable form of a file. Never fails:
+ * - a sops file and a usable key → the decrypted document in its own format;
+ * - a bad MAC → a warning line at the top, then the values (decrypted, MAC ignored);
+ * - no usable key (or a value that fails authentication) → the keyless view;
+ * - anything that is not a sops file → the bytes unchanged.
+ * Start-up matters (git runs it once per revision): a file without the word `sops`
+ * is passed through before any format or crypto module is loaded.
+ */
+import { readFileSync } from 'node:fs'
+import { formatForPath, isFormatName, type FormatName } from '../../formats/index.js'
+import type { IdentityOptions } from '../keys/identities.js'
+import type { Metadata } from '../core/metadata.js'
+import type { Tree } from '../core/tree.js'
+
+export interface TextconvOptions extends IdentityOptions {
+  /** File name used to pick the format (git's temp files keep the base name). Default: the path read. */
+  filename?: string
+  /** Explicit format (yaml, json, dotenv, ini, toml, binary). */
+  inputType?: string
+  /** Receives one-line debugging notes (the CLI shows them only with SOPS_LIKE_DEBUG). */
+  onDebug?: (line: string) => void
+}
+
+/** What textconv printed. */
+export type TextconvKind = 'decrypted' | 'mac-mismatch' | 'keyless' | 'passthrough'
+
+export interface TextconvResult {
+  output: Uint8Array
+  kind: TextconvKind
+}
+
+const SOPS = Buffer.from('sops')
+
+/** The comment prefix for a warning or summary line in each format. */
+const notePrefix = (f: FormatName): string => (f === 'json' ? '// ' : '# ')
+
+const withHeader = (line: string, body: Uint8Array): Uint8Array => Buffer.concat([Buffer.from(line + '\n'), body])
+const withFooter = (body: Uint8Array, line: string): Uint8Array => {
+  const nl = body.length && body[body.length - 1] !== 0x0a ? '\n' : ''
+  return Buffer.concat([body, Buffer.from(nl + line + '\n')])
+}
+
+/** Converts one file's bytes for display. Never throws. */
+export async function textconvBytes(input: Uint8Array, opts: TextconvOptions = {}): Promise<TextconvResult> {
+  const debug = opts.onDebug ?? (() => {})
+  const passthrough = (why: string): TextconvResult => { debug(`textconv: passing through unchanged (${why})`); return { output: input, kind: 'passthrough' } }
+  if (!Buffer.from(input.buffer, input.byteOffset, input.byteLength).includes(SOPS)) return passthrough('no sops metadata')
+  let formatName: FormatName
+  if (opts.inputType && isFormatName(opts.inputType)) formatName = opts.inputType
+  else formatName = opts.filename ? formatForPath(opts.filename) : 'binary'
+  const prefix = notePrefix(formatName)
+  let parsed: { tree: Tree; metadata: Metadata }
+  const { parseEncrypted } = await import('./decrypt.js')
+  try {
+    parsed = await parseEncrypted(input, formatName)
+  } catch (e) {
+    return passthrough(`not a ${formatName} sops file: ${errText(e)}`)
+  }
+  const { loadFormat } = await import('../../formats/index.js')
+  const format = await loadFormat(formatName)
+  // with a key: decrypt (MAC checked; on a mismatch again without the check, behind a warning)
+  let warning: string | undefined
+  const [{ loadIdentities }, { unwrapDataKey }, { openTree }] = await Promise.all([
+    import('../keys/identities.js'), import('../core/data-key.js'), import('../core/document.js'),
+  ])
+  let dataKey: Uint8Array | undefined
+  try {
+    const identities = await loadIdentities(parsed.metadata.keyGroups.flat(), { ...opts, onNote: debug })
+    dataKey = await unwrapDataKey(parsed.metadata.keyGroups, parsed.metadata.shamirThreshold, identities)
+  } catch (e) {
+    debug(`textconv: no usable key, showing the keyless view (${errText(e)})`)
+  }
+  if (dataKey) {
+    try {
+      let kind: TextconvKind = 'decrypted'
+      let doc
+      try {
+        doc = await openTree(parsed.tree, parsed.metadata, { dataKey })
+      } catch (e) {
+        if (errCode(e) !== 'MAC_MISMATCH') throw e
+        doc = await openTree(parsed.tree, parsed.metadata, { dataKey, ignoreMac: true })
+        kind = 'mac-mismatch'
+      }
+      const body = format.emit(doc.tree)
+      if (kind === 'decrypted') return { output: body, kind }
+      return { output: withHeader(`${prefix}sops-like: WARNING: MAC mismatch: this file was modified outside sops-like (values shown without the MAC check)`, body), kind }
+    } catch (e) {
+      debug(`textconv: cannot decrypt, showing the keyless view (${errText(e)})`)
+      warning = `${prefix}sops-like: WARNING: cannot decrypt this file (${errCode(e) === 'VALUE_AUTH_FAILED' ? 'a value failed authentication: tampered?' : 'invalid encrypted data'}); keyless view`
+    }
+  }
+  // without a key: the keyless view
+  try {
+    const { keylessTree, metadataSummary } = await import('./keyless-view.js')
+    let out = withFooter(format.emit(keylessTree(parsed.tree)), prefix + metadataSummary(parsed.metadata))
+    if (warning) out = withHeader(warning, out)
+    return { output: out, kind: 'keyless' }
+  } catch (e) {
+    return passthrough(`keyless view failed: ${errText(e)}`)
+  }
+}
+
+/** Reads `path` and converts it (an unreadable file gives empty output). Never throws. */
+export async function textconvFile(path: string, opts: TextconvOptions = {}): Promise<TextconvResult> {
+  let input: Uint8Array
+  try {
+    input = readFileSync(path)
+  } catch (e) {
+    opts.onDebug?.(`textconv: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+    return { output: new Uint8Array(), kind: 'passthrough' }
+  }
+  return textconvBytes(input, { ...opts, filename: opts.filename ?? path })
+}
+
+const errCode = (e: unknown): string => {
+  const code = e instanceof Error ? (e as Error & { code?: unknown }).code : undefined
+  return typeof code === 'string' ? code : ''
+}
+const errText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : 'unknown error')

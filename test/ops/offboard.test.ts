@@ -1,0 +1,151 @@
+/** offboard: B loses every file, A keeps the same values, data keys rotate, the exposure report names exactly the keys. */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { encryptBytes } from '../../src/ops/encrypt.js'
+import { openBytes, parseEncrypted } from '../../src/ops/decrypt.js'
+import { offboard } from '../../src/ops/offboard.js'
+import { decryptString, isEncrypted } from '../../src/core/cipher.js'
+import type { Node, Tree } from '../../src/core/tree.js'
+import type { FormatName } from '../../formats/index.js'
+import { createAgeRecipient } from '../../src/keys/age.js'
+import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
+import { CANARY } from '../helpers/fixtures.js'
+
+let t: ReturnType<typeof tempDir>
+let A: TestKey, B: TestKey, C: TestKey
+test.before(async () => {
+  t = tempDir()
+  A = await makeAgeKey(t.dir, 'a')
+  B = await makeAgeKey(t.dir, 'b')
+  C = await makeAgeKey(t.dir, 'c')
+})
+test.after(() => t.cleanup())
+
+const env = (k?: TestKey) => ({ HOME: '/nonexistent-home', PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1', ...(k ? { SOPS_AGE_KEY_FILE: k.file } : {}) })
+
+const FILES: Array<{ path: string; format: FormatName; plain: string; keys: string[] }> = [
+  { path: 'app/secrets.json', format: 'json', plain: `{"db": {"password": "${CANARY}", "user": "app"}, "api": {"token": "t0k"}, "hosts": ["h1", "h2"]}\n`, keys: ['db.password', 'db.user', 'api.token', 'hosts[0]', 'hosts[1]'] },
+  { path: 'app/prod.env', format: 'dotenv', plain: `# stripe\nSTRIPE_KEY=sk_live_${CANARY}\nSENTRY_DSN=https://x@y/1\n`, keys: ['STRIPE_KEY', 'SENTRY_DSN'] },
+  { path: 'infra/cloud.json', format: 'json', plain: `{"aws": {"secret_access_key": "abc", "region_unencrypted": "eu-west-1"}, "count": 3}\n`, keys: ['aws.secret_access_key', 'count'] },
+]
+
+const CONFIG = (a: string, b: string) => `# team keys\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: >-\n      ${a},\n      ${b}\n`
+
+async function setup(dir: string, recipients: TestKey[]): Promise<void> {
+  rmSync(dir, { recursive: true, force: true })
+  for (const f of FILES) {
+    mkdirSync(join(dir, f.path, '..'), { recursive: true })
+    writeFileSync(join(dir, f.path), await encryptBytes(Buffer.from(f.plain), { inputFormat: f.format, groups: [recipients.map((k) => createAgeRecipient(k.recipient))] }))
+  }
+  writeFileSync(join(dir, '.sops-like.yaml'), CONFIG(A.recipient, B.recipient))
+}
+
+const open = (dir: string, f: (typeof FILES)[number], k: TestKey) => openBytes(readFileSync(join(dir, f.path)), { inputFormat: f.format, env: env(k) })
+
+/** Every ENC value with its AAD (map keys joined by ':' plus ':'). */
+function encLeaves(tree: Tree): Array<{ enc: string; aad: string }> {
+  const out: Array<{ enc: string; aad: string }> = []
+  const visit = (n: Node, keys: string[]): void => {
+    if (n.kind === 'scalar') { if (isEncrypted(n.text)) out.push({ enc: n.text, aad: keys.join(':') + ':' }); return }
+    if (n.kind === 'map') { for (const e of n.entries) if (e.kind === 'pair') visit(e.value, [...keys, e.key]); return }
+    for (const i of n.items) if (i.kind !== 'comment') visit(i, keys)
+  }
+  for (const b of tree.branches) visit(b, [])
+  return out
+}
+
+test('offboard B: B locked out everywhere, A reads the same values, keys rotated, exact key names reported', async () => {
+  const dir = join(t.dir, 'main')
+  await setup(dir, [A, B])
+  const before = await Promise.all(FILES.map(async (f) => {
+    const bytes = readFileSync(join(dir, f.path))
+    const doc = await open(dir, f, A)
+    const { metadata } = await parseEncrypted(bytes, f.format)
+    return { text: bytes.toString(), plain: JSON.stringify(doc.tree), dataKey: doc.dataKey, encs: metadata.keyGroups.flat().map((e) => e.fields.enc!) }
+  }))
+  const report = await offboard(B.recipient, { cwd: dir, env: env(A) })
+  assert.is(report.exitCode, 0, JSON.stringify(report.failures))
+  assert.equal(report.exposed.map((e) => e.path).sort(), FILES.map((f) => f.path).sort())
+  for (const f of FILES) assert.equal(report.exposed.find((e) => e.path === f.path)!.keys, f.keys, f.path)
+  for (const [i, f] of FILES.entries()) {
+    const b = before[i]!
+    try { await open(dir, f, B); assert.unreachable(`B still opens ${f.path}`) } catch (e) { assert.is((e as { exitCode?: number }).exitCode, 128) }
+    const now = await open(dir, f, A)
+    assert.is(JSON.stringify(now.tree), b.plain, f.path)
+    const bytes = readFileSync(join(dir, f.path))
+    const text = bytes.toString()
+    const parsed = await parseEncrypted(bytes, f.format)
+    const leaves = encLeaves(parsed.tree)
+    assert.ok(leaves.length >= f.keys.length)
+    for (const l of leaves) {
+      assert.not.ok(b.text.includes(l.enc), `${f.path}: an ENC value did not change`)
+      assert.throws(() => decryptString(l.enc, b.dataKey, l.aad, 'x'), /authentication/, 'the old data key still decrypts a value')
+      decryptString(l.enc, now.dataKey, l.aad, 'x') // sanity: the AAD walk is right
+    }
+    for (const e of b.encs) assert.not.ok(text.includes(e.slice(40, 100)), `${f.path}: a wrapped key did not change`)
+    assert.equal(parsed.metadata.keyGroups.flat().map((e) => e.fields.recipient), [A.recipient])
+  }
+  assert.is(report.config?.removed, 1)
+  const cfg = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+  assert.is(cfg, `# team keys\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: >-\n      ${A.recipient}\n`)
+})
+
+test('offboard --dry-run checks every file opens and writes nothing; an unreadable file fails the run', async () => {
+  const dir = join(t.dir, 'dry')
+  await setup(dir, [A, B])
+  writeFileSync(join(dir, 'theirs.json'), await encryptBytes(Buffer.from('{"x": "y"}'), { inputFormat: 'json', groups: [[createAgeRecipient(B.recipient), createAgeRecipient(C.recipient)]] }))
+  const snapshot = () => [...FILES.map((f) => f.path), 'theirs.json', '.sops-like.yaml'].map((p) => readFileSync(join(dir, p), 'utf8'))
+  const s0 = snapshot()
+  const dry = await offboard(B.recipient, { cwd: dir, env: env(A), dryRun: true })
+  assert.equal(snapshot(), s0)
+  assert.is(dry.exitCode, 128)
+  assert.equal(dry.failures.map((x) => x.path), ['theirs.json'])
+  assert.is(dry.results.filter((r) => r.outcome === 'planned').length, 3)
+  // the real run processes what it can, reports the rest, exits non-zero
+  const real = await offboard(B.recipient, { cwd: dir, env: env(A) })
+  assert.is(real.exitCode, 128)
+  assert.is(real.results.filter((r) => r.outcome === 'rotated').length, 3)
+  assert.is(readFileSync(join(dir, 'theirs.json'), 'utf8'), s0[3])
+  for (const x of real.failures) assert.not.ok(x.message.includes(CANARY))
+})
+
+test('offboard: invalid recipient and unknown recipient', async () => {
+  const dir = join(t.dir, 'bad')
+  await setup(dir, [A, B])
+  try { await offboard('not-a-key', { cwd: dir, env: env(A) }); assert.unreachable() } catch (e) { assert.is((e as { exitCode?: number }).exitCode, 30) }
+  const r = await offboard(C.recipient, { cwd: dir, env: env(A) })
+  assert.is(r.exitCode, 0)
+  assert.is(r.exposed.length, 0)
+  assert.is(r.config?.removed, 0)
+})
+
+const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, env: env(), stdio: 'pipe' })
+
+test('offboard --history: key names of past revisions (deleted keys, deleted files) readable by B', async () => {
+  const dir = join(t.dir, 'hist')
+  mkdirSync(dir)
+  git(dir, 'init', '-q')
+  const enc = async (plain: string, ks: TestKey[]) => encryptBytes(Buffer.from(plain), { inputFormat: 'json', groups: [ks.map((k) => createAgeRecipient(k.recipient))] })
+  writeFileSync(join(dir, '.sops-like.yaml'), CONFIG(A.recipient, B.recipient))
+  writeFileSync(join(dir, 's.json'), await enc('{"old_secret": "1", "keep": "2"}', [A, B]))
+  writeFileSync(join(dir, 'gone.json'), await enc('{"legacy_token": "3"}', [A, B]))
+  writeFileSync(join(dir, 'private.json'), await enc('{"not_theirs": "4"}', [A]))
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'one')
+  writeFileSync(join(dir, 's.json'), await enc('{"keep": "2", "fresh": "5"}', [A, B]))
+  git(dir, 'rm', '-q', 'gone.json')
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'two')
+  const r = await offboard(B.recipient, { cwd: dir, env: env(A), history: true })
+  assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+  assert.equal(r.exposed, [{ path: 's.json', keys: ['keep', 'fresh'] }])
+  const h = Object.fromEntries((r.history ?? []).map((x) => [x.path, [...x.keys].sort()]))
+  assert.equal(h, { 'gone.json': ['legacy_token'], 's.json': ['fresh', 'keep', 'old_secret'] })
+  const outside = await offboard(B.recipient, { cwd: join(t.dir, 'main'), env: env(A), history: true, dryRun: true })
+  assert.ok(outside.history === null || Array.isArray(outside.history))
+})
+
+test.run()
