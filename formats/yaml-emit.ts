@@ -13,7 +13,9 @@
  *   later line;
  * - foot comments after a list whose last item is a collection are written right
  *   after that list (go-yaml prints them after the next scalar);
- * - extra inline comments after a literal block go below the block, not inside it.
+ * - extra inline comments after a literal block go below the block, not inside it;
+ * - a literal block whose text starts with a line break gets the header's own line
+ *   break first (go-yaml omits it and so loses the leading line break).
  */
 import { EmitError } from '../src/errors.js'
 import type { Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
@@ -115,6 +117,8 @@ function scalarText(s: Scalar): ScalarText {
  * else double-quoted; then the emitter's downgrades for a value position.
  */
 function strText(text: string): ScalarText {
+  // go-yaml re-reads an unquoted `<<` as a merge key and writes it with an explicit tag
+  if (text === '<<') return { text, style: 'plain', tag: '!!merge' }
   return { text, style: selectStyle(text, requestedStyle(text), false) }
 }
 
@@ -208,6 +212,7 @@ class Emitter {
     const key = keyText(p)
     const simple = !/[\n\r\u0085\u2028\u2029]/.test(key.text) && Buffer.byteLength(key.text) <= 128
     w.writeIndent(indent)
+    if (key.tag) w.writeTag(key.tag)
     if (simple) {
       w.writeScalar(key.text, selectStyle(key.text, key.style, true), { indent: next(indent), simpleKey: true })
       w.writeIndicator(':', false, false, false)

@@ -295,6 +295,7 @@ export class YamlWriter {
     if (!lastBreak) this.writeIndicator('-', false, false, false)
     else if (value.length === 1 || value.endsWith('\n\n')) this.writeIndicator('+', false, false, false)
     if (lineComment !== undefined) this.writeLineComments([lineComment], indent)
+    else if (value.startsWith('\n')) this.putBreak() // deviation: go-yaml drops a leading line break here
     this.whitespace = true
     let breaks = true
     for (const ch of value) {

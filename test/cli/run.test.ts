@@ -225,7 +225,7 @@ test('SIGTERM sent to run reaches the child (which traps it and exits with its o
     process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(marker)}, 'trapped'); process.exit(42) })
     fs.writeFileSync(${JSON.stringify(ready)}, '')
     setInterval(() => {}, 1000)`], { env: realEnv(), cwd: t.dir })
-  await waitForFile(ready)
+  await waitForFile(ready, child)
   child.kill('SIGTERM')
   const r = await result
   assert.is(r.code, 42, r.stderr)
@@ -238,7 +238,7 @@ test('a child killed by a signal: run exits 128+N (SIGKILL → 137, SIGINT forwa
   assert.is(r.code, 137, r.stderr)
   const ready = join(t.dir, 'int-ready')
   const p = startCli(['run', '-f', 'base.enc.json', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000)`], { env: realEnv(), cwd: t.dir })
-  await waitForFile(ready)
+  await waitForFile(ready, p.child)
   p.child.kill('SIGINT')
   r = await p.result
   assert.is(r.code, 130, r.stderr)
@@ -252,7 +252,7 @@ test('--as-file leaves nothing behind when run is interrupted with SIGINT', asyn
     fs.writeFileSync(${JSON.stringify(seen)}, process.argv[1])
     fs.writeFileSync(${JSON.stringify(ready)}, '')
     setInterval(() => undefined, 1000)`, '{}'], { env: realEnv(), cwd: t.dir })
-  await waitForFile(ready)
+  await waitForFile(ready, child)
   assert.ok(existsSync(readFileSync(seen, 'utf8')))
   child.kill('SIGINT')
   const r = await result

@@ -27,7 +27,8 @@ const TSX = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('t
 
 /** Starts the CLI from source as a real process (signals, exit codes). */
 export function startCli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): { child: ChildProcess; result: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  // its own process group, so a test that gives up can end it together with the command it started
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d) => { stdout += d })
@@ -38,11 +39,19 @@ export function startCli(args: string[], opts: { env: NodeJS.ProcessEnv; cwd: st
   return { child, result }
 }
 
-/** Waits until `path` exists (the child is ready); gives up after `limitMs`. */
-export async function waitForFile(path: string, limitMs = 20000): Promise<void> {
+/**
+ * Waits until `path` exists (the command is ready). Gives up when `cli` ended first, or
+ * after `limitMs` (a safety net for a hung process, not a timing assertion): then the
+ * CLI's whole process group is killed so no process outlives the test.
+ */
+export async function waitForFile(path: string, cli?: ChildProcess, limitMs = 180_000): Promise<void> {
   const end = Date.now() + limitMs
   while (!existsSync(path)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${path}`)
+    if (cli && (cli.exitCode !== null || cli.signalCode !== null)) throw new Error(`the CLI ended before ${path} appeared`)
+    if (Date.now() > end) {
+      if (cli?.pid) { try { process.kill(-cli.pid, 'SIGKILL') } catch { /* gone */ } }
+      throw new Error(`gave up waiting for ${path}`)
+    }
     await new Promise((r) => setTimeout(r, 20))
   }
 }

@@ -1,0 +1,66 @@
+// git integration cost: `git log -p` over a 50-commit history of one encrypted YAML file
+// (50 values, one value changed per commit with `sops-like set`), with the sops-like
+// textconv driver against the same history without it (`--no-textconv`).
+// Per-revision cost = (with − without) / 50, and its ratio to the floor (node -e 0).
+// Not a test: nothing here asserts on time.
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { timeCommand, table } from './lib.mjs'
+
+const COMMITS = 50
+const VALUES = 50
+
+function run(cmd, args, opts) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} failed: ${r.stderr}`)
+  return r.stdout
+}
+
+/** Builds the repository and times `git log -p` with and without the driver. */
+export async function benchGit({ cli, node, floor, runs, dir }) {
+  const repo = join(dir, 'git-bench')
+  mkdirSync(repo, { recursive: true })
+  const home = join(dir, 'git-bench-home')
+  mkdirSync(home, { recursive: true })
+  const keyFile = join(dir, 'git-bench-key.txt')
+  const recipient = run(node, [cli, 'keygen', '-o', keyFile], { env: { ...process.env, HOME: home } }).trim()
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', SOPS_AGE_KEY_FILE: keyFile, GIT_PAGER: 'cat' }
+  const git = (...args) => run('git', args, { cwd: repo, env })
+
+  git('init', '-q', '-b', 'main')
+  git('config', 'user.email', 'bench@example.com')
+  git('config', 'user.name', 'bench')
+  git('config', 'commit.gpgsign', 'false')
+  const plain = Array.from({ length: VALUES }, (_, i) => `key_${i}: value-${i}-${'x'.repeat(20)}`).join('\n') + '\n'
+  writeFileSync(join(repo, 'plain.yaml'), plain)
+  const file = 'secrets.enc.yaml'
+  writeFileSync(join(repo, file), run(node, [cli, 'encrypt', '--age', recipient, 'plain.yaml'], { cwd: repo, env }))
+  git('add', file)
+  git('commit', '-q', '-m', 'commit 0')
+  for (let c = 1; c < COMMITS; c++) {
+    run(node, [cli, 'set', file, `["key_${c % VALUES}"]`, JSON.stringify(`changed-${c}`)], { cwd: repo, env })
+    git('commit', '-q', '-am', `commit ${c}`)
+  }
+  // the driver as `git setup` writes it, pointing at this build
+  writeFileSync(join(repo, '.git', 'info', 'attributes'), `*.enc.yaml diff=sops-like merge=sops-like\n`)
+  git('config', 'diff.sops-like.textconv', `"${node}" "${cli}" textconv`)
+
+  const without = timeCommand('git', ['log', '-p', '--no-textconv'], { runs, env, cwd: repo })
+  const withDriver = timeCommand('git', ['log', '-p'], { runs, env, cwd: repo })
+  const withoutKey = timeCommand('git', ['log', '-p'], { runs, env: { ...env, SOPS_AGE_KEY_FILE: join(dir, 'no-such-key.txt') }, cwd: repo })
+  const textconvOne = timeCommand(node, [cli, 'textconv', join(repo, file)], { runs, env })
+  const perRev = (withDriver - without) / COMMITS
+  const perRevKeyless = (withoutKey - without) / COMMITS
+  table(`git log -p, ${COMMITS} commits of one encrypted YAML file (${VALUES} values)`, [
+    { name: 'node -e 0', ms: floor },
+    { name: 'git log -p --no-textconv', ms: without },
+    { name: 'git log -p with the textconv driver (key)', ms: withDriver },
+    { name: 'git log -p with the textconv driver (no key: keyless view)', ms: withoutKey },
+    { name: 'sops-like textconv (one file, key)', ms: textconvOne },
+    { name: 'per revision, key: (with − without) / 50', ms: perRev },
+    { name: 'per revision, keyless: (with − without) / 50', ms: perRevKeyless },
+  ], 'node -e 0')
+  console.log(`\nper-revision textconv cost: ${perRev.toFixed(1)} ms = ${(perRev / floor).toFixed(2)}× node -e 0 (keyless: ${perRevKeyless.toFixed(1)} ms = ${(perRevKeyless / floor).toFixed(2)}×)`)
+  return { floor, without, withDriver, withoutKey, perRev, perRevKeyless }
+}
