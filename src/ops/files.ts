@@ -38,7 +38,7 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
   const cwd = opts.cwd ?? process.cwd()
   const name = opts.filenameOverride ?? (path === '-' ? 'stdin' : path)
   const inputFormat = pickFormat(name, opts.inputType)
-  const outputFormat = pickFormat(opts.output ?? name, opts.outputType ?? opts.inputType)
+  const outputFormat = opts.outputType ? pickFormat(name, opts.outputType) : inputFormat
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
   const keys = await resolveRecipients(resolve(cwd, name), { ...opts, cwd: dirname(resolve(cwd, name)) })
   const out = await encryptBytes(input, {
@@ -65,9 +65,9 @@ export async function decryptFile(path: string, opts: DecryptFileOptions = {}): 
   const cwd = opts.cwd ?? process.cwd()
   const name = opts.filenameOverride ?? (path === '-' ? 'stdin' : path)
   const inputFormat = pickFormat(name, opts.inputType)
-  const outputFormat = pickFormat(opts.output ?? name, opts.outputType ?? (opts.output ? undefined : opts.inputType))
+  const outputFormat = opts.outputType ? pickFormat(name, opts.outputType) : inputFormat
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
-  const out = await decryptBytes(input, { ...opts, inputFormat, outputFormat: opts.outputType ? outputFormat : opts.output ? outputFormat : inputFormat })
+  const out = await decryptBytes(input, { ...opts, inputFormat, outputFormat })
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out, { mode: 0o600 })
   return out

@@ -59,8 +59,15 @@ export async function rewriteEncryptedFile(
 
 const toPath = (p: string | Path): Path => (typeof p === 'string' ? parseTreePath(p) : p)
 
-function checkTarget(format: Format, path: Path): void {
-  if (format.metadataLayout === 'binary') throw new InvalidPathError('a binary file has no paths: use edit to change it')
+/** A binary file holds one value, `["data"]`: it can be replaced by a string, never removed or nested into. */
+function checkBinaryTarget(path: Path, value: Node | undefined): void {
+  if (path.length !== 1 || path[0] !== 'data') throw new InvalidPathError('a binary file has one path, ["data"]')
+  if (!value) throw new InvalidPathError('the data of a binary file cannot be removed')
+  if (value.kind !== 'scalar' || value.type !== 'str') throw new InvalidSetValueError('the data of a binary file must be a string')
+}
+
+function checkTarget(format: Format, path: Path, value?: Node): void {
+  if (format.metadataLayout === 'binary') return checkBinaryTarget(path, value)
   const top = path[0]
   if (typeof top === 'string' && (format.metadataLayout === 'prefixed' ? top.startsWith('sops_') : top === 'sops')) {
     throw new AlreadyEncryptedError(`setting ${format.metadataLayout === 'prefixed' ? 'a sops_ key' : 'a top-level sops key'} would clash with the file's metadata`)
@@ -72,7 +79,7 @@ export async function setValue(file: string, path: string | Path, value: Node, o
   const p = toPath(path)
   if (!p.length) throw new InvalidPathError('the path must name at least one key, e.g. ["key"]')
   return rewriteEncryptedFile(file, (doc, format) => {
-    checkTarget(format, p)
+    checkTarget(format, p, value)
     return setInTree(doc.tree, p, value)
   }, opts)
 }

@@ -192,9 +192,14 @@ test('dotenv: set and unset keep other lines; a nested value cannot be written (
   assert.is(read(f), mid)
 })
 
-test('binary files have no paths', async () => {
+test('binary files have one path, ["data"]: set replaces it with a string; anything else is refused', async () => {
   const f = await encryptedFile('raw bytes', 'binary', 'bin')
-  await expectError(setValue(f, '["data"]', await parseSetValue('"x"'), opts()), 91)
+  await expectError(setValue(f, '["other"]', await parseSetValue('"x"'), opts()), 91)
+  await expectError(setValue(f, '["data"]["x"]', await parseSetValue('"x"'), opts()), 91)
+  await expectError(setValue(f, '["data"]', await parseSetValue('5'), opts()), 7)
+  await expectError(unsetValue(f, '["data"]', opts()), 91)
+  await setValue(f, '["data"]', await parseSetValue('"new bytes"'), opts())
+  assert.is(await decrypt(f, 'binary'), 'new bytes')
 })
 
 yamlTest('YAML: set one value changes one line plus lastmodified and mac; comments stay', async () => {
