@@ -16,8 +16,7 @@
  */
 import { constants, createHash, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { Stanza } from 'age-encryption'
-import type { Identity, Recipient } from 'age-encryption'
+import type { Identity, Recipient, Stanza } from 'age-encryption'
 import { RecipientError } from '../errors.js'
 import { parseSshPrivateKeyFile } from './ssh-key-parse.js'
 import type { SshPrivateKey } from './ssh-key-parse.js'
@@ -69,7 +68,7 @@ export class SshEd25519Recipient implements Recipient {
     const tweak = hkdf32(EMPTY, this.blob, ED25519_LABEL)
     const shared = x25519(tweak, x25519(ephemeral, this.theirX))
     const wrapKey = hkdf32(shared, concat(share, this.theirX), ED25519_LABEL)
-    return [new Stanza(['ssh-ed25519', this.tag, base64NoPad(share)], aeadSeal(wrapKey, fileKey))]
+    return [{ args: ['ssh-ed25519', this.tag, base64NoPad(share)], body: aeadSeal(wrapKey, fileKey) }]
   }
 }
 
@@ -102,7 +101,7 @@ export class SshRsaRecipient implements Recipient {
       { key: this.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: Buffer.from(RSA_LABEL) },
       fileKey,
     )
-    return [new Stanza(['ssh-rsa', this.tag], new Uint8Array(body))]
+    return [{ args: ['ssh-rsa', this.tag], body: new Uint8Array(body) }]
   }
 }
 

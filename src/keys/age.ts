@@ -2,9 +2,9 @@
  * age master keys: each recipient gets its own armored age file holding the raw
  * data key (or Shamir share), as sops writes them (`{enc, recipient}`).
  */
-import { Encrypter, Decrypter, armor, type Identity as AgeIdentity, type Recipient as AgeRecipient } from 'age-encryption'
+import { Encrypter, armor, type Recipient as AgeRecipient } from 'age-encryption'
 import { RecipientError } from '../errors.js'
-import type { Identity, KeyEntry, Recipient } from './key-source.js'
+import type { KeyEntry, Recipient } from './key-source.js'
 import { parseSshRecipient } from './age-ssh.js'
 
 const X25519_RE = /^age1[02-9ac-hj-np-z]{58}$/
@@ -49,26 +49,4 @@ export function createAgeRecipient(input: string): Recipient {
   }
 }
 
-/** One Identity over every age identity found; tries them all on each entry. */
-export function createAgeIdentity(identities: Array<string | AgeIdentity>, label: string): Identity {
-  const d = new Decrypter()
-  for (const i of identities) d.addIdentity(i)
-  return {
-    type: 'age',
-    label,
-    async unwrap(entry: KeyEntry): Promise<Uint8Array | null> {
-      const enc = entry.fields.enc ?? ''
-      let file: Uint8Array
-      try {
-        file = enc.trimStart().startsWith('-----BEGIN') ? armor.decode(enc) : Buffer.from(enc, 'binary')
-      } catch {
-        return null // a malformed blob is not ours to open; other entries may still work
-      }
-      try {
-        return await d.decrypt(file)
-      } catch {
-        return null
-      }
-    },
-  }
-}
+export { createAgeIdentity } from './age-identity.js'

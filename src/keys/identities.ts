@@ -3,7 +3,7 @@
  * has age entries, PGP (and thus `openpgp`) only when it has PGP entries.
  */
 import type { Identity, KeyEntry } from './key-source.js'
-import { createAgeIdentity } from './age.js'
+import { createAgeIdentity } from './age-identity.js'
 import { findAgeIdentities } from './age-identities.js'
 import { promptSecret } from '../io/prompt-secret.js'
 

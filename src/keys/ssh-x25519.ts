@@ -158,6 +158,39 @@ export function bech32Encode(hrp: string, data: Uint8Array): string {
   return hrp + '1' + [...words, ...checksum].map((w) => BECH32_ALPHABET[w]).join('')
 }
 
+/**
+ * Bech32 decoding (BIP 173 checksum, no length limit, one case throughout): the data bytes,
+ * or null when `text` is not valid bech32 with this human-readable part.
+ */
+export function bech32Decode(hrp: string, text: string): Uint8Array | null {
+  const lower = text.toLowerCase()
+  if (text !== lower && text !== text.toUpperCase()) return null
+  if (!lower.startsWith(hrp + '1')) return null
+  const words: number[] = []
+  for (const c of lower.slice(hrp.length + 1)) {
+    const w = BECH32_ALPHABET.indexOf(c)
+    if (w < 0) return null
+    words.push(w)
+  }
+  if (words.length < 6) return null
+  const expanded = [...hrp].map((c) => c.charCodeAt(0) >> 5)
+  expanded.push(0, ...[...hrp].map((c) => c.charCodeAt(0) & 31))
+  if (bech32Polymod([...expanded, ...words]) !== 1) return null
+  const out: number[] = []
+  let acc = 0
+  let bits = 0
+  for (const w of words.slice(0, -6)) {
+    acc = ((acc << 5) | w) & 0xfff
+    bits += 5
+    if (bits >= 8) {
+      bits -= 8
+      out.push((acc >>> bits) & 0xff)
+    }
+  }
+  if (bits >= 5 || (acc & ((1 << bits) - 1)) !== 0) return null // non-zero padding
+  return Uint8Array.from(out)
+}
+
 /** The `age1…` recipient string of a raw X25519 public key. */
 export function x25519Recipient(publicKey: Uint8Array): string {
   return bech32Encode('age', publicKey)

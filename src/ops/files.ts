@@ -7,9 +7,8 @@ import { ConflictingOptionsError } from '../errors.js'
 import { readInput } from '../io/read.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { pickFormat } from './codec.js'
-import { encryptBytes } from './encrypt.js'
 import { decryptBytes } from './decrypt.js'
-import { resolveRecipients, type RecipientOptions } from './recipients.js'
+import type { RecipientOptions } from './recipients.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
 
@@ -40,6 +39,8 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
   const inputFormat = pickFormat(name, opts.inputType)
   const outputFormat = opts.outputType ? pickFormat(name, opts.outputType) : inputFormat
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
+  // loaded here, not at the top: decrypting (run, textconv) must not pay for age-encryption
+  const [{ resolveRecipients }, { encryptBytes }] = await Promise.all([import('./recipients.js'), import('./encrypt.js')])
   const keys = await resolveRecipients(resolve(cwd, name), { ...opts, cwd: dirname(resolve(cwd, name)) })
   const out = await encryptBytes(input, {
     inputFormat,
