@@ -63,6 +63,19 @@ test('rotate --all: every covered file rotated, one progress line per file, summ
   assert.ok(dec.stdout.includes('v1-1'))
 })
 
+test('rotate --all --quiet: nothing on stderr on success; a failure is still reported', async () => {
+  const dir = await repo('quiet', 2, [A])
+  const r = await runCli(['rotate', '--all', '--quiet'], { cwd: dir, env: env(A) })
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stderr, '')
+  assert.is(r.stdout, '')
+  const f = await runCli(['rotate', '--all', '-q'], { cwd: dir, env: env(B) })
+  assert.is.not(f.code, 0)
+  assert.match(f.stderr, /secrets\/f0\.json: /)
+  assert.match(f.stderr, /rotate: 2 files: 2 failed/)
+  noLeak(f)
+})
+
 test('rotate: bad input gives one line, the right exit code and no change', async () => {
   const dir = await repo('bad', 1, [A])
   const before = read(dir)

@@ -19,8 +19,8 @@ function label(r: FileReport): string {
 }
 
 /** An onEvent handler that draws progress on stderr. Call `done()` before printing anything else. */
-export function progress(io: CliIo): { onEvent: (e: KeysEvent) => void; done: () => void } {
-  const tty = !!io.stderr.isTTY
+export function progress(io: CliIo, quiet = false): { onEvent: (e: KeysEvent) => void; done: () => void } {
+  const tty = !!io.stderr.isTTY && !quiet
   let drawn = false
   const clear = () => { if (drawn) { io.stderr.write('\r\x1b[K'); drawn = false } }
   const line = (s: string) => { clear(); io.stderr.write(`sops-like: ${s}\n`) }
@@ -39,7 +39,7 @@ export function progress(io: CliIo): { onEvent: (e: KeysEvent) => void; done: ()
         break
       case 'file-done':
         for (const w of e.report.warnings) line(`warning: ${w}`)
-        if (!tty || e.total === 1) line(`${e.report.path}: ${label(e.report)}`)
+        if (!quiet && (!tty || e.total === 1)) line(`${e.report.path}: ${label(e.report)}`)
         bar(e.index + 1, e.total, e.report.path)
         break
       case 'file-failed':
@@ -57,9 +57,10 @@ export function progress(io: CliIo): { onEvent: (e: KeysEvent) => void; done: ()
 }
 
 /** The closing line of a multi-file run (skipped for a single file: its own line says it all). */
-export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures = 0): void {
+export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures = 0, quiet = false): void {
   const total = r.reports.length + r.failures.length
   if (total <= 1 && !extraFailures) return
+  if (quiet && !extraFailures && !r.failures.length) return
   const counts = new Map<string, number>()
   for (const rep of r.reports) counts.set(label(rep), (counts.get(label(rep)) ?? 0) + 1)
   const parts = [...counts].map(([k, n]) => `${n} ${k}`)

@@ -6,7 +6,7 @@ import { listRepoFiles } from '../../ops/repo-files.js'
 import { list, type CliIo } from '../io.js'
 import { progress, renderOffboard, renderPlan, renderStatus, summary } from './keys-render.js'
 
-interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean }
+interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
 
 export interface RotateFlags extends CommonFlags {
   addAge?: string[]
@@ -30,9 +30,9 @@ async function targets(files: string[], f: CommonFlags, io: CliIo): Promise<stri
   return found.map((x) => x.path)
 }
 
-const finish = (io: CliIo, verb: string, r: BatchResult, done: () => void): number => {
+const finish = (io: CliIo, verb: string, r: BatchResult, done: () => void, quiet?: boolean): number => {
   done()
-  summary(io, verb, r)
+  summary(io, verb, r, 0, quiet)
   return r.exitCode
 }
 
@@ -48,7 +48,7 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
   const { parseEdits } = await import('../../ops/rotate.js')
   await parseEdits(edits)
   const paths = await targets(files, f, io)
-  const p = progress(io)
+  const p = progress(io, f.quiet)
   const r = await rotateFiles(paths, {
     ...edits,
     ...configOpt(f, io),
@@ -59,7 +59,7 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
     onEvent: p.onEvent,
     onNote: (line) => p.onEvent({ type: 'note', message: line }),
   })
-  return finish(io, f.dryRun ? 'rotate (dry run)' : 'rotate', r, p.done)
+  return finish(io, f.dryRun ? 'rotate (dry run)' : 'rotate', r, p.done, f.quiet)
 }
 
 export interface UpdateKeysFlags extends CommonFlags { yes?: boolean }
@@ -96,18 +96,18 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
     io.stderr.write('sops-like: nothing written\n')
     return firstFail || 1
   }
-  const p = progress(io)
+  const p = progress(io, f.quiet)
   const r = await applyAll(changing, { ...opts, ...(f.dryRun ? { dryRun: true } : {}), onEvent: p.onEvent })
   p.done()
-  summary(io, f.dryRun ? 'updatekeys (dry run)' : 'updatekeys', r, planned.failures.length)
+  summary(io, f.dryRun ? 'updatekeys (dry run)' : 'updatekeys', r, planned.failures.length, f.quiet)
   return firstFail || r.exitCode
 }
 
-export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[] }
+export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean }
 
 export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo): Promise<number> {
   const { offboard } = await import('../../ops/offboard.js')
-  const p = progress(io)
+  const p = progress(io, f.quiet)
   const report = await offboard(recipient, {
     ...configOpt(f, io),
     ...(f.dryRun ? { dryRun: true } : {}),
@@ -119,7 +119,7 @@ export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo
     onNote: (line) => p.onEvent({ type: 'note', message: line }),
   })
   p.done()
-  summary(io, f.dryRun ? 'offboard (dry run)' : 'offboard', { reports: report.results, failures: report.failures.filter((x) => report.exposed.some((e) => e.path === x.path)), exitCode: report.exitCode })
+  summary(io, f.dryRun ? 'offboard (dry run)' : 'offboard', { reports: report.results, failures: report.failures.filter((x) => report.exposed.some((e) => e.path === x.path)), exitCode: report.exitCode }, 0, f.quiet)
   if (f.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n')
   else renderOffboard(io, report)
   return report.exitCode

@@ -16,6 +16,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for PGP recipients', collect)
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--dry-run', 'open and check every file, show what would change, write nothing')
+    .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nExamples:\n  sops-like rotate secrets.enc.yaml\n  sops-like rotate --all --rm-age age1…    # someone left\n  sops-like rotate --all --dry-run\n')
     .action(async (files: string[], flags) => {
       const { runRotate } = await import('./keys-run.js')
@@ -30,6 +31,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--dry-run', 'show the changes and check the files open, write nothing')
+    .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nExamples:\n  sops-like updatekeys secrets.enc.yaml\n  sops-like updatekeys --all -y\n')
     .action(async (files: string[], flags) => {
       const { runUpdateKeys } = await import('./keys-run.js')
@@ -45,6 +47,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'config file to edit (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for the PGP recipients that stay', collect)
     .option('--dry-run', 'show the plan and check every file can be decrypted, write nothing')
+    .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n')
     .action(async (recipient: string, flags) => {
       const { runOffboard } = await import('./keys-run.js')
