@@ -1,16 +1,24 @@
 /**
- * sops-like's library API. The CLI is a thin layer over these exports.
+ * sops-like's library API. The CLI is a thin layer over these exports: everything a
+ * command does (rule lookup, identity search, format detection, key rotation) is a
+ * function here that returns a result or emits events, and never prints or exits.
+ * Failures are typed errors (see "errors" below), each with a stable `code` and the
+ * `exitCode` the CLI uses. `openpgp` is only loaded when a file or recipient needs PGP.
  *
  * @example
  * ```ts
- * import { encryptFile, decryptFile } from 'sops-like'
+ * import { encryptFile, decryptFile, loadEnv } from 'sops-like'
  * const enc = await encryptFile('secrets.yaml', { age: ['age1…'] })
  * const plain = await decryptFile('secrets.enc.yaml', { env: { SOPS_AGE_KEY_FILE: 'key.txt' } })
+ * const vars = await loadEnv(['secrets.enc.yaml'])
  * ```
+ *
+ * @packageDocumentation
  */
 
 // ---- encrypt / decrypt ----
-/** Encrypt a file (format from its name); returns the encrypted bytes, writes with `inPlace`/`output`. */
+
+/** Encrypt or decrypt a file (format from its name); returns the bytes, writes them with `inPlace`/`output`. */
 export { encryptFile, decryptFile, type EncryptFileOptions, type DecryptFileOptions, type FileOutputOptions } from './ops/files.js'
 /** Encrypt bytes in a given format to given recipients. */
 export { encryptBytes, type EncryptBytesOptions } from './ops/encrypt.js'
@@ -18,10 +26,65 @@ export { encryptBytes, type EncryptBytesOptions } from './ops/encrypt.js'
 export { decryptBytes, openBytes, parseEncrypted, type DecryptBytesOptions, type OpenBytesOptions } from './ops/decrypt.js'
 /** Who a file is encrypted to (flags, env, creation rules). */
 export { resolveRecipients, type RecipientOptions, type ResolvedKeys } from './ops/recipients.js'
-/** New age identities. */
+/** New age identities (`keygen`). */
 export { generateAgeIdentity, keygenToFile, defaultKeygenPath, type NewIdentity } from './ops/keygen.js'
 
+// ---- edit / set / unset ----
+
+/** `set` / `unset`: change one value of an encrypted file in place (same data key; unchanged values keep their ciphertext). */
+export { setValue, unsetValue, parseSetValue, type RewriteOptions, type RewriteResult } from './ops/set.js'
+/** `edit`: open an encrypted file (or a new one) in the user's editor and re-encrypt it. */
+export { editFile, type EditOptions, type EditFileResult } from './ops/edit.js'
+
+// ---- environment / run ----
+
+/** Decrypt files into a name → value map (`loadEnv`), or into entries that keep each variable's file (`loadEnvEntries`). */
+export { loadEnv, loadEnvEntries, type LoadEnvOptions, type LoadedEnv } from './ops/load-env.js'
+/** Which files `run` and `loadEnv` read when none is named (`run.files` in the config, else the conventional names). */
+export { resolveRunFiles, CONVENTIONAL_RUN_FILES, type RunFiles, type RunFilesOptions } from './ops/run-files.js'
+/** Trees → environment variables, and merging them into an environment (existing variables win unless `override`). */
+export { treeToEnv, mergeEnv, applyEnv, scrubKeyEnv, KEY_ENV_VARS, type EnvEntry, type TreeToEnvOptions, type MergeEnvOptions } from './ops/env.js'
+/** `run`: a command with the decrypted values in its environment (`runWithEnv`), or the plan without running it (`planRun`). */
+export { runWithEnv, planRun, type RunOptions, type RunPlan, type PlannedVar } from './ops/run.js'
+/** `run --as-file`: a command that gets the decrypted file as `{}` (a FIFO or private temp file). */
+export { runWithFile, decryptForFile, plainName, type ExecFileOptions } from './ops/exec-file.js'
+/** `example`: a keyless skeleton of an encrypted file (same keys, empty values). */
+export { exampleFile, exampleBytes, skeletonTree } from './ops/example.js'
+
+// ---- key management: rotate / updatekeys / offboard / status ----
+
+/** Progress events, per-file reports and failures of the multi-file key operations; `describeError` turns any thrown value into them. */
+export { describeError, identityLoader, type KeysEvent, type FileReport, type FileFailure, type BatchResult, type Outcome, type IdentityLoader } from './ops/batch.js'
+/** `rotate`: a new data key for each file, optionally adding/removing recipients. */
+export { rotateFiles, rotateFile, parseEdits, type RotateOptions, type ParsedEdits } from './ops/rotate.js'
+/** `updatekeys`: make files' recipients match their creation rules (plan without keys, then apply). */
+export { updateKeys, planUpdateKeys, applyUpdateKeys, planAll, applyAll, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/updatekeys.js'
+/** `offboard`: remove a recipient from every file and the config, rotating each data key; report what they could read. */
+export { offboard, type OffboardOptions, type OffboardReport, type ExposedFile } from './ops/offboard.js'
+/** `status`: what a file is encrypted to and whether that matches its rule (no key needed). */
+export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/status.js'
+/** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */
+export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type CheckStatus, type ConfigCheck, type RuleCheck, type IdentitySource, type IdentityCheck, type FoundIdentity, type EntryMatch, type FileCheck, type FileRecipient } from './ops/doctor.js'
+/** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */
+export { diffRecipients, formatDiff, showRef, type RecipientRef, type RecipientDiff, type GroupDiff } from './ops/recipient-diff.js'
+/** The encrypted files of a repository (`--all`). */
+export { listRepoFiles, type RepoFile, type ListOptions as ListRepoFilesOptions } from './ops/repo-files.js'
+
+// ---- git ----
+
+/** `textconv`: the readable form of a file for `git diff` (decrypted, keyless view, or unchanged). Never throws. */
+export { textconvFile, textconvBytes, type TextconvOptions, type TextconvResult, type TextconvKind } from './ops/textconv.js'
+/** The git merge driver: merge encrypted files key by key. */
+export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/git-merge.js'
+/** `git setup`: register the diff and merge drivers and the `.gitattributes` patterns. */
+export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git-setup.js'
+/** `git hook install`: the pre-commit hook that runs `check --staged`. */
+export { installPreCommitHook, type HookInstallOptions, type HookInstallResult } from './ops/git-hook.js'
+/** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
+export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/check.js'
+
 // ---- engine ----
+
 /** Seal a plaintext tree / open an encrypted one (lower level than the functions above). */
 export { sealTree, openTree, splitEncrypted, type SealOptions, type OpenOptions, type OpenedDocument } from './core/document.js'
 /** The format-neutral tree. */
@@ -30,29 +93,44 @@ export type { Tree, Node, Mapping, Sequence, Scalar, Comment, Pair, ScalarType, 
 export { parseTreePath, formatTreePath, getAtPath } from './core/tree-path.js'
 /** The `sops` metadata block. */
 export type { Metadata } from './core/metadata.js'
+/** Which values are encrypted (`encrypted_regex`, `unencrypted_suffix`, …). */
 export type { Selectors } from './core/selection.js'
 
 // ---- formats ----
+
 /** The format registry and interface. */
 export { loadFormat, formatForPath, isFormatName, FORMAT_NAMES, type Format, type FormatName, type MetadataLayout } from '../formats/index.js'
 
 // ---- keys ----
+
 /** Recipient/Identity roles and key entries. */
 export type { Recipient, Identity, KeyEntry, KeyType } from './keys/key-source.js'
 /** age recipients and identities. */
 export { createAgeRecipient, createAgeIdentity } from './keys/age.js'
 /** Find the identities a file needs (age, SSH, PGP) where sops looks. */
 export { loadIdentities, type IdentityOptions } from './keys/identities.js'
+/** age identities from the sops places (`SOPS_AGE_KEY`, `_FILE`, `_CMD`, keys.txt), and an identity file's keys. */
 export { findAgeIdentities, parseIdentityFile } from './keys/age-identities.js'
 
 // ---- config ----
-/** Find and parse `.sops-like.yaml` / `.sops.yaml`, and pick a file's creation rule. */
+
+/** Find `.sops-like.yaml` / `.sops.yaml` upwards from a folder. */
 export { findConfig } from './config/find.js'
+/** Load and validate a config, and pick a file's creation rule. */
 export { loadConfigFor, loadConfigFile, matchRule } from './config/rules.js'
+/** The config's shape (sops' `.sops.yaml` schema). */
 export type { Config, CreationRule, KeyGroupSpec } from './config/schema.js'
 
+// ---- files ----
+
+/** Read a file (or `-` for stdin) with typed errors and a size bound. */
+export { readInput } from './io/read.js'
+/** Write a file atomically (temp file, fsync, rename), keeping its mode. */
+export { writeFileAtomic, type WriteOptions } from './io/atomic-write.js'
+
 // ---- errors ----
-/** Typed errors, each with a stable `code` and `exitCode`. */
+
+/** Typed errors, each with a stable `code` and `exitCode` (the README's exit-code table). */
 export * from './errors.js'
 
 /** The package version. */

@@ -11,9 +11,11 @@ import { registerEdit } from './commands/edit.js'
 import { registerKeys } from './commands/keys.js'
 import { registerRun } from './commands/run.js'
 import { registerGit } from './commands/git.js'
+import { registerDoctor } from './commands/doctor.js'
+import { registerCompletion } from './commands/completion.js'
 import { VERSION } from '../version.js'
 
-const REGISTER = [registerCore, registerEdit, registerKeys, registerRun, registerGit]
+const REGISTER = [registerCore, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let code = 0

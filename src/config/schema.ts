@@ -93,10 +93,11 @@ function rule(r: unknown, index: number): CreationRule {
   }
   if (r.path_regex !== undefined && typeof r.path_regex !== 'string') throw new ConfigError(`${where}.path_regex must be a string`)
   let keyGroups: KeyGroupSpec[]
-  if (r.key_groups !== undefined) {
-    if (!Array.isArray(r.key_groups) || r.key_groups.length === 0) throw new ConfigError(`${where}.key_groups must be a non-empty list`)
+  if (r.key_groups !== undefined && r.key_groups !== null && !Array.isArray(r.key_groups)) throw new ConfigError(`${where}.key_groups must be a list`)
+  // as sops: an empty key_groups list means "use the flat key lists"; an empty group is an
+  // error only when the rule is used to encrypt (a config may hold rules for other tools)
+  if (Array.isArray(r.key_groups) && r.key_groups.length > 0) {
     keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`))
-    for (const [i, g] of keyGroups.entries()) if (!g.age.length && !g.pgp.length && !g.unsupported.length) throw new ConfigError(`${where}.key_groups[${i}] is empty`)
   } else {
     keyGroups = [group({ age: r.age, pgp: r.pgp, ...Object.fromEntries(UNSUPPORTED.filter((k) => k !== 'hc_vault' && r[k] !== undefined).map((k) => [k, r[k]])) }, where)]
   }

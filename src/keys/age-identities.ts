@@ -33,7 +33,7 @@ export function parseIdentityFile(text: string): string[] {
 }
 
 /** The default keys.txt locations, in the order sops uses. */
-export function defaultKeyFiles(env: NodeJS.ProcessEnv, home = homedir()): string[] {
+export function defaultKeyFiles(env: NodeJS.ProcessEnv, home = env.HOME || homedir()): string[] {
   const out: string[] = []
   if (env.XDG_CONFIG_HOME) out.push(join(env.XDG_CONFIG_HOME, 'sops', 'age', 'keys.txt'))
   if (process.platform === 'darwin') out.push(join(home, 'Library', 'Application Support', 'sops', 'age', 'keys.txt'))
