@@ -4,8 +4,8 @@
  * nodes to go-yaml: comments before an entry become its head lines, inline ones go to
  * the end of its value line, comments after the last entry become foot lines.
  *
- * Deliberate differences from go-yaml, in cases where go-yaml misplaces or loses
- * comments (documented in the tests):
+ * Deliberate differences from go-yaml, in cases where go-yaml loses or misplaces data or
+ * comments, or writes YAML it cannot read back (documented in the tests):
  * - a map/list value holding only comments is written `{}`/`[]` with the comments
  *   above its key (go-yaml writes a broken `key: {` … `}` layout);
  * - inline comments before an entry whose value is a non-empty block collection go
@@ -15,7 +15,14 @@
  *   after that list (go-yaml prints them after the next scalar);
  * - extra inline comments after a literal block go below the block, not inside it;
  * - a literal block whose text starts with a line break gets the header's own line
- *   break first (go-yaml omits it and so loses the leading line break).
+ *   break first (go-yaml omits it and so loses the leading line break);
+ * - a literal block that needs an indentation digit (text starting with a space or a
+ *   line break) gets its real offset, `2` in a list item or in a map inside a list:
+ *   go-yaml always writes `4` there, which no parser (go-yaml included) reads back;
+ * - comments that a list item's first entry would write go above the item's `-`
+ *   (go-yaml drops them or puts them on the `-` line);
+ * - text with U+2028/U+2029 is double-quoted (`yaml-writer.ts`).
+ * Long lines are never folded, as in go-yaml v3 (see `yaml-writer.ts`).
  */
 import { EmitError } from '../src/errors.js'
 import type { Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
@@ -83,6 +90,24 @@ function hoisted(n: Node): string[] {
 }
 
 const isBlock = (n: Node) => n.kind !== 'scalar' && !isEmptyCollection(n)
+
+/** Comment lines written above a map entry: its head, an empty value's comments, extra inline ones. */
+function mapEntryHead(e: Entry<Pair>): string[] {
+  const v = e.item.value
+  return [...e.head, ...hoisted(v), ...(isBlock(v) ? e.inline.slice(1) : [])]
+}
+
+/** Comment lines written above a list item's `-` (see `Emitter.seq`). */
+function seqEntryHead(e: Entry<Node>): string[] {
+  const item = itemNode(e.item)
+  if (!isBlock(item)) return [...e.head, ...hoisted(item)]
+  const own = item.kind === 'map' ? mapLead(mapPlan(item)) : seqLead(seqPlan(item as Sequence))
+  return [...e.head, ...own, ...e.inline]
+}
+
+/** Everything a block collection writes before its first entry's own text. */
+const mapLead = (p: Plan<Pair>): string[] => [...p.head, ...(p.entries[0] ? mapEntryHead(p.entries[0]) : [])]
+const seqLead = (p: Plan<Node>): string[] => [...p.head, ...(p.entries[0] ? seqEntryHead(p.entries[0]) : [])]
 
 interface ScalarText {
   text: string
@@ -171,39 +196,33 @@ class Emitter {
   /** A node at the root of a document (`--extract` of a non-string emits lists and scalars too). */
   root(n: Node): void {
     const w = this.w
-    const head = n.kind === 'map' ? mapPlan(n).head : n.kind === 'seq' ? seqPlan(n).head : []
-    if (head.length > 0) {
-      w.writeIndent(0)
-      w.writeComments(head, 0)
-    }
     if (n.kind === 'scalar') this.scalar(n, BEST_INDENT, [], -1)
-    else if (isEmptyCollection(n)) this.flowEmpty(n, [], 0)
-    else this.block(n, 0, false)
+    else if (isEmptyCollection(n)) {
+      this.lead(hoisted(n), 0)
+      this.flowEmpty(n, [], 0)
+    } else this.block(n, 0, true)
     w.footIndent = -1
     w.writeIndent(0)
   }
 
-  private block(n: Mapping | Sequence, indent: number, printHead: boolean): void {
-    if (n.kind === 'map') this.map(mapPlan(n), indent, printHead)
-    else this.seq(seqPlan(n), indent, printHead)
+  private block(n: Mapping | Sequence, indent: number, printLead: boolean): void {
+    if (n.kind === 'map') this.map(mapPlan(n), indent, printLead)
+    else this.seq(seqPlan(n), indent, printLead)
   }
 
-  private map(p: Plan<Pair>, indent: number, printHead: boolean): void {
-    const w = this.w
-    if (printHead && p.head.length > 0) {
-      w.writeIndent(indent)
-      w.writeComments(p.head, indent)
-    }
-    for (const e of p.entries) {
-      const value = e.item.value
-      const blockValue = isBlock(value)
-      const head = [...e.head, ...hoisted(value), ...(blockValue ? e.inline.slice(1) : [])]
-      if (head.length > 0) {
-        w.writeIndent(indent)
-        w.writeComments(head, indent)
-      }
-      this.pair(e.item, indent, blockValue ? e.inline.slice(0, 1) : e.inline)
-    }
+  /** Comment lines above the collection's first entry (when not already written by the caller). */
+  private lead(lines: string[], indent: number): void {
+    if (lines.length === 0) return
+    this.w.writeIndent(indent)
+    this.w.writeComments(lines, indent)
+  }
+
+  private map(p: Plan<Pair>, indent: number, printLead: boolean): void {
+    if (printLead) this.lead(mapLead(p), indent)
+    p.entries.forEach((e, i) => {
+      if (i > 0) this.lead(mapEntryHead(e), indent)
+      this.pair(e.item, indent, isBlock(e.item.value) ? e.inline.slice(0, 1) : e.inline)
+    })
     this.foot(p.tail, indent)
   }
 
@@ -214,11 +233,11 @@ class Emitter {
     w.writeIndent(indent)
     if (key.tag) w.writeTag(key.tag)
     if (simple) {
-      w.writeScalar(key.text, selectStyle(key.text, key.style, true), { indent: next(indent), simpleKey: true })
+      w.writeScalar(key.text, selectStyle(key.text, key.style, true), { indent: next(indent), parent: indent })
       w.writeIndicator(':', false, false, false)
     } else {
       w.writeIndicator('?', true, false, true)
-      w.writeScalar(key.text, key.style, { indent: next(indent), simpleKey: false })
+      w.writeScalar(key.text, key.style, { indent: next(indent), parent: indent })
       w.writeIndent(indent)
       w.writeIndicator(':', true, false, true)
     }
@@ -234,26 +253,22 @@ class Emitter {
     this.block(v, indent, true)
   }
 
-  private seq(p: Plan<Node>, indent: number, printHead: boolean): void {
+  /**
+   * A block list. An item's comments all go above its `-`, including those its own
+   * first entry would write (a nested collection starts on the `-` line, where a
+   * comment line cannot go).
+   */
+  private seq(p: Plan<Node>, indent: number, printLead: boolean): void {
     const w = this.w
-    if (printHead && p.head.length > 0) {
-      w.writeIndent(indent)
-      w.writeComments(p.head, indent)
-    }
-    for (const e of p.entries) {
+    if (printLead) this.lead(seqLead(p), indent)
+    p.entries.forEach((e, i) => {
       const item = itemNode(e.item)
-      const blockItem = isBlock(item)
-      const own = item.kind === 'map' ? mapPlan(item).head : item.kind === 'seq' ? seqPlan(item).head : []
-      const head = [...e.head, ...own, ...(blockItem ? e.inline : [])]
-      if (head.length > 0) {
-        w.writeIndent(indent)
-        w.writeComments(head, indent)
-      }
+      if (i > 0) this.lead(seqEntryHead(e), indent)
       w.writeIndent(indent)
       w.writeIndicator('-', true, false, true)
-      if (blockItem) this.block(item as Mapping | Sequence, indent + 2, false)
+      if (isBlock(item)) this.block(item as Mapping | Sequence, indent + 2, false)
       else this.value(item, indent + 2, indent, e.inline)
-    }
+    })
     this.foot(p.tail, indent)
   }
 
@@ -278,14 +293,14 @@ class Emitter {
     const t = scalarText(s)
     if (t.tag) w.writeTag(t.tag)
     if (t.style === 'literal') {
-      w.writeScalar(t.text, 'literal', { indent, simpleKey: false }, inline[0])
+      w.writeScalar(t.text, 'literal', { indent, parent: owner }, inline[0])
       for (const c of inline.slice(1)) {
         w.writeIndent(owner)
         w.writeComments([c], owner)
       }
       return
     }
-    w.writeScalar(t.text, t.style, { indent, simpleKey: false })
+    w.writeScalar(t.text, t.style, { indent, parent: owner })
     w.writeLineComments(inline, owner)
   }
 }

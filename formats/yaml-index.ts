@@ -7,7 +7,9 @@
  * comments and lose their indentation, so comments are placed here from their
  * offsets, following go-yaml's head/line/foot attachment as sops reads it (§7.4):
  * - a comment after content on its line is *inline* to the entry that starts on that
- *   line (the innermost one in block context);
+ *   line (the innermost one in block context). Deliberate difference: go-yaml reads
+ *   `key: # c` followed by a block value, or with no value at all, as a comment
+ *   *above* `key`; here it stays inline, so it is written back on the key's line;
  * - a comment on its own line goes before the next entry when it is not indented
  *   deeper than that entry; otherwise it trails the innermost enclosing collection
  *   it is indented into (example.yaml: the comment at 8 spaces after `password:` ends
@@ -59,7 +61,7 @@ interface EntryInfo {
 /** Line starts and offset → 1-based line/column conversion for error messages. */
 export class LineMap {
   private readonly starts: number[] = [0]
-  constructor(text: string) {
+  constructor(private readonly text: string) {
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1)
   }
   /** 0-based line of an offset. */
@@ -79,6 +81,16 @@ export class LineMap {
   /** 0-based column. */
   col(offset: number): number {
     return offset - this.lineStart(this.line(offset))
+  }
+  /**
+   * 0-based column of a node that starts at `offset`, counting the tags and anchors
+   * written before it on its line (`&a key: 1`): the `yaml` library's ranges leave
+   * them out, but they are part of the node's indentation.
+   */
+  nodeCol(offset: number): number {
+    const before = this.text.slice(this.lineStart(this.line(offset)), offset)
+    const props = /(?:[!&][^\s]*[ \t]+)+$/.exec(before)
+    return before.length - (props ? props[0].length : 0)
   }
   /** A FormatError at an offset (1-based line and column, never source text). */
   error(message: string, offset: number | undefined): FormatError {
@@ -141,7 +153,7 @@ export class DocIndex {
     if (isScalar(node)) return
     if (!isMap(node) && !isSeq(node)) return
     const coll = node as YCollection
-    const c: Container = { node: coll, col: this.lines.col(startOf(coll) ?? 0), parent, depth, size: coll.items.length }
+    const c: Container = { node: coll, col: this.lines.nodeCol(startOf(coll) ?? 0), parent, depth, size: coll.items.length }
     this.containers.set(coll, c)
     this.root ??= c
     coll.items.forEach((item, index) => {

@@ -31,7 +31,8 @@ const ERROR_TEXT: Record<string, string> = {
   UNEXPECTED_TOKEN: 'unexpected token',
   BAD_ALIAS: 'invalid alias',
   BAD_DIRECTIVE: 'invalid directive',
-  RESOURCE_EXHAUSTION: 'too many aliases',
+  // the `yaml` composer reports its own stack overflow on very deep nesting this way
+  RESOURCE_EXHAUSTION: 'nesting is too deep',
 }
 
 /** Parsed documents of one YAML text (already BOM-stripped and LF-normalised). */

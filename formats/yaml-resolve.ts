@@ -29,7 +29,8 @@ const INT64_MAX = 2n ** 63n - 1n
 const UINT64_MAX = 2n ** 64n - 1n
 
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
-const DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/
+/** Go `strconv.ParseFloat` syntax after a leading dot: digits with single `_` between them, optional exponent. */
+const DOT_FLOAT = /^\.[0-9](?:_?[0-9])*(?:[eE][-+]?[0-9](?:_?[0-9])*)?$/
 const DIGITS: Record<number, RegExp> = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }
 
 /**
@@ -80,7 +81,7 @@ function hintOf(ch: number): string {
 
 /** Go `strconv.ParseFloat` on an already-validated decimal spelling; undefined on overflow. */
 function finiteFloat(s: string): string | undefined {
-  const x = Number(s)
+  const x = Number(s.replace(/_/g, ''))
   return Number.isFinite(x) ? formatFloatF(x) : undefined
 }
 
@@ -110,13 +111,15 @@ function parseGoInt(s: string): bigint | undefined {
 }
 
 const TS_T = /^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})$/
-const TS_SPACE = /^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?$/
+const TS_SPACE = /^(\d{4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,](\d+))?$/
 const TS_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/
 
 /**
  * go-yaml's timestamp formats (Go layouts `2006-1-2T15:4:5.999999999Z07:00`, the same
  * with `t`, `2006-1-2 15:4:5.999999999` and `2006-1-2`), returned as Go's
- * `time.Time.MarshalText` (RFC3339Nano) text, or undefined.
+ * `time.Time.MarshalText` (RFC3339Nano) text, or undefined. As in Go's `time.Parse`,
+ * a space in the layout matches a run of spaces, and fraction digits past the ninth
+ * are ignored (Go ≥ 1.20).
  */
 export function parseTimestamp(s: string): string | undefined {
   let m = TS_T.exec(s)
@@ -127,14 +130,16 @@ export function parseTimestamp(s: string): string | undefined {
   const [year, month, day, hour, min, sec] = [1, 2, 3, 4, 5, 6].map((k) => Number(m![k] ?? 0)) as [number, number, number, number, number, number]
   if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year)) return undefined
   if (hour > 23 || min > 59 || sec > 59) return undefined
+  const p2 = (n: number) => String(n).padStart(2, '0')
   if (zone !== 'Z') {
     const zh = Number(zone.slice(1, 3))
     const zm = Number(zone.slice(4, 6))
     if (zh > 24 || zm > 60) return undefined
-    if (zh === 0 && zm === 0) zone = 'Z'
+    // Go keeps the offset, not its spelling: `+05:60` is written back as `+06:00`
+    const total = zh * 60 + zm
+    zone = total === 0 ? 'Z' : `${zone[0]}${p2(Math.floor(total / 60))}:${p2(total % 60)}`
   }
   const frac = (m[7] ?? '').slice(0, 9).padEnd(9, '0').replace(/0+$/, '')
-  const p2 = (n: number) => String(n).padStart(2, '0')
   return `${m[1]}-${p2(month)}-${p2(day)}T${p2(hour)}:${p2(min)}:${p2(sec)}${frac ? '.' + frac : ''}${zone}`
 }
 

@@ -1,21 +1,27 @@
 /**
  * Low-level YAML text writer reproducing go-yaml v3's emitter layout rules
  * (spec §7.2/§7.3): column tracking, when a line break is needed before an
- * indent, the four scalar styles (plain, single, double, literal) with folding
- * at column 80, and the style downgrades of the emitter's scalar analysis.
+ * indent, the four scalar styles (plain, single, double, literal), and the style
+ * downgrades of the emitter's scalar analysis.
+ *
+ * Long lines are never folded: go-yaml v3 starts with an unlimited line width
+ * (`best_width` -1, which its emitter turns into 2^31-1) and sops does not set one,
+ * so a long value stays on one line whatever spec §7.3 says about column 80.
  */
 
-/** go-yaml's line width: a space past this column may become a line break. */
-const BEST_WIDTH = 80
 /** The configured indent (sops' default), also used as the literal indentation hint. */
 export const BEST_INDENT = 4
 
 export type ScalarStyle = 'plain' | 'single' | 'double' | 'literal'
 
-/** Where a scalar is written: continuation lines go to `indent`; simple keys never fold. */
+/**
+ * Where a scalar is written: a literal block's lines go to `indent`; `parent` is the
+ * indentation of the node holding it (the key's column for a map value, the `-` column
+ * for a list item, -1 at the document root).
+ */
 export interface ScalarContext {
   indent: number
-  simpleKey: boolean
+  parent: number
 }
 
 const isBreakCp = (cp: number) => cp === 0x0a || cp === 0x0d || cp === 0x85 || cp === 0x2028 || cp === 0x2029
@@ -199,68 +205,40 @@ export class YamlWriter {
   writeScalar(value: string, style: ScalarStyle, ctx: ScalarContext, lineComment?: string): void {
     switch (style) {
       case 'plain':
-        return this.writePlain(value, !ctx.simpleKey, ctx.indent)
+        return this.writePlain(value)
       case 'single':
-        return this.writeSingle(value, !ctx.simpleKey, ctx.indent)
+        return this.writeSingle(value)
       case 'double':
-        return this.writeDouble(value, !ctx.simpleKey, ctx.indent)
+        return this.writeDouble(value)
       case 'literal':
-        return this.writeLiteral(value, ctx.indent, lineComment)
+        return this.writeLiteral(value, ctx, lineComment)
     }
   }
 
-  private writePlain(value: string, allowBreaks: boolean, indent: number): void {
+  private writePlain(value: string): void {
     if (value.length > 0 && !this.whitespace) this.put(' ')
-    const cps = Array.from(value)
-    let spaces = false
-    for (let i = 0; i < cps.length; i++) {
-      const ch = cps[i]!
-      if (ch === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && cps[i + 1] !== ' ') this.writeIndent(indent)
-        else this.put(ch)
-        spaces = true
-      } else {
-        this.put(ch)
-        this.indention = false
-        spaces = false
-      }
-    }
+    for (const ch of value) this.put(ch)
     if (value.length > 0) this.whitespace = false
     this.indention = false
   }
 
-  private writeSingle(value: string, allowBreaks: boolean, indent: number): void {
+  private writeSingle(value: string): void {
     this.writeIndicator("'", true, false, false)
-    const cps = Array.from(value)
-    let spaces = false
-    for (let i = 0; i < cps.length; i++) {
-      const ch = cps[i]!
-      if (ch === ' ') {
-        const fold = allowBreaks && !spaces && this.column > BEST_WIDTH && i > 0 && i < cps.length - 1 && cps[i + 1] !== ' '
-        if (fold) this.writeIndent(indent)
-        else this.put(ch)
-        spaces = true
-      } else {
-        if (ch === "'") this.put("'")
-        this.put(ch)
-        this.indention = false
-        spaces = false
-      }
+    for (const ch of value) {
+      if (ch === "'") this.put("'")
+      this.put(ch)
     }
     this.writeIndicator("'", false, false, false)
     this.whitespace = false
     this.indention = false
   }
 
-  private writeDouble(value: string, allowBreaks: boolean, indent: number): void {
+  private writeDouble(value: string): void {
     this.writeIndicator('"', true, false, false)
-    const cps = Array.from(value)
     // go-yaml quirk: its BOM test looks at the start of the value, so a value that starts
     // with U+FEFF gets every character escaped.
     const bomStart = value.startsWith('\ufeff')
-    let spaces = false
-    for (let i = 0; i < cps.length; i++) {
-      const ch = cps[i]!
+    for (const ch of value) {
       const cp = ch.codePointAt(0)!
       if (bomStart || !isPrintable(cp) || isBreakCp(cp) || ch === '"' || ch === '\\') {
         this.put('\\')
@@ -271,26 +249,25 @@ export class YamlWriter {
           this.put(letter)
           for (const d of cp.toString(16).toUpperCase().padStart(width, '0')) this.put(d)
         }
-        spaces = false
-      } else if (ch === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i > 0 && i < cps.length - 1) {
-          this.writeIndent(indent)
-          if (cps[i + 1] === ' ') this.put('\\')
-        } else this.put(ch)
-        spaces = true
-      } else {
-        this.put(ch)
-        spaces = false
-      }
+      } else this.put(ch)
     }
     this.writeIndicator('"', false, false, false)
     this.whitespace = false
     this.indention = false
   }
 
-  private writeLiteral(value: string, indent: number, lineComment?: string): void {
+  /**
+   * Deviation: the indentation digit is the content's real offset from `ctx.parent`.
+   * go-yaml always writes its best indent (`4`), which is right for map values but not
+   * for list items or for values of a map inside a list (offset 2): there it writes
+   * YAML that neither go-yaml nor any other parser reads back.
+   */
+  private writeLiteral(value: string, ctx: ScalarContext, lineComment?: string): void {
+    const indent = ctx.indent
     this.writeIndicator('|', true, false, false)
-    if (value.startsWith(' ') || isBreakCp(value.codePointAt(0) ?? 0)) this.writeIndicator(String(BEST_INDENT), false, false, false)
+    if (value.startsWith(' ') || isBreakCp(value.codePointAt(0) ?? 0)) {
+      this.writeIndicator(String(ctx.parent < 0 ? indent : indent - ctx.parent), false, false, false)
+    }
     const lastBreak = value.endsWith('\n')
     if (!lastBreak) this.writeIndicator('-', false, false, false)
     else if (value.length === 1 || value.endsWith('\n\n')) this.writeIndicator('+', false, false, false)

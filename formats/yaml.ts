@@ -32,12 +32,34 @@ function decode(input: Uint8Array): { text: string; style: YamlTreeStyle } {
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
   } catch {
-    throw new FormatError('YAML input is not valid UTF-8')
+    const at = firstInvalidUtf8(bytes)
+    const before = new TextDecoder().decode(bytes.subarray(0, at))
+    const lineStart = before.lastIndexOf('\n') + 1
+    const line = before.split('\n').length
+    throw new FormatError('YAML input is not valid UTF-8', line, Array.from(before.slice(lineStart)).length + 1)
   }
   const firstLf = text.indexOf('\n')
   if (firstLf > 0 && text[firstLf - 1] === '\r') style.crlf = true
   if (text.includes('\r\n')) text = text.replace(/\r\n/g, '\n')
   return { text, style }
+}
+
+/** Byte offset of the first byte that does not start a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0
+  while (i < b.length) {
+    const c = b[i]!
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0
+    if (n === 0 || i + n > b.length) return i
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf
+    for (let k = 1; k < n; k++) {
+      const x = b[i + k]!
+      if (x < (k === 1 ? lo : 0x80) || x > (k === 1 ? hi : 0xbf)) return i
+    }
+    i += n
+  }
+  return i
 }
 
 function encode(text: string, style: YamlTreeStyle): Uint8Array {
