@@ -19,8 +19,13 @@ export async function wrapDataKey(dataKey: Uint8Array, groups: Recipient[][], th
   if (t < 2 || t > groups.length) throw new RecipientError(`shamir threshold ${t} must be between 2 and the number of key groups (${groups.length})`)
   const { split } = await import('./shamir.js')
   const shares = split(dataKey, groups.length, t)
-  const keyGroups = await Promise.all(groups.map((g, i) => Promise.all(g.map((r) => r.wrap(shares[i]!)))))
-  return { keyGroups, shamirThreshold: t }
+  try {
+    const keyGroups = await Promise.all(groups.map((g, i) => Promise.all(g.map((r) => r.wrap(shares[i]!)))))
+    return { keyGroups, shamirThreshold: t }
+  } finally {
+    // the shares are as secret as the key and only their wrapped forms are kept
+    for (const s of shares) s.fill(0)
+  }
 }
 
 const ORDER = ['age', 'pgp']
@@ -31,30 +36,40 @@ function byDecryptionOrder(group: KeyEntry[], order = ORDER): KeyEntry[] {
   return [...group].sort((a, b) => rank(a) - rank(b))
 }
 
-/** Recovers the data key. Throws NoIdentityError naming the recipients tried (never why in detail). */
+/** The first entry of a group that one of the identities opens (the data key, or a Shamir share of it). */
+async function openGroup(group: KeyEntry[], identities: Identity[], order?: string[]): Promise<Uint8Array | null> {
+  for (const entry of byDecryptionOrder(group, order)) {
+    for (const id of identities) {
+      if (id.type !== entry.type) continue
+      const share = await id.unwrap(entry)
+      if (share) return share
+    }
+  }
+  return null
+}
+
+/**
+ * Recovers the data key. Throws NoIdentityError naming the recipients tried (never why in detail).
+ * Shamir shares are zeroed once the key is combined (or recovery failed); only the key is returned.
+ */
 export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number | undefined, identities: Identity[], order?: string[]): Promise<Uint8Array> {
   const shares: Uint8Array[] = []
   const failedGroups: string[] = []
-  for (const [gi, group] of keyGroups.entries()) {
-    let share: Uint8Array | null = null
-    for (const entry of byDecryptionOrder(group, order)) {
-      for (const id of identities) {
-        if (id.type !== entry.type) continue
-        share = await id.unwrap(entry)
-        if (share) break
-      }
-      if (share) break
+  try {
+    for (const [gi, group] of keyGroups.entries()) {
+      const share = await openGroup(group, identities, order)
+      if (share && keyGroups.length === 1) return share
+      if (share) shares.push(share)
+      else failedGroups.push(keyGroups.length > 1 ? `group ${gi}: ${group.map(describe).join(', ')}` : group.map(describe).join(', '))
     }
-    if (share) {
-      shares.push(share)
-      if (keyGroups.length === 1) return share
-    } else failedGroups.push(keyGroups.length > 1 ? `group ${gi}: ${group.map(describe).join(', ')}` : group.map(describe).join(', '))
+    const t = threshold && threshold > 0 ? threshold : keyGroups.length
+    if (keyGroups.length > 1 && shares.length >= t) return (await import('./shamir.js')).combine(shares)
+    const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
+    const need = keyGroups.length > 1 ? ` (${shares.length} of ${t} key groups opened)` : ''
+    throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)
+  } finally {
+    for (const s of shares) s.fill(0)
   }
-  const t = threshold && threshold > 0 ? threshold : keyGroups.length
-  if (keyGroups.length > 1 && shares.length >= t) return (await import('./shamir.js')).combine(shares)
-  const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
-  const need = keyGroups.length > 1 ? ` (${shares.length} of ${t} key groups opened)` : ''
-  throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)
 }
 
 const describe = (e: KeyEntry): string => `${e.type} ${entryId(e)}`.trim()

@@ -47,26 +47,36 @@ export async function sealTree(plain: Tree, format: Format, opts: SealOptions): 
     extra = opts.reuse.metadata.extra
   } else {
     dataKey = newDataKey()
-    const wrapped = await wrapDataKey(dataKey, opts.groups ?? [], opts.threshold)
-    keyGroups = wrapped.keyGroups
-    shamirThreshold = wrapped.shamirThreshold
+    try {
+      const wrapped = await wrapDataKey(dataKey, opts.groups ?? [], opts.threshold)
+      keyGroups = wrapped.keyGroups
+      shamirThreshold = wrapped.shamirThreshold
+    } catch (e) {
+      dataKey.fill(0) // a new key nobody will ever hold: drop it before the error travels up
+      throw e
+    }
     selectors = format.name === 'binary' ? {} : effectiveSelectors(opts.selectors ?? {})
   }
-  // as openTree does: a file whose metadata names no selector is read with sops' default one
-  const decide = compileSelectors(effectiveSelectors(selectors))
-  const macOnlyEncrypted = !!selectors.mac_only_encrypted
-  const { tree, mac } = encryptTree(plain, { decide, key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, ...(opts.reuse ? { stash: opts.reuse.stash } : {}) })
-  const lastmodified = nowRfc3339(opts.now)
-  const metadata: Metadata = {
-    keyGroups,
-    lastmodified,
-    mac: encryptBytes(Buffer.from(mac, 'utf8'), 'str', dataKey, macAad(lastmodified)),
-    version: SOPS_FORMAT_VERSION,
-    selectors,
-    extra,
+  try {
+    // as openTree does: a file whose metadata names no selector is read with sops' default one
+    const decide = compileSelectors(effectiveSelectors(selectors))
+    const macOnlyEncrypted = !!selectors.mac_only_encrypted
+    const { tree, mac } = encryptTree(plain, { decide, key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, ...(opts.reuse ? { stash: opts.reuse.stash } : {}) })
+    const lastmodified = nowRfc3339(opts.now)
+    const metadata: Metadata = {
+      keyGroups,
+      lastmodified,
+      mac: encryptBytes(Buffer.from(mac, 'utf8'), 'str', dataKey, macAad(lastmodified)),
+      version: SOPS_FORMAT_VERSION,
+      selectors,
+      extra,
+    }
+    if (shamirThreshold) metadata.shamirThreshold = shamirThreshold
+    return { tree: attachMetadata(tree, metadataToNode(metadata), format.metadataLayout), metadata, dataKey }
+  } catch (e) {
+    if (!opts.reuse) dataKey.fill(0) // only a key made here; a reused one still belongs to its opened document
+    throw e
   }
-  if (shamirThreshold) metadata.shamirThreshold = shamirThreshold
-  return { tree: attachMetadata(tree, metadataToNode(metadata), format.metadataLayout), metadata, dataKey }
 }
 
 /** Splits an encrypted tree into data tree and metadata. Throws MetadataNotFoundError / MetadataError. */
@@ -82,16 +92,26 @@ export interface OpenOptions {
   ignoreMac?: boolean
 }
 
-/** Decrypts an encrypted data tree with its metadata; verifies the MAC unless told not to. */
+/**
+ * Decrypts an encrypted data tree with its metadata; verifies the MAC unless told not to.
+ * A data key unwrapped here is zeroed when opening fails (nobody else holds it); on success
+ * it is returned in the document for re-encryption. A key passed in `opts.dataKey` is the
+ * caller's and is never touched.
+ */
 export async function openTree(data: Tree, metadata: Metadata, opts: OpenOptions): Promise<OpenedDocument> {
   const dataKey = opts.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, opts.identities ?? []))
-  if (dataKey.length !== 32) throw new MetadataError('the decrypted data key is not 32 bytes')
-  const selectors = effectiveSelectors(metadata.selectors)
-  const macOnlyEncrypted = !!selectors.mac_only_encrypted
-  const stash = new IvStash()
-  const { tree, mac } = decryptTree(data, { decide: compileSelectors(selectors), key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, stash })
-  if (!opts.ignoreMac) verifyMac(metadata, dataKey, mac)
-  return { tree, metadata, dataKey, stash }
+  try {
+    if (dataKey.length !== 32) throw new MetadataError('the decrypted data key is not 32 bytes')
+    const selectors = effectiveSelectors(metadata.selectors)
+    const macOnlyEncrypted = !!selectors.mac_only_encrypted
+    const stash = new IvStash()
+    const { tree, mac } = decryptTree(data, { decide: compileSelectors(selectors), key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, stash })
+    if (!opts.ignoreMac) verifyMac(metadata, dataKey, mac)
+    return { tree, metadata, dataKey, stash }
+  } catch (e) {
+    if (!opts.dataKey) dataKey.fill(0)
+    throw e
+  }
 }
 
 function verifyMac(md: Metadata, dataKey: Uint8Array, computed: string): void {
