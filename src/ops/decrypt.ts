@@ -38,12 +38,16 @@ export interface DecryptBytesOptions extends OpenBytesOptions {
 export async function decryptBytes(input: Uint8Array, opts: DecryptBytesOptions): Promise<Uint8Array> {
   const path = opts.extract !== undefined ? parseTreePath(opts.extract) : undefined
   const doc = await openBytes(input, opts)
-  const out = await loadFormat(opts.outputFormat ?? opts.inputFormat)
-  if (path) {
-    if (out.name === 'binary') throw new InvalidPathError('binary files are not structured: --extract is not possible')
-    const first = doc.tree.branches[0]
-    if (!first) throw new InvalidPathError('the file has no document to extract from')
-    return out.emitValue(getAtPath(first, path))
+  try {
+    const out = await loadFormat(opts.outputFormat ?? opts.inputFormat)
+    if (path) {
+      if (out.name === 'binary') throw new InvalidPathError('binary files are not structured: --extract is not possible')
+      const first = doc.tree.branches[0]
+      if (!first) throw new InvalidPathError('the file has no document to extract from')
+      return out.emitValue(getAtPath(first, path))
+    }
+    return out.emit(doc.tree)
+  } finally {
+    if (!opts.dataKey) doc.dataKey.fill(0) // ours alone (a caller's key stays theirs)
   }
-  return out.emit(doc.tree)
 }

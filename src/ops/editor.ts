@@ -8,11 +8,11 @@
  * folder is removed by `dispose()` and, through `removeOnExit`, on SIGINT/SIGTERM/SIGHUP.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, delimiter, join } from 'node:path'
 import { NoEditorError, WriteError } from '../errors.js'
 import { removeOnExit } from '../io/atomic-write.js'
+import { makePrivateDir } from '../io/private-temp.js'
 import { splitCommand } from '../keys/age-identities.js'
 
 const FALLBACK_EDITORS = ['vi', 'nano']
@@ -89,25 +89,9 @@ export interface PrivateTemp {
   dispose(): void
 }
 
-/** The folder private temp files go in: `$XDG_RUNTIME_DIR` when it is an existing folder, else the OS temp folder. */
-export function tempBase(env: NodeJS.ProcessEnv): string {
-  const x = env.XDG_RUNTIME_DIR
-  if (x) {
-    try {
-      if (statSync(x).isDirectory()) return x
-    } catch { /* missing: fall back */ }
-  }
-  return tmpdir()
-}
-
 /** Creates a private folder with one file named `name` holding `data`. */
 export function writePrivateTemp(name: string, data: Uint8Array, env: NodeJS.ProcessEnv = process.env): PrivateTemp {
-  let dir: string
-  try {
-    dir = mkdtempSync(join(tempBase(env), 'sops-like-edit-'))
-  } catch (e) {
-    throw new WriteError(`cannot create a private temporary folder${(e as NodeJS.ErrnoException).code ? ` (${(e as NodeJS.ErrnoException).code})` : ''}`)
-  }
+  const dir = makePrivateDir(env, 'edit')
   const forget = removeOnExit(dir)
   let disposed = false
   const dispose = (): void => {
@@ -117,7 +101,6 @@ export function writePrivateTemp(name: string, data: Uint8Array, env: NodeJS.Pro
   }
   const file = join(dir, basename(name) || 'file')
   try {
-    chmodSync(dir, 0o700)
     writeFileSync(file, data, { mode: 0o600, flag: 'wx' })
   } catch (e) {
     dispose()

@@ -30,5 +30,9 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
     ...(opts.selectors ? { selectors: opts.selectors } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   })
-  return (await encryptedCodec(outFmt)).emit(sealed.tree)
+  try {
+    return (await encryptedCodec(outFmt)).emit(sealed.tree)
+  } finally {
+    sealed.dataKey.fill(0) // one-shot: nothing re-encrypts with this key later
+  }
 }

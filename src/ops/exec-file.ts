@@ -9,12 +9,12 @@
  * drains it, which lets the write finish and nothing stays blocked.
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, constants as fsConstants, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, constants as fsConstants, openSync, readSync, rmSync, writeFileSync } from 'node:fs'
 import { open as openFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { loadFormat } from '../../formats/index.js'
 import { readInput } from '../io/read.js'
+import { makePrivateDir } from '../io/private-temp.js'
 import { MetadataNotFoundError } from '../errors.js'
 import { pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
@@ -62,16 +62,6 @@ export async function decryptForFile(file: string, opts: ExecFileOptions = {}): 
 /** `secrets.enc.yaml` → `secrets.yaml`, `.env.enc` → `.env`. */
 export const plainName = (file: string): string => basename(file).replace(/\.enc(?=\.|$)/, '') || 'secrets'
 
-/** The folder private files go under: $XDG_RUNTIME_DIR when it is a folder, else the OS temp folder. */
-export function privateBase(env: NodeJS.ProcessEnv): string {
-  const xdg = env.XDG_RUNTIME_DIR
-  if (xdg) {
-    try {
-      if (statSync(xdg).isDirectory()) return xdg
-    } catch { /* fall through */ }
-  }
-  return tmpdir()
-}
 
 function makeFifo(path: string): boolean {
   if (process.platform === 'win32') return false
@@ -135,7 +125,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
   const data = await decryptForFile(file, { ...opts, cwd })
   resolveCommand(argv[0] ?? '', { cwd, ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}) })
   const relay = new SignalRelay().start()
-  const dir = mkdtempSync(join(privateBase(parentEnv), 'sops-like-'))
+  const dir = makePrivateDir(parentEnv, 'run')
   const cleanup = (): void => { try { rmSync(dir, { recursive: true, force: true }) } catch { /* gone */ } }
   process.once('exit', cleanup)
   const path = join(dir, opts.filename ? basename(opts.filename) : plainName(file))

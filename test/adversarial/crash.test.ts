@@ -15,7 +15,8 @@
  *   0600 (or the target's mode, once chmod ran);
  * - `edit`'s private plaintext copy (`sops-like-edit-*` under XDG_RUNTIME_DIR, folder
  *   0700, file 0600) when the kill lands while it exists (editor.ts removes it on
- *   SIGINT/SIGTERM/SIGHUP, see test/cli/edit.test.ts, but cannot on SIGKILL).
+ *   SIGINT/SIGTERM/SIGHUP, see test/cli/edit.test.ts, but cannot on SIGKILL; the next
+ *   sops-like that makes a private folder removes it).
  * Set ADV_CRASH_STRICT=1 to fail on those too. ADV_CRASH_ITERATIONS changes the 40 kills
  * per command; ADV_VERBOSE=1 prints how the runs ended.
  *
@@ -42,8 +43,8 @@ const NEW_SECRET = `new-${CANARY}`
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Temp names of src/io/atomic-write.ts: `.<target name>.<6 random bytes as hex>.tmp` beside the target. */
 const atomicTemp = (name: string): RegExp => new RegExp(`^\\.${escapeRe(name)}\\.[0-9a-f]{12}\\.tmp$`)
-/** Private folders of src/ops/editor.ts (mkdtemp `sops-like-edit-XXXXXX`). */
-const EDIT_TEMP = /^sops-like-edit-[A-Za-z0-9]{6}$/
+/** Private folders of src/io/private-temp.ts (mkdtemp `sops-like-edit-<pid>-XXXXXX`; the next sops-like sweeps those of dead PIDs, see test/io/private-temp.test.ts). */
+const EDIT_TEMP = /^sops-like-edit-\d+-[A-Za-z0-9]{6}$/
 
 interface Command {
   name: 'encrypt -i' | 'set' | 'edit'
