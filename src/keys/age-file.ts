@@ -11,6 +11,7 @@
  * identities plug in unchanged; writing age files stays with age-encryption.
  */
 import { createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { decodeBase64NoPad } from './ssh-wire.js'
 
 /** A recipient stanza: `-> args…` and its body (age-encryption's `Stanza` shape). */
 export interface AgeStanza { args: string[]; body: Uint8Array }
@@ -26,17 +27,9 @@ export interface AgeFile {
 const VERSION_LINE = 'age-encryption.org/v1'
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----'
 const ARMOR_END = '-----END AGE ENCRYPTED FILE-----'
-const B64_NOPAD = /^[A-Za-z0-9+/]*$/
 const ARG = /^[\x21-\x7e]+$/
 const CHUNK = 64 * 1024
 const TAG = 16
-
-/** Decodes canonical unpadded base64 (age's header encoding); null when it is not. */
-export function base64NoPadDecode(s: string): Uint8Array | null {
-  if (!B64_NOPAD.test(s) || s.length % 4 === 1) return null
-  const out = Buffer.from(s, 'base64')
-  return out.toString('base64').replace(/=+$/, '') === s ? new Uint8Array(out) : null
-}
 
 /** The binary age file inside an armored one (`-----BEGIN AGE ENCRYPTED FILE-----`); null when malformed. */
 export function dearmorAge(text: string): Uint8Array | null {
@@ -65,7 +58,7 @@ export function parseAgeFile(file: Uint8Array): AgeFile | null {
     const l = line()
     if (l === null) return null
     if (l.startsWith('--- ')) {
-      const mac = base64NoPadDecode(l.slice(4))
+      const mac = decodeBase64NoPad(l.slice(4))
       if (!mac || mac.length !== 32) return null
       return { stanzas, headerNoMac: file.subarray(0, start + 3), mac, payload: file.subarray(pos) }
     }
@@ -76,7 +69,7 @@ export function parseAgeFile(file: Uint8Array): AgeFile | null {
     for (;;) {
       const b = line()
       if (b === null || b.length > 64) return null
-      const bytes = base64NoPadDecode(b)
+      const bytes = decodeBase64NoPad(b)
       if (!bytes) return null
       parts.push(bytes)
       if (b.length < 64) break
@@ -113,8 +106,9 @@ export function openAgePayload(fileKey: Uint8Array, payload: Uint8Array): Uint8A
       if (last) break
       off += CHUNK + TAG
     }
+    return Buffer.concat(out)
   } finally {
     key.fill(0)
+    for (const b of out) b.fill(0) // the chunks held the plaintext (a data key)
   }
-  return Buffer.concat(out)
 }

@@ -10,11 +10,9 @@
 import type { Identity as AgeIdentity } from 'age-encryption'
 import { ReadError } from '../errors.js'
 import type { Identity, KeyEntry } from './key-source.js'
-import { ageHeaderMacOk, base64NoPadDecode, dearmorAge, openAgePayload, parseAgeFile, type AgeStanza } from './age-file.js'
-import { aeadOpen, bech32Decode, hkdf32, x25519, x25519PrivateKey, x25519PublicBytes } from './ssh-x25519.js'
+import { ageHeaderMacOk, dearmorAge, openAgePayload, parseAgeFile, type AgeStanza } from './age-file.js'
+import { bech32Decode, unwrapX25519Stanzas, x25519PrivateKey, x25519PublicBytes } from './ssh-x25519.js'
 import type { KeyObject } from 'node:crypto'
-
-const X25519_LABEL = 'age-encryption.org/v1/X25519'
 
 /** An age X25519 identity on node:crypto, with age-encryption's `unwrapFileKey` shape. */
 export class X25519Identity {
@@ -31,29 +29,18 @@ export class X25519Identity {
   }
 
   unwrapFileKey(stanzas: AgeStanza[]): Uint8Array | null {
-    for (const s of stanzas) {
-      if (s.args[0] !== 'X25519') continue
-      const share = s.args.length === 2 ? base64NoPadDecode(s.args[1]!) : null
-      if (!share || share.length !== 32 || s.body.length !== 32) throw new Error('malformed X25519 stanza')
-      let shared: Uint8Array
-      try {
-        shared = x25519(this.#key, share)
-      } catch {
-        continue // a low-order share cannot be for us
-      }
-      const wrapKey = hkdf32(shared, Buffer.concat([share, this.#public]), X25519_LABEL)
-      shared.fill(0)
-      const fileKey = aeadOpen(wrapKey, s.body)
-      wrapKey.fill(0)
-      if (fileKey) return fileKey
-    }
-    return null
+    return unwrapX25519Stanzas(stanzas, this.#key, this.#public)
   }
 }
 
 type StanzaIdentity = { unwrapFileKey(stanzas: AgeStanza[]): Uint8Array | null | Promise<Uint8Array | null> }
 
 const isNative = (i: string | AgeIdentity): boolean => typeof i !== 'string' || /^AGE-SECRET-KEY-1[^-]/i.test(i)
+/** age plugins are separate programs we do not run: their identities are left out (loadIdentities notes it). */
+export const isPluginIdentity = (i: string | AgeIdentity): boolean => typeof i === 'string' && i.toUpperCase().startsWith('AGE-PLUGIN-')
+
+/** Errors of ours (a wrong passphrase, Ctrl-C at a prompt) travel up; anything else means "cannot open". */
+const isTyped = (e: unknown): boolean => e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string'
 
 /** Opens an age file with our header reader; null when no identity matches or anything fails to authenticate. */
 async function openWith(identities: StanzaIdentity[], file: Uint8Array): Promise<Uint8Array | null> {
@@ -63,8 +50,9 @@ async function openWith(identities: StanzaIdentity[], file: Uint8Array): Promise
     let fileKey: Uint8Array | null
     try {
       fileKey = await id.unwrapFileKey(parsed.stanzas)
-    } catch {
-      return null // a malformed stanza: the file is not ours to open
+    } catch (e) {
+      if (isTyped(e)) throw e
+      return null // a malformed stanza or a low-order share: age aborts, the file is not ours to open
     }
     if (!fileKey) continue
     try {
@@ -81,7 +69,7 @@ async function openWith(identities: StanzaIdentity[], file: Uint8Array): Promise
 /** One Identity over every age identity found; tries them all on each entry. */
 export function createAgeIdentity(identities: Array<string | AgeIdentity>, label: string): Identity {
   const native: StanzaIdentity[] = identities.filter(isNative).map((i) => (typeof i === 'string' ? new X25519Identity(i) : (i as unknown as StanzaIdentity)))
-  const others = identities.filter((i) => !isNative(i))
+  const others = identities.filter((i) => !isNative(i) && !isPluginIdentity(i))
   let fallback: Promise<(file: Uint8Array) => Promise<Uint8Array>> | undefined
   const viaAgeEncryption = (): Promise<(file: Uint8Array) => Promise<Uint8Array>> =>
     (fallback ??= import('age-encryption').then(({ Decrypter }) => {

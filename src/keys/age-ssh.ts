@@ -27,7 +27,7 @@ import {
 import type { SshPublicKey } from './ssh-wire.js'
 import {
   aeadOpen, aeadSeal, ed25519PublicToX25519, ed25519SeedToX25519Scalar, hkdf32, x25519, x25519PrivateKey,
-  x25519PublicBytes, x25519Recipient,
+  unwrapX25519Stanzas, x25519PublicBytes, x25519Recipient,
 } from './ssh-x25519.js'
 
 export type { SshPublicKey } from './ssh-wire.js'
@@ -36,7 +36,6 @@ export { findSshIdentities, loadSshIdentityFile } from './ssh-find.js'
 export type { FoundSshIdentity, SshIdentityDescription, FindSshOptions } from './ssh-find.js'
 
 const ED25519_LABEL = 'age-encryption.org/v1/ssh-ed25519'
-const X25519_LABEL = 'age-encryption.org/v1/X25519'
 const RSA_LABEL = 'age-encryption.org/v1/ssh-rsa'
 const EMPTY = new Uint8Array(0)
 
@@ -199,25 +198,13 @@ export class SshEd25519X25519Identity implements Identity {
   }
 
   async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
-    for (const s of stanzas) {
-      if (s.args[0] !== 'X25519') continue
-      const share = s.args.length === 2 ? decodeBase64NoPad(s.args[1]!) : null
-      if (!share || share.length !== 32 || s.body.length !== 32) throw new Error('invalid X25519 stanza')
-      if (!this.scalar) {
-        const key = await this.load()
-        if (!key || key.type !== 'ssh-ed25519') return null
-        this.scalar = x25519PrivateKey(ed25519SeedToX25519Scalar(key.seed))
-      }
-      let shared: Uint8Array
-      try {
-        shared = x25519(this.scalar, share)
-      } catch {
-        throw new Error('invalid X25519 stanza: low-order share')
-      }
-      const fileKey = aeadOpen(hkdf32(shared, concat(share, this.ourX), X25519_LABEL), s.body)
-      if (fileKey) return fileKey
+    if (!stanzas.some((s) => s.args[0] === 'X25519')) return null
+    if (!this.scalar) {
+      const key = await this.load() // the passphrase prompt, if any, only now
+      if (!key || key.type !== 'ssh-ed25519') return null
+      this.scalar = x25519PrivateKey(ed25519SeedToX25519Scalar(key.seed))
     }
-    return null
+    return unwrapX25519Stanzas(stanzas, this.scalar, this.ourX)
   }
 }
 

@@ -3,7 +3,7 @@
  * has age entries, PGP (and thus `openpgp`) only when it has PGP entries.
  */
 import type { Identity, KeyEntry } from './key-source.js'
-import { createAgeIdentity } from './age-identity.js'
+import { createAgeIdentity, isPluginIdentity } from './age-identity.js'
 import { findAgeIdentities } from './age-identities.js'
 import { promptSecret } from '../io/prompt-secret.js'
 
@@ -47,7 +47,10 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
         labels.push(s.description)
       }
     }
-    if (keys.length) out.push(createAgeIdentity(keys, `age (${labels.join(', ') || 'given keys'})`))
+    const plugins = keys.filter(isPluginIdentity).length
+    if (plugins) opts.onNote?.(`skipped ${plugins} age plugin identit${plugins === 1 ? 'y' : 'ies'} (age plugins are not supported)`)
+    const usable = keys.filter((k) => !isPluginIdentity(k))
+    if (usable.length) out.push(createAgeIdentity(usable, `age (${labels.join(', ') || 'given keys'})`))
   }
   if (types.has('pgp')) {
     const { createPgpIdentities } = await import('./pgp.js')

@@ -7,6 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { decodeBase64NoPad } from './ssh-wire.js'
 
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
@@ -72,7 +73,12 @@ export function ed25519SeedToX25519Scalar(seed: Uint8Array): Uint8Array {
 /** Imports a raw 32-byte X25519 scalar as a node:crypto private key. */
 export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
   if (scalar.length !== 32) throw new Error('X25519 scalar must be 32 bytes')
-  return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, scalar]), format: 'der', type: 'pkcs8' })
+  const der = Buffer.concat([PKCS8_X25519, scalar])
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  } finally {
+    der.fill(0)
+  }
 }
 
 /** The raw 32-byte public key of an X25519 private key. */
@@ -104,6 +110,29 @@ export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: string): Uint8Ar
 }
 
 const ZERO_NONCE = Buffer.alloc(12)
+
+/** HKDF label of age's native X25519 recipient type. */
+export const X25519_STANZA_LABEL = 'age-encryption.org/v1/X25519'
+
+/**
+ * Opens the `X25519` stanza addressed to `scalar` (whose public key is `ourPublic`): the file
+ * key, or null when no X25519 stanza is for us. Throws on a malformed stanza, and on a share
+ * giving the all-zero shared secret, where the age spec says to abort.
+ */
+export function unwrapX25519Stanzas(stanzas: ReadonlyArray<{ args: string[]; body: Uint8Array }>, scalar: KeyObject, ourPublic: Uint8Array): Uint8Array | null {
+  for (const s of stanzas) {
+    if (s.args[0] !== 'X25519') continue
+    const share = s.args.length === 2 ? decodeBase64NoPad(s.args[1]!) : null
+    if (!share || share.length !== 32 || s.body.length !== 32) throw new Error('invalid X25519 stanza')
+    const shared = x25519(scalar, share) // throws on a low-order share
+    const wrapKey = hkdf32(shared, Buffer.concat([share, ourPublic]), X25519_STANZA_LABEL)
+    shared.fill(0)
+    const fileKey = aeadOpen(wrapKey, s.body)
+    wrapKey.fill(0)
+    if (fileKey) return fileKey
+  }
+  return null
+}
 
 /** ChaCha20-Poly1305 with the all-zero nonce: ciphertext ‖ 16-byte tag. */
 export function aeadSeal(key: Uint8Array, plaintext: Uint8Array): Uint8Array {

@@ -3,7 +3,7 @@
  * over the config; otherwise the file's creation rule (flat keys or key groups).
  */
 import { isAbsolute, join, resolve } from 'node:path'
-import { ConfigError, NoRecipientsError } from '../errors.js'
+import { ConfigError, NoMatchingRuleError, NoRecipientsError } from '../errors.js'
 import type { Selectors } from '../core/selection.js'
 import { SELECTOR_KEYS } from '../core/selection.js'
 import { loadConfigFor, matchRule } from '../config/rules.js'
@@ -50,21 +50,23 @@ async function pgpRecipients(fps: string[], keyFiles: string[], env: NodeJS.Proc
 export async function resolveRecipients(filePath: string, opts: RecipientOptions = {}): Promise<ResolvedKeys> {
   const env = opts.env ?? process.env
   const config = loadConfigFor(filePath, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
-  const rule = config ? matchRule(config, resolve(opts.cwd ?? '.', filePath)) : null
-  const flagSelectors = opts.selectors ?? {}
-  const flagSelectorCount = SELECTOR_KEYS.filter((k) => flagSelectors[k]).length
-  if (flagSelectorCount > 1) throw new ConflictingOptionsError('use only one of the encrypted/unencrypted suffix/regex options')
-  const selectors: Selectors = flagSelectorCount ? { ...flagSelectors, ...(rule?.selectors.mac_only_encrypted ? { mac_only_encrypted: true } : {}) } : { ...(rule?.selectors ?? {}), ...(flagSelectors.mac_only_encrypted ? { mac_only_encrypted: true } : {}) }
   const fileAge = [...split(opts.age), ...(opts.ageRecipientsFiles ?? []).flatMap(readRecipientsFile)]
   const flagPgp = split(opts.pgp).map((f) => f.replace(/\s+/g, '').toUpperCase())
   const envAge = split(env.SOPS_AGE_RECIPIENTS ? [env.SOPS_AGE_RECIPIENTS] : [])
   const envPgp = split(env.SOPS_PGP_FP ? [env.SOPS_PGP_FP] : [])
+  const keysGiven = fileAge.length + flagPgp.length + envAge.length + envPgp.length > 0
+  // recipients given explicitly need no rule (sops insists on one; a flag says what the user wants)
+  const rule = config ? matchRuleOrNull(config, resolve(opts.cwd ?? '.', filePath), keysGiven) : null
+  const flagSelectors = opts.selectors ?? {}
+  const flagSelectorCount = SELECTOR_KEYS.filter((k) => flagSelectors[k]).length
+  if (flagSelectorCount > 1) throw new ConflictingOptionsError('use only one of the encrypted/unencrypted suffix/regex options')
+  const selectors: Selectors = flagSelectorCount ? { ...flagSelectors, ...(rule?.selectors.mac_only_encrypted ? { mac_only_encrypted: true } : {}) } : { ...(rule?.selectors ?? {}), ...(flagSelectors.mac_only_encrypted ? { mac_only_encrypted: true } : {}) }
   const cfgDir = config?.dir ?? '.'
   const rel = (p: string): string => (isAbsolute(p) ? p : join(cfgDir, p))
   const pgpKeyFiles = [...(opts.pgpKeyFiles ?? []), ...(rule?.pgpKeys ?? []).map(rel)]
   let groups: Recipient[][]
   let threshold = opts.shamirThreshold ?? rule?.shamirThreshold
-  if (fileAge.length || flagPgp.length || envAge.length || envPgp.length) {
+  if (keysGiven) {
     const age = fileAge.length || flagPgp.length ? fileAge : envAge
     const pgp = fileAge.length || flagPgp.length ? flagPgp : envPgp
     groups = [[...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map(createAgeRecipient)]]
@@ -87,6 +89,15 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   const out: ResolvedKeys = { groups, selectors, rule, config }
   if (threshold !== undefined) out.threshold = threshold
   return out
+}
+
+function matchRuleOrNull(config: Config, path: string, keysGiven: boolean): CreationRule | null {
+  try {
+    return matchRule(config, path)
+  } catch (e) {
+    if (keysGiven && e instanceof NoMatchingRuleError) return null
+    throw e
+  }
 }
 
 function dedupe(g: Recipient[]): Recipient[] {

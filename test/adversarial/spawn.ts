@@ -22,16 +22,6 @@ export function cliBundle(): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'sops-like-adv-bundle-'))
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
     writeFileSync(join(dir, 'entry.ts'), `import { main } from ${JSON.stringify(MAIN)}\nprocess.exitCode = await main(process.argv.slice(2))\n`)
-    // formats/yaml.ts may not exist yet: leave the import to fail at run time, not at build time
-    const optional = {
-      name: 'optional-formats',
-      setup(b: import('esbuild').PluginBuild) {
-        b.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (a) =>
-          a.importer.includes('/formats/') && !existsSync(join(a.resolveDir, a.path.replace(/\.js$/, '.ts'))) && !existsSync(join(a.resolveDir, a.path))
-            ? { path: a.path, external: true }
-            : undefined)
-      },
-    }
     await build({
       entryPoints: { cli: join(dir, 'entry.ts') },
       outdir: join(dir, 'out'),
@@ -41,7 +31,6 @@ export function cliBundle(): Promise<string> {
       platform: 'node',
       target: 'node20',
       logLevel: 'error',
-      plugins: [optional],
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     })
     chmodSync(dir, 0o755)

@@ -194,10 +194,8 @@ test('example prints a keyless skeleton', async () => {
   assertOneLineError(await runCli(['example', 'plain.json'], { cwd: t.dir, env: isolatedEnv() }), 11)
 })
 
-const HAS_YAML = existsSync(new URL('../../formats/yaml.ts', import.meta.url))
-const yamlTest = HAS_YAML ? test : test.skip
 
-yamlTest('yaml (the conventional secrets.enc.yaml): nested keys flattened; example keeps keys and clear structure', async () => {
+test('yaml (the conventional secrets.enc.yaml): nested keys flattened; example keeps keys and clear structure', async () => {
   const dir = join(t.dir, 'yaml')
   mkdirSync(dir)
   await writeEncrypted(dir, 'secrets.enc.yaml', `# a comment\ndb:\n    password: ${CANARY}\n    port: 5432\nhosts:\n    - a\n    - b\nflag: false\n`, 'yaml', k.recipient)

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfigFile, matchRule } from '../../src/config/rules.js'
 import { resolveRecipients } from '../../src/ops/recipients.js'
-import { ConfigError, NoRecipientsError } from '../../src/errors.js'
+import { ConfigError, NoMatchingRuleError, NoRecipientsError } from '../../src/errors.js'
 import { fixturePath } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/keys.js'
 
@@ -53,6 +53,24 @@ test('using a rule with no keys, or with an empty key group, is a clear NoRecipi
     await rejects(resolveRecipients(join(t.dir, 'x', 'f.yaml'), { cwd: join(t.dir, 'x'), env: { PATH: '/nonexistent' } }), NoRecipientsError, /creation_rules\[0\]\.key_groups\[1\] .* has no keys/)
     writeFileSync(join(t.dir, '.sops.yaml'), 'creation_rules:\n  - key_groups: {age: x}\n')
     assert.throws(() => loadConfigFile(join(t.dir, '.sops.yaml')), (e: unknown) => e instanceof ConfigError && /creation_rules\[0\]\.key_groups must be a list/.test((e as Error).message))
+  } finally {
+    t.cleanup()
+  }
+})
+
+test('no rule matches: NoMatchingRuleError (12) without recipients; recipients given by flag or env need no rule', async () => {
+  const t = tempDir()
+  try {
+    writeFileSync(join(t.dir, '.sops-like.yaml'), 'creation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: age1lzd99uklcjnc0e7d860axevet2cz99ce9pq6tzuzd05l5nr28ams36nvun\n')
+    const file = join(t.dir, 'plain.yaml')
+    await rejects(resolveRecipients(file, { cwd: t.dir, env: {} }), NoMatchingRuleError, /no creation rule in .* matches plain\.yaml/)
+    const viaFlag = await resolveRecipients(file, { cwd: t.dir, env: {}, age: ['age1afnrdrkyvy0sl5e08t9ffs4c7g5e5npc8luf7hjc77syewg5gajsls4r90'] })
+    assert.is(viaFlag.rule, null)
+    assert.equal(viaFlag.groups.map((g) => g.map((r) => r.id)), [['age1afnrdrkyvy0sl5e08t9ffs4c7g5e5npc8luf7hjc77syewg5gajsls4r90']])
+    const viaEnv = await resolveRecipients(file, { cwd: t.dir, env: { SOPS_AGE_RECIPIENTS: 'age1afnrdrkyvy0sl5e08t9ffs4c7g5e5npc8luf7hjc77syewg5gajsls4r90' } })
+    assert.is(viaEnv.groups[0]!.length, 1)
+    const covered = await resolveRecipients(join(t.dir, 'x.enc.yaml'), { cwd: t.dir, env: {} })
+    assert.is(covered.rule!.index, 0)
   } finally {
     t.cleanup()
   }

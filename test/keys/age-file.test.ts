@@ -76,6 +76,38 @@ test('the sops fixture age-test-encrypted-data.age opens with the published test
   assert.is(await id.unwrap(entry('-----BEGIN AGE ENCRYPTED FILE-----\n!!!\n-----END AGE ENCRYPTED FILE-----')), null, 'bad armor')
 })
 
+test('post-quantum identities open through the age-encryption fallback; a plugin identity beside them is skipped, not fatal', async () => {
+  const { generateHybridIdentity, identityToRecipient, Encrypter, armor } = await import('age-encryption')
+  const pq = await generateHybridIdentity()
+  const e = new Encrypter()
+  e.addRecipient(await identityToRecipient(pq))
+  const enc = armor.encode(await e.encrypt(new Uint8Array(32).fill(7)))
+  const plugin = 'AGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ'
+  const out = await createAgeIdentity([me.identity, plugin, pq], 'mixed').unwrap(entry(enc))
+  assert.ok(out && Buffer.from(out).equals(Buffer.alloc(32, 7)))
+})
+
+test('a typed error from an identity (wrong passphrase, Ctrl-C at a prompt) travels up; a plain failure means "not mine"', async () => {
+  const file = Buffer.from('age-encryption.org/v1\n-> X25519 ' + 'A'.repeat(43) + '\n' + 'A'.repeat(43) + '\n--- ' + 'A'.repeat(43) + '\n' + 'x'.repeat(40), 'latin1').toString('binary')
+  const typed = { unwrapFileKey: () => { throw new ReadError('incorrect passphrase for the SSH key') } }
+  try {
+    await createAgeIdentity([typed as never], 'ssh').unwrap(entry(file))
+    assert.unreachable('expected the ReadError')
+  } catch (e) {
+    assert.ok(e instanceof ReadError, String(e))
+  }
+  const plain = { unwrapFileKey: () => { throw new Error('low-order share') } }
+  assert.is(await createAgeIdentity([plain as never], 'x').unwrap(entry(file)), null)
+})
+
+test('an all-zero (low-order) X25519 share aborts the stanza: null, never a key', async () => {
+  const zeroShare = 'A'.repeat(43) // 32 zero bytes, unpadded base64
+  const file = Buffer.from(`age-encryption.org/v1\n-> X25519 ${zeroShare}\n${'A'.repeat(43)}\n--- ${'A'.repeat(43)}\n${'x'.repeat(40)}`, 'latin1')
+  assert.ok(parseAgeFile(file), 'the header itself parses')
+  assert.is(await createAgeIdentity([me.identity], 'me').unwrap(entry(file.toString('binary'))), null)
+  assert.throws(() => new X25519Identity(me.identity).unwrapFileKey(parseAgeFile(file)!.stanzas))
+})
+
 test('the header reader refuses what is not age v1', () => {
   assert.is(parseAgeFile(Buffer.from('age-encryption.org/v2\n--- AAAA\n')), null)
   assert.is(parseAgeFile(Buffer.from('age-encryption.org/v1\n-> X25519\nnot base64!\n--- AAAA\n')), null)
