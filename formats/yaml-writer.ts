@@ -44,7 +44,16 @@ interface Analysis {
 }
 
 /** go-yaml's `analyze_scalar`: which styles can represent the text in block context. */
+/** Strings that need no analysis: no space, break, quote or indicator position (ENC[…] values, tokens, names). */
+const PLAIN_SAFE = /^[A-Za-z0-9_./+=][A-Za-z0-9_./+=,:[\]-]*$/
+const SAFE: Analysis = { multiline: false, blockPlainAllowed: true, singleAllowed: true, blockAllowed: true }
+
 export function analyzeScalar(value: string): Analysis {
+  return PLAIN_SAFE.test(value) && !value.endsWith(':') && !value.startsWith('...') ? SAFE : analyzeScalarFully(value)
+}
+
+/** go-yaml's yaml_emitter_analyze_scalar, character by character. */
+export function analyzeScalarFully(value: string): Analysis {
   const cps = Array.from(value, (c) => c.codePointAt(0)!)
   if (cps.length === 0) return { multiline: false, blockPlainAllowed: true, singleAllowed: true, blockAllowed: false }
   let blockIndicators = value.startsWith('---') || value.startsWith('...')

@@ -23,7 +23,7 @@ const named = (process.env.SOPS_LIKE_FILES ?? '').split(',').map((f) => f.trim()
 let files: string[] | undefined = named
 if (!named.length) {
   try {
-    files = resolveRunFiles(undefined, { env: process.env }).files
+    files = (await resolveRunFiles(undefined, { env: process.env })).files
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'NO_FILE') throw e
     files = undefined

@@ -3,6 +3,7 @@
  * the selectors pick and feeding the MAC. AAD = map keys on the path joined by ':'
  * plus a trailing ':' (list indices left out). Returns new trees; styles are kept.
  */
+import { createHash } from 'node:crypto'
 import { encryptBytes, decryptString, isEncrypted, type EncType } from './cipher.js'
 import { type Decide } from './selection.js'
 import { MacBuilder } from './mac.js'
@@ -10,16 +11,27 @@ import { canonicalFromPlain } from './scalar-text.js'
 import { EncryptValueError, TamperedValueError } from '../errors.js'
 import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from './tree.js'
 
-/** Remembers the IV of every value decrypted, so unchanged values re-encrypt to identical text. */
+/**
+ * Remembers the IV of every value decrypted, so unchanged values re-encrypt to identical text.
+ * Entries are only collected while decrypting; the lookup map (keyed by a digest of the
+ * plaintext, not the plaintext) is built on the first lookup — a plain `decrypt` or `run`
+ * never pays for it.
+ */
 export class IvStash {
-  private readonly ivs = new Map<string, Uint8Array>()
-  private static id(aad: string, type: string, bytes: Uint8Array, inline = false): string {
-    return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${Buffer.from(bytes).toString('base64')}`
+  private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array]> = []
+  private ivs?: Map<string, Uint8Array>
+  private static id(aad: string, type: string, bytes: Uint8Array, inline: boolean): string {
+    return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${createHash('sha256').update(bytes).digest('base64')}`
   }
   remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false): void {
-    this.ivs.set(IvStash.id(aad, type, bytes, inline), iv)
+    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), iv)
+    else this.pending.push([aad, type, inline, bytes, iv])
   }
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
+    if (!this.ivs) {
+      this.ivs = new Map(this.pending.map(([a, t, i, b, iv]) => [IvStash.id(a, t, b, i), iv]))
+      this.pending = []
+    }
     return this.ivs.get(IvStash.id(aad, type, bytes, inline))
   }
 }

@@ -84,7 +84,7 @@ async function parseFile(file: string, name: string, opts: LoadEnvOptions): Prom
  */
 export async function loadEnvEntries(files: readonly string[] | undefined, opts: LoadEnvOptions = {}): Promise<LoadedEnv> {
   const cwd = resolve(opts.cwd ?? process.cwd())
-  const list = resolveRunFiles(files, { ...opts, cwd }).files
+  const list = (await resolveRunFiles(files, { ...opts, cwd })).files
   const parsed: ParsedFile[] = []
   for (const file of list) parsed.push(await parseFile(file, displayPath(file, cwd), opts))
   const needed = parsed.flatMap((p) => (p.encrypted ? p.encrypted.metadata.keyGroups.flat() : []))

@@ -6,7 +6,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { findConfig } from '../config/find.js'
-import { loadConfigFile } from '../config/rules.js'
 import { FileNotFoundError } from '../errors.js'
 
 /** Looked for, in this order, in the current folder when neither `-f` nor `run.files` names a file. */
@@ -43,13 +42,15 @@ const isFile = (p: string): boolean => {
 
 /**
  * The files to load. Throws FileNotFoundError listing where it looked when no file
- * is given, the config names none, and no conventional file exists.
+ * is given, the config names none, and no conventional file exists. The config reader
+ * (and its YAML parser) is loaded only when no file is given: `run -f` starts faster.
  */
-export function resolveRunFiles(given: readonly string[] | undefined, opts: RunFilesOptions = {}): RunFiles {
+export async function resolveRunFiles(given: readonly string[] | undefined, opts: RunFilesOptions = {}): Promise<RunFiles> {
   const cwd = resolve(opts.cwd ?? process.cwd())
   if (given && given.length) return { files: given.map((f) => resolve(cwd, f)), source: 'given' }
   const cfg = findConfig(cwd, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
   if (cfg.path) {
+    const { loadConfigFile } = await import('../config/rules.js')
     const config = loadConfigFile(cfg.path)
     if (config.run.files.length) return { files: config.run.files.map((f) => resolve(config.dir, f)), source: 'config' }
   }

@@ -11,6 +11,7 @@ import { EmitError, FormatError } from '../../src/errors.js'
 import { getKey, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from '../../src/core/tree.js'
 import { fixture } from '../helpers/fixtures.js'
 import { canonicalTree, looseTree, yamlString } from '../helpers/yaml-gen.js'
+import { analyzeScalar, analyzeScalarFully } from '../../formats/yaml-writer.js'
 
 const parse = (s: string | Uint8Array): Tree => yaml.parse(typeof s === 'string' ? Buffer.from(s, 'utf8') : s)
 const root = (s: string): Mapping => parse(s).branches[0]!
@@ -40,6 +41,14 @@ const shape = (items: ReadonlyArray<{ kind: string; key?: string; text?: string;
   items.map((e) => (e.kind === 'pair' ? e.key! : e.kind === 'comment' ? `#${e.inline ? 'inline:' : ''}${e.text}` : e.kind))
 
 // ---------- sops fixtures (spec §7.2, §12–§14) ----------
+
+test('the fast path of scalar analysis agrees with the full go-yaml analysis', () => {
+  const chars = 'aZ09_./+=,:[]-# \'"!&*?|>{}%@`\t\n'.split('')
+  fc.assert(fc.property(fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map((a) => a.join('')), (s) => {
+    assert.equal(analyzeScalar(s), analyzeScalarFully(s), JSON.stringify(s))
+  }), { numRuns: 3000 })
+  for (const s of ['ENC[AES256_GCM,data:8CvE,iv:tjch/lmM=,tag:1a==,type:str]', 'a:', '...x', '-x', 'x-', 'a:b', '[x]']) assert.equal(analyzeScalar(s), analyzeScalarFully(s), s)
+})
 
 test('format.enc.yaml, example.yaml and plainfile.yaml: re-emit from the tree is byte for byte', () => {
   for (const f of ['functional-tests/res/format.enc.yaml', 'example.yaml', 'functional-tests/res/plainfile.yaml']) {

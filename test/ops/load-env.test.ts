@@ -75,7 +75,7 @@ test('default files: run.files from the config (relative to its folder), else co
   const sub = join(proj, 'sub')
   mkdirSync(sub, { recursive: true })
   // no config, no files: the error lists where it looked
-  const none = (() => { try { resolveRunFiles(undefined, { cwd: sub, env: isolatedEnv() }); return null } catch (e) { return e as Error & { exitCode: number } } })()
+  const none = await resolveRunFiles(undefined, { cwd: sub, env: isolatedEnv() }).then(() => null, (e) => e as Error & { exitCode: number })
   assert.ok(none)
   assert.is(none!.exitCode, 100)
   for (const n of CONVENTIONAL_RUN_FILES) assert.ok(none!.message.includes(n), n)
@@ -83,14 +83,14 @@ test('default files: run.files from the config (relative to its folder), else co
   // conventional names that exist, in the listed order
   await writeEncrypted(sub, '.env.enc', 'A=dotenv\n', 'dotenv', k.recipient)
   await writeEncrypted(sub, 'secrets.enc.json', JSON.stringify({ A: 'json', J: 'j' }), 'json', k.recipient)
-  assert.equal(resolveRunFiles(undefined, { cwd: sub, env: isolatedEnv() }), { files: [join(sub, 'secrets.enc.json'), join(sub, '.env.enc')], source: 'conventional' })
+  assert.equal(await resolveRunFiles(undefined, { cwd: sub, env: isolatedEnv() }), { files: [join(sub, 'secrets.enc.json'), join(sub, '.env.enc')], source: 'conventional' })
   assert.equal(await loadEnv(undefined, opts({ cwd: sub })), { A: 'dotenv', J: 'j' })
   // a config with run.files wins over the conventional names
   writeFileSync(join(proj, '.sops-like.yaml'), 'run:\n  files:\n    - sub/secrets.enc.json\n')
-  assert.equal(resolveRunFiles(undefined, { cwd: sub, env: isolatedEnv() }).files, [join(sub, 'secrets.enc.json')])
+  assert.equal((await resolveRunFiles(undefined, { cwd: sub, env: isolatedEnv() })).files, [join(sub, 'secrets.enc.json')])
   assert.equal(await loadEnv([], opts({ cwd: sub })), { A: 'json', J: 'j' })
   // given files win over both
-  assert.equal(resolveRunFiles(['x.enc.json'], { cwd: sub }), { files: [join(sub, 'x.enc.json')], source: 'given' })
+  assert.equal(await resolveRunFiles(['x.enc.json'], { cwd: sub }), { files: [join(sub, 'x.enc.json')], source: 'given' })
 })
 
 test.run()
