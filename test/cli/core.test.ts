@@ -197,4 +197,18 @@ test('--version and --help', async () => {
   assert.match(h.stdout, /Examples:/)
 })
 
+test('every command and git subcommand has examples in its --help', async () => {
+  const names = (help: string): string[] => help.split('Commands:')[1]!.split('\n').map((l) => /^  ([a-z-]+)/.exec(l)?.[1]).filter((n): n is string => !!n && n !== 'help')
+  const top = names((await runCli(['--help'])).stdout)
+  assert.ok(top.length >= 17, top.join(' '))
+  const cmds = top.filter((n) => n !== 'git').map((n) => [n])
+  for (const sub of names((await runCli(['git', '--help'])).stdout)) if (sub !== 'hook') cmds.push(['git', sub]) // hook: a group, its install is below
+  cmds.push(['git', 'hook', 'install'])
+  for (const c of cmds) {
+    const r = await runCli([...c, '--help'])
+    assert.is(r.code, 0, c.join(' '))
+    assert.match(r.stdout, /\nExamples[^\n]*:\n  /, `${c.join(' ')} --help has no examples`)
+  }
+})
+
 test.run()

@@ -49,6 +49,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .addOption(typeOption())
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
     .addHelpText('after', '\nExample:\n  sops-like unset secrets.enc.yaml \'["old_token"]\'\n')
+    .addHelpText('after', '\nExamples:\n  sops-like unset secrets.enc.yaml \'["db"]["password"]\'\n  sops-like unset secrets.enc.yaml \'["hosts"][0]\'\n  sops-like unset --idempotent secrets.enc.json \'["old_key"]\'\n')
     .action(async (file: string, path: string, flags) => {
       const { runUnset } = await import('./edit-run.js')
       ctx.exit(await runUnset(file, path, flags, ctx.io))

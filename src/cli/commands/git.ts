@@ -12,6 +12,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .argument('<file>', 'file to show (git passes a temporary copy)')
     .addOption(typeOption())
     .addHelpText('after', '\nUsed by git as diff.sops-like.textconv (see: sops-like git setup). Set SOPS_LIKE_DEBUG=1 to see why a file was not decrypted.\n')
+    .addHelpText('after', '\nExamples (git runs it; set up with `sops-like git setup`):\n  sops-like textconv secrets.enc.yaml\n  git diff secrets.enc.yaml          # readable lines, also without a key\n')
     .action(async (file: string, flags: { inputType?: string }) => {
       const { runTextconv } = await import('./git-run.js')
       ctx.exit(await runTextconv(file, flags, ctx.io))
@@ -41,6 +42,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .argument('[path]', '%P: the path in the repository (picks the format)')
     .addOption(typeOption())
     .addHelpText('after', '\nConfigured by sops-like git setup as: merge.sops-like.driver = sops-like git merge %O %A %B %P\n')
+    .addHelpText('after', "\nExamples (git runs it; set up with `sops-like git setup`):\n  git config merge.sops-like.driver 'sops-like git merge %O %A %B %P'\n")
     .action(async (base: string, ours: string, theirs: string, path: string | undefined, flags: { inputType?: string }) => {
       const { runGitMerge } = await import('./git-run.js')
       ctx.exit(await runGitMerge({ base, ours, theirs, ...(path ? { path } : {}), ...(flags.inputType ? { inputType: flags.inputType } : {}) }, ctx.io))
@@ -52,6 +54,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .command('install')
     .description('install a pre-commit hook running sops-like check --staged (an existing hook is kept and runs first)')
     .option('--command <cmd>', 'the command the hook should run', 'sops-like')
+    .addHelpText('after', "\nExamples:\n  sops-like git hook install\n  sops-like git hook install --command 'npx sops-like'\n")
     .action(async (flags: { command: string }) => {
       const { runHookInstall } = await import('./git-run.js')
       ctx.exit(await runHookInstall(flags, ctx.io))

@@ -60,6 +60,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .argument('<files...>', 'files to inspect')
     .option('--json', 'print JSON')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .addHelpText('after', '\nExamples:\n  sops-like status secrets.enc.yaml\n  sops-like status --json config/*.enc.json\n')
     .action(async (files: string[], flags) => {
       const { runStatus } = await import('./keys-run.js')
       ctx.exit(await runStatus(files, flags, ctx.io))

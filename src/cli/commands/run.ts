@@ -51,6 +51,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('-o, --output <file>', 'write the skeleton to this file')
     .addOption(typeOption())
     .addHelpText('after', '\nExample:\n  sops-like example secrets.enc.env > .env.example\n')
+    .addHelpText('after', '\nExamples:\n  sops-like example secrets.enc.yaml > secrets.example.yaml\n  sops-like example .env.enc -o .env.example\n')
     .action(async (file: string, flags) => {
       const { runExample } = await import('./run-action.js')
       ctx.exit(await runExample(file, flags, ctx.io))
