@@ -16,6 +16,27 @@ import { registerCompletion } from './commands/completion.js'
 import { VERSION } from '../version.js'
 
 const REGISTER = [registerCore, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
+type Register = (typeof REGISTER)[number]
+
+/** Which module declares each command (test/cli/core.test.ts walks every command's --help through it). */
+const DECLARED_IN: Readonly<Record<string, Register>> = {
+  encrypt: registerCore, decrypt: registerCore, keygen: registerCore,
+  edit: registerEdit, set: registerEdit, unset: registerEdit,
+  rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys,
+  run: registerRun, example: registerRun,
+  textconv: registerGit, git: registerGit, check: registerGit,
+  doctor: registerDoctor,
+}
+
+/**
+ * Only the module that declares the command being run (building every command's options is
+ * start-up time `run` and textconv pay on each call); all of them for help, `completion`
+ * (it lists them) and anything unknown (so commander can suggest a name).
+ */
+const registersFor = (argv: readonly string[]): Register[] => {
+  const name = argv[0] ?? ''
+  return Object.hasOwn(DECLARED_IN, name) ? [DECLARED_IN[name]!] : REGISTER
+}
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let code = 0
@@ -30,7 +51,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       writeErr: (s) => { io.stderr.write(s) },
       outputError: (s, write) => write(`sops-like: ${s.replace(/^error: /, '').trim()}\n`),
     })
-  for (const reg of REGISTER) reg(program, ctx)
+  for (const reg of registersFor(argv)) reg(program, ctx)
   try {
     await program.parseAsync(argv, { from: 'user' })
     return code
