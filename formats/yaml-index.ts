@@ -14,6 +14,9 @@
  *   deeper than that entry; otherwise it trails the innermost enclosing collection
  *   it is indented into (example.yaml: the comment at 8 spaces after `password:` ends
  *   `app2.db`, not the root map).
+ *
+ * `CommentPlacer` holds that placement; `DocIndex` feeds it from a composed `yaml`
+ * document, and the fast reader (`yaml-fast.ts`) feeds it from its own scan.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Node as YNode, type YAMLMap, type YAMLSeq } from 'yaml'
 import { FormatError } from '../src/errors.js'
@@ -40,15 +43,19 @@ export interface PlacedComment {
   inline: boolean
 }
 
-interface Container {
-  node: YCollection
+/** A collection as comment placement sees it; `key` identifies it to `commentsOf`. */
+export interface Container {
+  key: object
+  seq: boolean
+  flow: boolean
   col: number
   parent: Container | undefined
   depth: number
   size: number
 }
 
-interface EntryInfo {
+/** One entry (pair or sequence item) of a collection, at its source position. */
+export interface EntryInfo {
   container: Container
   index: number
   start: number
@@ -102,26 +109,22 @@ export class LineMap {
 const startOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[0]
 const endOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[1]
 
-/** Source index of one document (see the module comment). */
-export class DocIndex {
-  readonly aliasTargets = new Map<Alias, YNode | undefined>()
-  private readonly anchors = new Map<string, YNode>()
-  private readonly containers = new Map<YCollection, Container>()
-  private readonly entries: EntryInfo[] = []
-  private readonly placed = new Map<YCollection, PlacedComment[]>()
-  private root: Container | undefined
+/**
+ * Places comments among the entries of one document (see the module comment).
+ * `entries` must be in source order.
+ */
+export class CommentPlacer {
+  private readonly placed = new Map<object, PlacedComment[]>()
 
   constructor(
-    contents: unknown,
-    private readonly lines: LineMap,
-  ) {
-    this.walk(contents, undefined, 0)
-    this.entries.sort((a, b) => a.start - b.start)
-  }
+    protected readonly lines: LineMap,
+    protected readonly entries: EntryInfo[],
+    protected root: Container | undefined,
+  ) {}
 
   /** Comments placed in a collection, in output order. */
-  commentsOf(node: YCollection): PlacedComment[] {
-    return this.placed.get(node) ?? []
+  commentsOf(key: object): PlacedComment[] {
+    return this.placed.get(key) ?? []
   }
 
   /** Places the comments; returns those that found no collection (a document without one). */
@@ -133,42 +136,12 @@ export class DocIndex {
         orphans.push(c)
         continue
       }
-      const list = this.placed.get(spot.container.node) ?? []
+      const list = this.placed.get(spot.container.key) ?? []
       list.push({ index: spot.index, offset: c.offset, text: c.text, inline: spot.inline })
-      this.placed.set(spot.container.node, list)
+      this.placed.set(spot.container.key, list)
     }
     for (const list of this.placed.values()) list.sort((a, b) => a.index - b.index || a.offset - b.offset)
     return orphans
-  }
-
-  private walk(n: unknown, parent: Container | undefined, depth: number): void {
-    if (depth > MAX_DEPTH) throw this.lines.error('YAML nesting is too deep', startOf(n))
-    if (n === null || typeof n !== 'object') return
-    const node = n as YNode
-    if (isAlias(node)) {
-      this.aliasTargets.set(node, this.anchors.get(node.source))
-      return
-    }
-    if (node.anchor) this.anchors.set(node.anchor, node)
-    if (isScalar(node)) return
-    if (!isMap(node) && !isSeq(node)) return
-    const coll = node as YCollection
-    const c: Container = { node: coll, col: this.lines.nodeCol(startOf(coll) ?? 0), parent, depth, size: coll.items.length }
-    this.containers.set(coll, c)
-    this.root ??= c
-    coll.items.forEach((item, index) => {
-      const key = isPair(item) ? item.key : undefined
-      const value = isPair(item) ? item.value : item
-      const start = startOf(key) ?? startOf(value)
-      if (start !== undefined) {
-        const v = value as YNode | null
-        const blockValue = (isMap(v) || isSeq(v)) && !v.flow && v.items.length > 0
-        const valueEnd = endOf(value) ?? endOf(key) ?? start
-        this.entries.push({ container: c, index, start, line: this.lines.line(start), valueEnd, blockValue })
-      }
-      if (key !== undefined) this.walk(key, c, depth + 1)
-      this.walk(value, c, depth + 1)
-    })
   }
 
   private spot(c: CommentToken): { container: Container; index: number; inline: boolean } | undefined {
@@ -176,7 +149,7 @@ export class DocIndex {
     const line = this.lines.line(o)
     if (c.trailing) {
       const sameLine = this.deepest(this.entries.filter((e) => e.line === line && e.start < o))
-      if (sameLine) return { ...at(sameLine), inline: !(sameLine.blockValue && isSeq(sameLine.container.node)) }
+      if (sameLine) return { ...at(sameLine), inline: !(sameLine.blockValue && sameLine.container.seq) }
       const lineStart = this.lines.lineStart(line)
       const spanning = this.deepest(this.entries.filter((e) => e.start < o && !e.blockValue && e.valueEnd >= lineStart && e.valueEnd <= o))
       if (spanning) return { ...at(spanning), inline: true }
@@ -209,11 +182,52 @@ export class DocIndex {
 
   /** The innermost candidate, preferring entries of block collections. */
   private deepest(cands: EntryInfo[]): EntryInfo | undefined {
-    const block = cands.filter((e) => !(e.container.node as { flow?: boolean }).flow)
+    const block = cands.filter((e) => !e.container.flow)
     const pool = block.length > 0 ? block : cands
     let best: EntryInfo | undefined
     for (const e of pool) if (!best || e.container.depth >= best.container.depth) best = e
     return best
+  }
+}
+
+/** Source index of one document composed by the `yaml` library. */
+export class DocIndex extends CommentPlacer {
+  readonly aliasTargets = new Map<Alias, YNode | undefined>()
+  private readonly anchors = new Map<string, YNode>()
+
+  constructor(contents: unknown, lines: LineMap) {
+    super(lines, [], undefined)
+    this.walk(contents, undefined, 0)
+    this.entries.sort((a, b) => a.start - b.start)
+  }
+
+  private walk(n: unknown, parent: Container | undefined, depth: number): void {
+    if (depth > MAX_DEPTH) throw this.lines.error('YAML nesting is too deep', startOf(n))
+    if (n === null || typeof n !== 'object') return
+    const node = n as YNode
+    if (isAlias(node)) {
+      this.aliasTargets.set(node, this.anchors.get(node.source))
+      return
+    }
+    if (node.anchor) this.anchors.set(node.anchor, node)
+    if (isScalar(node)) return
+    if (!isMap(node) && !isSeq(node)) return
+    const coll = node as YCollection
+    const c: Container = { key: coll, seq: isSeq(coll), flow: Boolean(coll.flow), col: this.lines.nodeCol(startOf(coll) ?? 0), parent, depth, size: coll.items.length }
+    this.root ??= c
+    coll.items.forEach((item, index) => {
+      const key = isPair(item) ? item.key : undefined
+      const value = isPair(item) ? item.value : item
+      const start = startOf(key) ?? startOf(value)
+      if (start !== undefined) {
+        const v = value as YNode | null
+        const blockValue = (isMap(v) || isSeq(v)) && !v.flow && v.items.length > 0
+        const valueEnd = endOf(value) ?? endOf(key) ?? start
+        this.entries.push({ container: c, index, start, line: this.lines.line(start), valueEnd, blockValue })
+      }
+      if (key !== undefined) this.walk(key, c, depth + 1)
+      this.walk(value, c, depth + 1)
+    })
   }
 }
 

@@ -1,16 +1,21 @@
 /**
- * YAML text → tree. The `yaml` library (v2) only parses (Composer over its CST,
+ * YAML text → tree. Most files (one document of plain block YAML, as sops writes it)
+ * are read by the line scanner of `yaml-fast.ts`; everything else goes through the
+ * full reader here: the `yaml` library (v2) only parses (Composer over its CST,
  * failsafe schema so that it resolves nothing); scalar meaning follows go-yaml
- * (`yaml-resolve.ts`) and comments are placed by `yaml-index.ts`.
+ * (`yaml-resolve.ts`, `yaml-scalar.ts`) and comments are placed by `yaml-index.ts`.
+ * Both readers give the same tree (test/formats/yaml-fast.test.ts).
  *
  * Errors are `FormatError`s carrying a fixed description and line/column only;
  * the library's messages (which can quote the source) are never used.
  */
 import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Scalar as YScalar } from 'yaml'
 import { formatFloatF } from '../src/core/go-number.js'
-import type { Comment, Mapping, Node, Pair, Scalar, ScalarType, Sequence } from '../src/core/tree.js'
+import type { Comment, Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
 import { DocIndex, LineMap, MAX_DEPTH, type CommentToken, type YCollection } from './yaml-index.js'
-import { resolveScalar, yamlFloat, type ResolvedTag } from './yaml-resolve.js'
+import { resolveScalar, type ResolvedTag } from './yaml-resolve.js'
+import { parseFast } from './yaml-fast.js'
+import { TYPE_OF, keyOf, plainScalar } from './yaml-scalar.js'
 import { ENCRYPTED_COMMENT, type YamlPairStyle } from './yaml-style.js'
 
 const OPTIONS = { prettyErrors: false, uniqueKeys: false, maxAliasCount: 100, schema: 'failsafe' as const, strict: true }
@@ -37,6 +42,11 @@ const ERROR_TEXT: Record<string, string> = {
 
 /** Parsed documents of one YAML text (already BOM-stripped and LF-normalised). */
 export function parseDocuments(text: string): Mapping[] {
+  return parseFast(text) ?? parseFull(text)
+}
+
+/** The full reader: the `yaml` library's parser and composer (every construct, every error). */
+export function parseFull(text: string): Mapping[] {
   const lines = new LineMap(text)
   const tokens = Array.from(new Parser().parse(text))
   const composer = new Composer(OPTIONS)
@@ -92,9 +102,6 @@ function collectComments(token: unknown, text: string, lines: LineMap): CommentT
   return out.sort((a, b) => a.offset - b.offset)
 }
 
-const TYPE_OF: Record<ResolvedTag, ScalarType> = {
-  null: 'null', bool: 'bool', int: 'int', float: 'float', timestamp: 'time', merge: 'str', str: 'str',
-}
 const RESOLVABLE = new Set(['!!int', '!!float', '!!bool', '!!null', '!!timestamp'])
 
 /** Converts one composed document into a branch. */
@@ -205,20 +212,7 @@ class DocConverter {
     if (isAlias(k)) k = this.target(k)
     if (k === null || k === undefined) return { text: 'null', style: { keyType: 'null' } }
     if (!isScalar(k)) throw this.lines.error('mapping keys that are maps or lists are not supported', startOf(n))
-    const s = this.scalar(k)
-    switch (s.type) {
-      case 'str':
-      case 'bytes':
-        return { text: s.text }
-      case 'null':
-        return { text: 'null', style: { keyType: 'null' } }
-      case 'bool':
-        return { text: s.text === 'True' ? 'true' : 'false', style: { keyType: 'bool' } }
-      case 'float':
-        return { text: yamlFloat(s.text), style: { keyType: 'float' } }
-      default:
-        return { text: s.text, style: { keyType: s.type } }
-    }
+    return keyOf(this.scalar(k))
   }
 
   private scalar(n: YScalar): Scalar {
@@ -226,8 +220,7 @@ class DocConverter {
     const tag = shortTag(n.tag)
     if (tag === undefined || tag === '!') {
       if (tag === undefined && n.type === 'PLAIN') {
-        const r = resolveScalar(text)
-        return { kind: 'scalar', type: TYPE_OF[r.tag], text: r.tag === 'merge' ? text : r.text }
+        return plainScalar(text)
       }
       return { kind: 'scalar', type: 'str', text }
     }

@@ -278,7 +278,8 @@ async function property(c: Ctx, gen: Tree | Uint8Array, r: number[], n: number, 
 
   const inEnc = async (h: Hit, code: number, kind: 'value' | 'mac', at: number, by: number): Promise<void> => {
     const off = at % h.text.length
-    const byte = replacement(h.text.charCodeAt(off), off === 0 ? ALNUM : SAFE, by)
+    // first and last byte: letters and digits only (a ':' after `type:str` makes invalid YAML, i.e. 10, not a tampered value)
+    const byte = replacement(h.text.charCodeAt(off), off === 0 || off === h.text.length - 1 ? ALNUM : SAFE, by)
     const changed = h.text.slice(0, off) + String.fromCharCode(byte) + h.text.slice(off + 1)
     const same = sameCiphertext(h.text, changed)
     if (same) tally[kind === 'value' ? 'valueSame' : 'macSame']++

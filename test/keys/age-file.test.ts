@@ -10,13 +10,13 @@ import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { createAgeIdentity, X25519Identity } from '../../src/keys/age-identity.js'
 import { dearmorAge, parseAgeFile } from '../../src/keys/age-file.js'
 import { bech32Decode, bech32Encode } from '../../src/keys/ssh-x25519.js'
 import { ReadError } from '../../src/errors.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { AGE_TEST_KEYS, fixture } from '../helpers/fixtures.js'
+import { moduleLogHook } from '../helpers/module-log.js'
 import { parseIdentityFile } from '../../src/keys/age-identities.js'
 
 const tmp = tempDir('sops-like-agefile-')
@@ -127,16 +127,10 @@ test('bech32: identities decode to 32 bytes; bad checksum, mixed case or another
 
 test('decrypting an X25519 file does not load age-encryption; encrypting does', () => {
   const log = join(tmp.dir, 'age-resolutions.log')
-  const hooks = `import { appendFileSync } from 'node:fs'
-export async function resolve(specifier, context, next) {
-  if (specifier === 'age-encryption' || specifier.startsWith('age-encryption/')) appendFileSync(${JSON.stringify(log)}, specifier + '\\n')
-  return next(specifier, context)
-}`
-  const register = join(tmp.dir, 'register.mjs')
-  writeFileSync(register, `import { register } from 'node:module'\nregister(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hooks))})\n`)
+  const register = moduleLogHook(tmp.dir, 'age-encryption', log)
   const entryFile = new URL('../helpers/cli-entry.ts', import.meta.url).pathname
   const cwd = new URL('../../', import.meta.url).pathname
-  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(register).href, entryFile, ...args], {
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '--import', register, entryFile, ...args], {
     cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-home', SOPS_AGE_KEY_FILE: me.file },
   })
   const count = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0)

@@ -15,6 +15,7 @@ import type { Identity, KeyEntry } from '../../src/keys/key-source.js'
 import { NoIdentityError, ReadError, RecipientError } from '../../src/errors.js'
 import { DATA_KEYS, fixturePath } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/keys.js'
+import { moduleLogHook } from '../helpers/module-log.js'
 import { hex, KEY1, KEY2, PGP_FIXTURES, PGP_TEST_KEY, pgpMessages, testKeyBlocks } from './pgp-helpers.js'
 
 const NO_GPG: NodeJS.ProcessEnv = { PATH: '/nonexistent', HOME: '/nonexistent-home' }
@@ -232,12 +233,7 @@ test('a damaged message for our key is an error, not "not mine"', async () => {
 
 test('openpgp is loaded lazily: not by importing pgp.ts or an age-only run, only when a PGP key is used', () => {
   const log = join(tmp.dir, 'resolutions.log')
-  const hooks = `import { appendFileSync } from 'node:fs'
-export async function resolve(specifier, context, next) {
-  if (specifier === 'openpgp' || specifier.startsWith('openpgp/')) appendFileSync(${JSON.stringify(log)}, specifier + '\\n')
-  return next(specifier, context)
-}`
-  const register = write('register.mjs', `import { register } from 'node:module'\nregister(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hooks))})\n`)
+  const register = moduleLogHook(tmp.dir, 'openpgp', log)
   const src = (p: string) => JSON.stringify(pathToFileURL(new URL(p, import.meta.url).pathname).href)
   const script = `
 import { existsSync, readFileSync } from 'node:fs'
@@ -257,7 +253,7 @@ await r.wrap(new Uint8Array(32))
 console.log(JSON.stringify({ afterImport, ageOnly, beforeWrap, afterWrap: count(), ids: ids.length }))
 `
   const cwd = new URL('../../', import.meta.url).pathname
-  const res = spawnSync(process.execPath, ['--import', 'tsx', '--import', pathToFileURL(register).href, '--input-type=module', '-e', script], { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })
+  const res = spawnSync(process.execPath, ['--import', 'tsx', '--import', register, '--input-type=module', '-e', script], { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })
   assert.is(res.status, 0, res.stderr)
   const out = JSON.parse(res.stdout.trim().split('\n').pop()!)
   assert.equal(out, { afterImport: 0, ageOnly: 0, beforeWrap: 0, afterWrap: out.afterWrap, ids: 1 })
