@@ -64,7 +64,11 @@ try {
     if (!existsSync(p)) continue
     const mod = await import(p)
     const fn = Object.values(mod).find((v) => typeof v === 'function')
-    if (fn) await fn({ cli, node, floor, runs, dir })
+    const r = fn ? await fn({ cli, node, floor, runs, dir }) : undefined
+    if (r?.medianMs !== undefined) {
+      table('rotate --all', [{ name: 'node -e 0', ms: floor }, { name: r.name, ms: r.medianMs }, { name: 'per file', ms: r.perFileMs }], 'node -e 0')
+      console.log(`\nrotate --all: ${(r.medianMs / 1000).toFixed(2)} s (target < 3 s), ${r.perFileMs.toFixed(1)} ms per file`)
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
