@@ -3,7 +3,7 @@
  * Returns undefined when there is no TTY (CI, pipes): callers then skip or fail.
  */
 import { openSync, closeSync } from 'node:fs'
-import { ReadStream, WriteStream } from 'node:tty'
+import { InterruptedError } from '../errors.js'
 
 export async function promptSecret(question: string): Promise<string | undefined> {
   let fdIn: number
@@ -14,6 +14,7 @@ export async function promptSecret(question: string): Promise<string | undefined
   } catch {
     return undefined
   }
+  const { ReadStream, WriteStream } = await import('node:tty') // only when a prompt is shown (start-up time)
   const input = new ReadStream(fdIn)
   const output = new WriteStream(fdOut)
   try {
@@ -24,7 +25,7 @@ export async function promptSecret(question: string): Promise<string | undefined
       input.on('data', (chunk: Buffer) => {
         for (const ch of chunk.toString('utf8')) {
           if (ch === '\r' || ch === '\n') return resolve(buf)
-          if (ch === '\u0003') return reject(new Error('interrupted'))
+          if (ch === '\u0003') return reject(new InterruptedError('interrupted at the passphrase prompt'))
           if (ch === '\u007f' || ch === '\b') buf = buf.slice(0, -1)
           else buf += ch
         }
