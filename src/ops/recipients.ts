@@ -75,7 +75,7 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
     groups = []
     for (const [i, g] of rule.keyGroups.entries()) {
-      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.unsupported.length) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
+      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
       if (g.unsupported.length) throw new ConfigError(`creation_rules[${rule.index}] uses ${g.unsupported.join(', ')} keys, which sops-like does not support`)
       const age = [...g.age, ...(i === 0 && rule.keyGroups.length === 1 ? extraAge : [])]
       groups.push([...age.map(createAgeRecipient), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env))])
