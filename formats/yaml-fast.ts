@@ -9,7 +9,7 @@
  * never throws.
  */
 import type { Comment, Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
-import { CommentPlacer, LineMap, type CommentToken, type Container, type EntryInfo, type PlacedComment } from './yaml-index.js'
+import { CommentPlacer, LineMap, interleaveComments, type CommentToken, type Container, type EntryInfo } from './yaml-index.js'
 import { keyOf, plainScalar } from './yaml-scalar.js'
 import { ENCRYPTED_COMMENT } from './yaml-style.js'
 
@@ -383,24 +383,12 @@ class FastScanner {
     if (placer.place(this.comments).length > 0) bail()
     for (const f of this.frames) {
       const placed = placer.commentsOf(f.node)
-      if (placed.length > 0) interleave(f, placed)
+      if (placed.length === 0) continue
+      if (f.node.kind === 'map') f.node.entries = interleaveComments(f.items, placed) as Mapping['entries']
+      else f.node.items = interleaveComments(f.items, placed) as Sequence['items']
     }
   }
 }
-
-function interleave(f: Frame, placed: PlacedComment[]): void {
-  const out: Array<Pair | Node | Comment> = []
-  let k = 0
-  f.items.forEach((item, i) => {
-    for (; k < placed.length && placed[k]!.index <= i; k++) out.push(toComment(placed[k]!))
-    out.push(item)
-  })
-  for (; k < placed.length; k++) out.push(toComment(placed[k]!))
-  if (f.node.kind === 'map') f.node.entries = out as Mapping['entries']
-  else f.node.items = out as Sequence['items']
-}
-
-const toComment = (p: PlacedComment): Comment => ({ kind: 'comment', text: p.text, inline: p.inline })
 
 function unquote(s: string, quote: number): string {
   return quote === SQ && s.includes("''") ? s.replace(/''/g, "'") : s

@@ -20,6 +20,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Node as YNode, type YAMLMap, type YAMLSeq } from 'yaml'
 import { FormatError } from '../src/errors.js'
+import type { Comment } from '../src/core/tree.js'
 
 /** Deepest nesting accepted; deeper input is rejected instead of risking a stack overflow. */
 export const MAX_DEPTH = 1000
@@ -42,6 +43,20 @@ export interface PlacedComment {
   text: string
   inline: boolean
 }
+
+/** Puts placed comments among a collection's items (both readers build their tree with this). */
+export function interleaveComments<T>(items: readonly T[], placed: readonly PlacedComment[]): Array<T | Comment> {
+  const out: Array<T | Comment> = []
+  let k = 0
+  items.forEach((item, i) => {
+    for (; k < placed.length && placed[k]!.index <= i; k++) out.push(toComment(placed[k]!))
+    out.push(item)
+  })
+  for (; k < placed.length; k++) out.push(toComment(placed[k]!))
+  return out
+}
+
+const toComment = (p: PlacedComment): Comment => ({ kind: 'comment', text: p.text, inline: p.inline })
 
 /** A collection as comment placement sees it; `key` identifies it to `commentsOf`. */
 export interface Container {

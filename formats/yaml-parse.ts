@@ -12,7 +12,7 @@
 import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Scalar as YScalar } from 'yaml'
 import { formatFloatF } from '../src/core/go-number.js'
 import type { Comment, Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
-import { DocIndex, LineMap, MAX_DEPTH, type CommentToken, type YCollection } from './yaml-index.js'
+import { DocIndex, LineMap, MAX_DEPTH, interleaveComments, type CommentToken, type YCollection } from './yaml-index.js'
 import { resolveScalar, type ResolvedTag } from './yaml-resolve.js'
 import { parseFast } from './yaml-fast.js'
 import { TYPE_OF, keyOf, plainScalar } from './yaml-scalar.js'
@@ -165,13 +165,10 @@ class DocConverter {
 
   private map(m: YCollection, depth: number): Mapping {
     this.active.add(m)
-    const entries: Array<Pair | Comment> = []
-    const placed = this.index.commentsOf(m)
-    let k = 0
+    const pairs: Pair[] = []
     const seen = this.checkDuplicates && !this.checked.has(m) ? new Set<string>() : undefined
     this.checked.add(m)
     m.items.forEach((item, i) => {
-      for (; k < placed.length && placed[k]!.index <= i; k++) entries.push(toComment(placed[k]!))
       if (!isPair(item)) throw this.lines.error('invalid YAML mapping entry', startOf(m))
       const key = this.key(item.key)
       if (seen) {
@@ -181,29 +178,24 @@ class DocConverter {
       }
       const pair: Pair = { kind: 'pair', key: key.text, value: this.node(item.value, depth + 1) }
       if (key.style) pair.style = key.style
-      entries.push(pair)
+      pairs.push(pair)
     })
-    for (; k < placed.length; k++) entries.push(toComment(placed[k]!))
     this.active.delete(m)
-    return { kind: 'map', entries }
+    return { kind: 'map', entries: interleaveComments(pairs, this.index.commentsOf(m)) }
   }
 
   private seq(s: YCollection, depth: number): Sequence {
     this.active.add(s)
     const items: Array<Node | Comment> = []
-    const placed = this.index.commentsOf(s)
-    let k = 0
-    s.items.forEach((item, i) => {
-      for (; k < placed.length && placed[k]!.index <= i; k++) items.push(toComment(placed[k]!))
+    s.items.forEach((item) => {
       const n = this.node(item, depth + 1)
       // sops writes encrypted list comments as plain items; read them back as comments
       if (n.kind === 'scalar' && n.type === 'str' && !n.raw && ENCRYPTED_COMMENT.test(n.text)) {
         items.push({ kind: 'comment', text: n.text, inline: false })
       } else items.push(n)
     })
-    for (; k < placed.length; k++) items.push(toComment(placed[k]!))
     this.active.delete(s)
-    return { kind: 'seq', items }
+    return { kind: 'seq', items: interleaveComments(items, this.index.commentsOf(s)) }
   }
 
   /** A key: strings as they are; other scalars keep their YAML spelling and type in `Pair.style`. */
@@ -246,7 +238,6 @@ class DocConverter {
 }
 
 const startOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[0]
-const toComment = (p: { text: string; inline: boolean }): Comment => ({ kind: 'comment', text: p.text, inline: p.inline })
 
 function shortTag(tag: string | undefined): string | undefined {
   if (tag === undefined) return undefined
