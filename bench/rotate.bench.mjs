@@ -1,5 +1,5 @@
 // rotate --all throughput: 200 JSON files of 20 values each, one age recipient, in a temp dir.
-// Needs a build (npm run build): files are created through dist/, the command is bin/sops-like.js.
+// Needs a build (npm run build): files are created through dist/, the command is bin/sops-like.cjs.
 // Returns { name, medianMs, perFileMs }; run directly (node bench/rotate.bench.mjs) it also prints them.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,7 +14,7 @@ export async function benchRotate(opts = {}) {
   const values = opts.values ?? 20
   const runs = Number(process.env.BENCH_ROTATE_RUNS ?? opts.rotateRuns ?? 5)
   const node = opts.node ?? process.execPath
-  const cli = opts.cli ?? join(root, 'bin/sops-like.js')
+  const cli = opts.cli ?? join(root, 'bin/sops-like.cjs')
   const lib = await import(pathToFileURL(join(root, 'dist/src/index.js')).href)
   const dir = mkdtempSync(join(opts.dir ?? tmpdir(), 'sops-like-rotate-'))
   try {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { timeCommand, table } from './lib.mjs'
 
 const root = resolve(new URL('..', import.meta.url).pathname)
-const cli = join(root, 'bin/sops-like.js')
+const cli = join(root, 'bin/sops-like.cjs')
 const node = process.execPath
 const dir = mkdtempSync(join(tmpdir(), 'sops-like-bench-'))
 const runs = Number(process.env.BENCH_RUNS ?? 15)

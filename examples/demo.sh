@@ -3,7 +3,7 @@
 # decrypt it again, and run a command with the secrets in its environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cli() { node bin/sops-like.js "$@"; }
+cli() { node bin/sops-like.cjs "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -18,7 +18,8 @@
  * `CommentPlacer` holds that placement; `DocIndex` feeds it from a composed `yaml`
  * document, and the fast reader (`yaml-fast.ts`) feeds it from its own scan.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Node as YNode, type YAMLMap, type YAMLSeq } from 'yaml'
+import type { Alias, Node as YNode, YAMLMap, YAMLSeq } from 'yaml'
+import { isAlias, isMap, isPair, isScalar, isSeq } from './yaml-lib.js'
 import { FormatError } from '../src/errors.js'
 import type { Comment } from '../src/core/tree.js'
 

@@ -9,7 +9,8 @@
  * Errors are `FormatError`s carrying a fixed description and line/column only;
  * the library's messages (which can quote the source) are never used.
  */
-import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YNode, type Scalar as YScalar } from 'yaml'
+import type { Document, Node as YNode, Scalar as YScalar } from 'yaml'
+import { isAlias, isMap, isPair, isScalar, isSeq, yamlLib } from './yaml-lib.js'
 import { formatFloatF } from '../src/core/go-number.js'
 import type { Comment, Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
 import { DocIndex, LineMap, MAX_DEPTH, interleaveComments, type CommentToken, type YCollection } from './yaml-index.js'
@@ -47,6 +48,7 @@ export function parseDocuments(text: string): Mapping[] {
 
 /** The full reader: the `yaml` library's parser and composer (every construct, every error). */
 export function parseFull(text: string): Mapping[] {
+  const { Composer, Parser } = yamlLib()
   const lines = new LineMap(text)
   const tokens = Array.from(new Parser().parse(text))
   const composer = new Composer(OPTIONS)

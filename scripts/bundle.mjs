@@ -1,20 +1,47 @@
-// Bundles the CLI with esbuild (code splitting keeps lazily imported modules such as
-// openpgp and unused formats out of the start-up path). Output: dist/cli/main.js.
+// Bundles the CLI with esbuild, for start-up time (`run` and git textconv start a process per call).
+//
+// - dist/cli/main.cjs: our code and commander in one CommonJS file. CommonJS because Node 20
+//   starts its ES module loader only for ES modules, and resolving, linking and compiling
+//   ~20 split ESM chunks cost more than the whole `run` budget over `node -e 0`; modules that
+//   are imported lazily in the source stay lazy here (esbuild only runs them on first import).
+// - dist/cli/vendor/<package>.cjs: each heavy dependency as one file of its own, loaded only by
+//   the commands that need it (openpgp for PGP files, age-encryption to encrypt, the TOML parser
+//   for TOML files, yaml for YAML the fast reader does not take and for configs).
+// The library (dist/src, from tsc) is not bundled; it imports the packages as usual.
 import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
-rmSync('dist/cli', { recursive: true, force: true }) // chunk names change with content: no stale chunks in the package
+const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser']
+const common = {
+  bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, legalComments: 'none', logLevel: 'warning',
+  // ES module code that uses import.meta.url (formats/yaml-lib.ts, openpgp) gets this file's URL
+  banner: { js: "const __sopsLikeUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__sopsLikeUrl' },
+}
+
+rmSync('dist/cli', { recursive: true, force: true }) // no stale files in the package
 
 await build({
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir: 'dist/cli',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  ...common,
+  entryPoints: Object.fromEntries(VENDORED.map((p) => [p, p])),
+  outdir: 'dist/cli/vendor',
+  outExtension: { '.js': '.cjs' },
+})
+
+/** Imports of a vendored package point at its file in dist/cli/vendor. */
+const vendored = {
+  name: 'vendored',
+  setup(b) {
+    const filter = new RegExp(`^(${VENDORED.map((p) => p.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`)
+    b.onResolve({ filter }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }))
+  },
+}
+
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli/main.cjs',
+  plugins: [vendored],
+  supported: { 'dynamic-import': false }, // import() of a vendor file or builtin would start the ES module loader
+  define: { ...common.define, __SOPS_LIKE_YAML__: JSON.stringify('./vendor/yaml.cjs') },
 })

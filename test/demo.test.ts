@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 test('examples/demo.sh runs to the end; every example file round-trips', () => {
-  assert.ok(existsSync(`${root}dist/cli/main.js`), 'build first (npm run build)')
+  assert.ok(existsSync(`${root}dist/cli/main.cjs`), 'build first (npm run build)')
   const r = spawnSync('bash', ['examples/demo.sh'], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-home' } })
   assert.is(r.status, 0, r.stdout + r.stderr)
   for (const f of ['app.env', 'config.json', 'settings.ini', 'settings.toml', 'notes.txt']) assert.match(r.stdout, new RegExp(`^ok   ${f.replace('.', '\\.')}$`, 'm'))

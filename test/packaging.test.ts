@@ -75,7 +75,7 @@ function seedRuntimePackages(dir: string): void {
 }
 
 test.before(() => {
-  assert.ok(existsSync(join(ROOT, 'dist/src/index.js')) && existsSync(join(ROOT, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` first (`npm test` does)')
+  assert.ok(existsSync(join(ROOT, 'dist/src/index.js')) && existsSync(join(ROOT, 'dist/cli/main.cjs')), 'dist/ is missing: run `npm run build` first (`npm test` does)')
   t = tempDir('sops-like-pack-')
   const out = ok(run('npm', ['pack', '--json', '--pack-destination', t.dir], ROOT), 'npm pack')
   const info = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>
@@ -101,7 +101,7 @@ test.before(() => {
 test.after(() => t?.cleanup())
 
 test('the tarball holds the build, not sources, tests, benchmarks or example keys', () => {
-  assert.ok(packed.includes('package.json') && packed.includes('bin/sops-like.js') && packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts'))
+  assert.ok(packed.includes('package.json') && packed.includes('bin/sops-like.cjs') && packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts'))
   const unwanted = packed.filter((p) =>
     /^(test|bench|examples|src|formats|scripts|dist-test)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')) || /(^|\/)keys\/[^/]*\.txt$/.test(p))
   assert.equal(unwanted, [])

@@ -2,7 +2,7 @@
  * Parses and validates `.sops-like.yaml` / `.sops.yaml` (sops' creation_rules schema
  * plus our extensions: `pgp_keys`, `age_recipients_file`, `run.files`).
  */
-import { parse as parseYaml } from 'yaml'
+import { yamlLib } from '../../formats/yaml-lib.js'
 import { ConfigError } from '../errors.js'
 import { SELECTOR_KEYS, type Selectors } from '../core/selection.js'
 
@@ -121,9 +121,10 @@ function rule(r: unknown, index: number): CreationRule {
 
 /** Parses config text. `path` is used for the folder and in messages. */
 export function parseConfig(text: string, path: string, dir: string): Config {
+  const yaml = yamlLib() // outside the try: failing to load the package is not a config error
   let doc: unknown
   try {
-    doc = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 50 })
+    doc = yaml.parse(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 50 })
   } catch (e) {
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0]
     throw new ConfigError(`config ${path} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`)

@@ -5,7 +5,8 @@
  * level, in `key_groups` and their `merge` lists. The result is re-parsed and checked
  * to differ from the original only by that recipient; otherwise nothing is changed.
  */
-import { isMap, isScalar, isSeq, parseDocument, type Node as YNode, type Pair as YPair } from 'yaml'
+import type { Node as YNode, Pair as YPair } from 'yaml'
+import { isMap, isScalar, isSeq, yamlLib } from '../../formats/yaml-lib.js'
 import { parseConfig, type Config } from '../config/schema.js'
 import { ConfigError } from '../errors.js'
 import { sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
@@ -134,7 +135,7 @@ export function removeRecipientFromConfig(text: string, who: RecipientRef, path:
       return { text, removed: 0, refused: `creation_rules[${r.index}] would have no recipients left: ${handEdit}` }
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false })
+  const doc = yamlLib().parseDocument(text, { prettyErrors: false })
   if (doc.errors.length) throw new ConfigError(`config ${path} is not valid YAML`)
   const splices: Range[] = []
   let removed = 0
