@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { timeCommand, table } from './lib.mjs'
+import { timeCommand, timeCommands, floorSpec, table } from './lib.mjs'
 
 const COMMITS = 50
 const VALUES = 50
@@ -18,7 +18,7 @@ function run(cmd, args, opts) {
 }
 
 /** Builds the repository and times `git log -p` with and without the driver. */
-export async function benchGit({ cli, node, floor, runs, dir }) {
+export async function benchGit({ cli, node, runs, dir }) {
   const repo = join(dir, 'git-bench')
   mkdirSync(repo, { recursive: true })
   const home = join(dir, 'git-bench-home')
@@ -51,7 +51,8 @@ export async function benchGit({ cli, node, floor, runs, dir }) {
   const without = timeCommand('git', ['log', '-p', '--no-textconv'], { runs: logRuns, env, cwd: repo })
   const withDriver = timeCommand('git', ['log', '-p'], { runs: logRuns, env, cwd: repo })
   const withoutKey = timeCommand('git', ['log', '-p'], { runs: logRuns, env: { ...env, SOPS_AGE_KEY_FILE: join(dir, 'no-such-key.txt') }, cwd: repo })
-  const textconvOne = timeCommand(node, [cli, 'textconv', join(repo, file)], { runs, env })
+  // the floor again, in turn with one textconv call: the machine's pace may have changed meanwhile
+  const [floor, textconvOne] = timeCommands([floorSpec(node), { cmd: node, args: [cli, 'textconv', join(repo, file)], env }], { runs })
   const perRev = (withDriver - without) / COMMITS
   const perRevKeyless = (withoutKey - without) / COMMITS
   table(`git log -p, ${COMMITS} commits of one encrypted YAML file (${VALUES} values)`, [

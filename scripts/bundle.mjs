@@ -7,8 +7,13 @@
 // - dist/cli/vendor/<package>.cjs: each heavy dependency as one file of its own, loaded only by
 //   the commands that need it (openpgp for PGP files, age-encryption to encrypt, the TOML parser
 //   for TOML files, yaml for YAML the fast reader does not take and for configs).
+// - dist/cli/main.cjs.cache: V8's code cache of main.cjs, which bin/sops-like.cjs hands to V8 so
+//   that it need not parse the bundle on every start. Made by this Node; V8 ignores it under
+//   another version (or if main.cjs changed) and compiles as usual.
 // The library (dist/src, from tsc) is not bundled; it imports the packages as usual.
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Script } from 'node:vm'
 import { build } from 'esbuild'
 
 const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser']
@@ -45,3 +50,8 @@ await build({
   supported: { 'dynamic-import': false }, // import() of a vendor file or builtin would start the ES module loader
   define: { ...common.define, __SOPS_LIKE_YAML__: JSON.stringify('./vendor/yaml.cjs') },
 })
+
+// Compiled with the launcher's own wrapper: V8 accepts a cache only for the same source text.
+const { wrap } = createRequire(import.meta.url)('../bin/sops-like.cjs')
+const main = 'dist/cli/main.cjs'
+writeFileSync(`${main}.cache`, new Script(wrap(readFileSync(main, 'utf8')), { filename: main }).createCachedData())
