@@ -3,12 +3,16 @@
  * fsync, chmod to the original mode, rename over the target, fsync the folder.
  * A symlinked target is written through (its real path is replaced). A device or
  * FIFO target is written into directly (never replaced). The temp
- * file is removed on any error and on SIGINT/SIGTERM/SIGHUP.
+ * file is removed on any error and on SIGINT/SIGTERM/SIGHUP. Its name,
+ * `.<target name>.<pid>.<12 hex>.tmp`, carries the writer's PID: a temp left by a process
+ * killed outright (SIGKILL, power loss: no handler runs) is removed by the next write
+ * of the same target.
  */
-import { type Stats, closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
+import { type Stats, closeSync, fsyncSync, lstatSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync, chmodSync, chownSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { WriteError } from '../errors.js'
+import { processExists } from './private-temp.js'
 
 const pending = new Set<string>()
 let hooked = false
@@ -62,6 +66,25 @@ function writeSpecial(target: string, real: string, data: Uint8Array): void {
   }
 }
 
+const TEMP_TAIL = /^(\d+)\.[0-9a-f]{12}\.tmp$/
+
+/** Removes our temps of `name` in `dir` whose writing process no longer exists. Never throws. */
+function removeStaleTemps(dir: string, name: string): void {
+  const prefix = `.${name}.`
+  let names: string[]
+  try { names = readdirSync(dir) } catch { return }
+  const uid = process.getuid?.()
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue
+    const m = TEMP_TAIL.exec(n.slice(prefix.length))
+    if (!m || Number(m[1]) === process.pid || processExists(Number(m[1]))) continue
+    try {
+      const st = lstatSync(join(dir, n))
+      if (st.isFile() && (uid === undefined || st.uid === uid)) unlinkSync(join(dir, n))
+    } catch { /* raced with another cleaner, or not ours */ }
+  }
+}
+
 export function writeFileAtomic(target: string, data: Uint8Array, opts: WriteOptions = {}): void {
   let real = target
   try { real = realpathSync(target) } catch { /* new file */ }
@@ -75,7 +98,8 @@ export function writeFileAtomic(target: string, data: Uint8Array, opts: WriteOpt
     owner = { uid: st.uid, gid: st.gid }
   }
   const dir = dirname(real)
-  const tmp = join(dir, `.${basename(real)}.${randomBytes(6).toString('hex')}.tmp`)
+  removeStaleTemps(dir, basename(real))
+  const tmp = join(dir, `.${basename(real)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   hookSignals()
   pending.add(tmp)
   let fd: number | undefined

@@ -23,7 +23,8 @@ export function privateTempBase(env: NodeJS.ProcessEnv): string {
   return tmpdir()
 }
 
-const alive = (pid: number): boolean => {
+/** Whether a process with this PID exists (on this machine). */
+export const processExists = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true
@@ -39,7 +40,7 @@ export function removeStalePrivateDirs(base: string): void {
   const uid = process.getuid?.()
   for (const name of names) {
     const m = STALE.exec(name)
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue
+    if (!m || Number(m[1]) === process.pid || processExists(Number(m[1]))) continue
     try {
       const st = statSync(join(base, name))
       if (st.isDirectory() && (uid === undefined || st.uid === uid)) rmSync(join(base, name), { recursive: true, force: true })

@@ -10,9 +10,10 @@
  *
  * Two leftovers cannot be prevented by any implementation, because SIGKILL runs no
  * cleanup code; they are tolerated only in their confined form and counted:
- * - an atomic-write temp (`.<name>.<12 hex>.tmp`, src/io/atomic-write.ts) when the kill
+ * - an atomic-write temp (`.<name>.<pid>.<12 hex>.tmp`, src/io/atomic-write.ts) when the kill
  *   lands between its creation and the rename: it must hold no plaintext and have mode
- *   0600 (or the target's mode, once chmod ran);
+ *   0600 (or the target's mode, once chmod ran); the next write of the target removes it
+ *   (checked here after each kill that left one);
  * - `edit`'s private plaintext copy (`sops-like-edit-*` under XDG_RUNTIME_DIR, folder
  *   0700, file 0600) when the kill lands while it exists (editor.ts removes it on
  *   SIGINT/SIGTERM/SIGHUP, see test/cli/edit.test.ts, but cannot on SIGKILL; the next
@@ -33,6 +34,7 @@ import { createAgeIdentity } from '../../src/keys/age.js'
 import type { Identity } from '../../src/keys/key-source.js'
 import { CANARY, EXT, FORMATS, PATHS, SAMPLE, encryptWith, filesContaining, makeWorld, type World } from './harness.js'
 import { cliBundle, startCli } from './spawn.js'
+import { writeFileAtomic } from '../../src/io/atomic-write.js'
 
 const ITERATIONS = Number(process.env.ADV_CRASH_ITERATIONS ?? 40)
 const STRICT = process.env.ADV_CRASH_STRICT === '1'
@@ -41,8 +43,8 @@ const MODE = 0o640
 const NEW_SECRET = `new-${CANARY}`
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-/** Temp names of src/io/atomic-write.ts: `.<target name>.<6 random bytes as hex>.tmp` beside the target. */
-const atomicTemp = (name: string): RegExp => new RegExp(`^\\.${escapeRe(name)}\\.[0-9a-f]{12}\\.tmp$`)
+/** Temp names of src/io/atomic-write.ts: `.<target name>.<pid>.<6 random bytes as hex>.tmp` beside the target. */
+const atomicTemp = (name: string): RegExp => new RegExp(`^\\.${escapeRe(name)}\\.\\d+\\.[0-9a-f]{12}\\.tmp$`)
 /** Private folders of src/io/private-temp.ts (mkdtemp `sops-like-edit-<pid>-XXXXXX`; the next sops-like sweeps those of dead PIDs, see test/io/private-temp.test.ts). */
 const EDIT_TEMP = /^sops-like-edit-\d+-[A-Za-z0-9]{6}$/
 
@@ -199,6 +201,13 @@ async function runOnce(cmd: Command, f: FormatName, delayMs: number | null, labe
     if (hit === file && state === 'old' && cmd.oldIsPlain) continue
     if (editTemps.some((t) => hit.startsWith(join(w.dir, t) + '/'))) continue
     assert.unreachable(`${ctx}: plaintext canary in ${relative(w.dir, hit)}`)
+  }
+
+  // a temp left by the killed process goes with the next write of the target
+  if (atomicTemps.length > 0) {
+    writeFileAtomic(file, now)
+    const left = readdirSync(dir).filter((n) => n !== name)
+    assert.equal(left, [], `${ctx}: the next write of the target left the dead process's temp`)
   }
 
   if (STRICT) {
