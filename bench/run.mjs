@@ -62,6 +62,18 @@ try {
     ]
     table('run -- true', rows, 'node -e 0')
     console.log(`\nrun / floor: ${(rows[1].ms / rows[0].ms).toFixed(2)}× (target ≤ 1.8×); dotenvx / sops-like: ${(rows[2].ms / rows[1].ms).toFixed(2)}× (target ≥ 8×)`)
+
+    // NODE_EXTRA_CA_CERTS makes Node load a certificate file at every start, the floor included,
+    // which shrinks every ratio: the same pair again without it, as most machines run Node
+    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      const { NODE_EXTRA_CA_CERTS: _, ...plainEnv } = process.env
+      const plain = timeCommands([{ ...floorSpec(node), env: plainEnv }, { ...specs[1], env: { ...plainEnv, SOPS_AGE_KEY_FILE: env.SOPS_AGE_KEY_FILE, HOME: env.HOME } }], { runs })
+      table('run -- true, NODE_EXTRA_CA_CERTS unset', [
+        { name: 'node -e 0', ms: plain[0] },
+        { name: 'sops-like run -f secrets.enc.yaml -- true (50 values)', ms: plain[1] },
+      ], 'node -e 0')
+      console.log(`\nrun / floor without NODE_EXTRA_CA_CERTS: ${(plain[1] / plain[0]).toFixed(2)}×`)
+    }
   }
 
   for (const extra of ['git.bench.mjs', 'rotate.bench.mjs']) {

@@ -1,23 +1,27 @@
 /**
  * The `yaml` package, loaded on first use. The fast line reader (`yaml-fast.ts`) reads
- * the files sops writes without it, so `run`, textconv and `decrypt` of such files never
- * pay for loading it; the full reader, the config reader and the config editor call it.
+ * the files sops writes without it; the full reader, the config reader and the config
+ * editor call `yamlLib()`. It is loaded synchronously because `Format.parse` is.
  *
- * Loaded synchronously (the package is CommonJS) because `Format.parse` is synchronous.
- * The bundled CLI keeps its own single-file copy of the package; scripts/bundle.mjs
- * tells this module where through `__SOPS_LIKE_YAML__`.
+ * Where it comes from is `yaml-load.ts`: a plain static import for the library (so that
+ * bundlers of apps see it), replaced in the CLI bundle by a `require` of its own vendored
+ * copy that runs only on the first `yamlLib()` call (scripts/bundle.mjs).
  */
-import { createRequire } from 'node:module'
 import type * as Yaml from 'yaml'
+import { loadYaml } from './yaml-load.js'
 
-declare const __SOPS_LIKE_YAML__: string | undefined
+/** The package could not be loaded: a broken installation, never a verdict on the input. */
+export class YamlLoadError extends Error {}
 
 let lib: typeof Yaml | undefined
 
 export function yamlLib(): typeof Yaml {
   if (!lib) {
-    const id = typeof __SOPS_LIKE_YAML__ === 'string' ? __SOPS_LIKE_YAML__ : 'yaml'
-    lib = createRequire(import.meta.url)(id) as typeof Yaml
+    try {
+      lib = loadYaml()
+    } catch (e) {
+      throw new YamlLoadError('cannot load the yaml package', { cause: e })
+    }
   }
   return lib
 }

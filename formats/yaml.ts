@@ -18,6 +18,7 @@ import type { Node, Tree } from '../src/core/tree.js'
 import { parseDocuments } from './yaml-parse.js'
 import { emitDocuments, emitNode } from './yaml-emit.js'
 import { treeStyleOf, type YamlTreeStyle } from './yaml-style.js'
+import { YamlLoadError } from './yaml-lib.js'
 
 const BOM = [0xef, 0xbb, 0xbf]
 
@@ -75,7 +76,7 @@ function guarded<T>(what: 'parse' | 'emit', f: () => T): T {
     if (e instanceof RangeError) {
       throw what === 'parse' ? new FormatError('YAML nesting is too deep') : new EmitError('YAML nesting is too deep to write')
     }
-    if (e instanceof FormatError || e instanceof EmitError) throw e
+    if (e instanceof FormatError || e instanceof EmitError || e instanceof YamlLoadError) throw e
     throw what === 'parse' ? new FormatError('invalid YAML') : new EmitError('could not write YAML')
   }
 }

@@ -1,18 +1,19 @@
 /**
  * The bundled CLI (scripts/bundle.mjs) as users run it, through bin/sops-like.cjs: it works,
  * starts no ES module loader, loads each vendored package only when the file needs it
- * (Node's own module log, NODE_DEBUG=module,esm, says what was loaded), and its V8 code
- * cache is used when valid and harmless when not.
+ * (Node's own module log, NODE_DEBUG=module,esm, says what was loaded), runs strict, and
+ * its per-user V8 code cache (bin/load-bundle.cjs) is used only for the exact bundle it was
+ * made for.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeAgeKey, tempDir, type TestKey } from './helpers/keys.js'
 import { PGP_TEST_KEY, fixturePath } from './helpers/fixtures.js'
+import { VERSION } from '../src/version.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
@@ -57,7 +58,7 @@ test('run on a sops-written YAML file requires no module but the launcher (which
   const r = cli(['run', '-f', 'secrets.enc.yaml', '--', process.execPath, '-e', 'process.stdout.write(process.env.key_7)'])
   assert.is(r.code, 0, r.stderr)
   assert.is(r.stdout, 'value-7')
-  assert.equal(r.files, ['bin/sops-like.cjs'])
+  assert.equal(r.files, ['bin/sops-like.cjs', 'bin/load-bundle.cjs'])
   assert.not.ok(r.esm, 'the ES module loader started')
 })
 
@@ -87,24 +88,89 @@ test('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
   assert.is(cli(['decrypt', 'app.enc.toml']).stdout, '# c\nport = 8080\n[db]\npassword = "pw" # inline\n')
 })
 
-test('the code cache is the one V8 accepts for this main.cjs under this Node', () => {
-  const { compileCached } = createRequire(import.meta.url)('../bin/sops-like.cjs') as { compileCached(file: string): { cachedDataRejected?: boolean } }
-  assert.ok(existsSync(join(ROOT, 'dist/cli/main.cjs.cache')))
-  assert.is(compileCached(join(ROOT, 'dist/cli/main.cjs')).cachedDataRejected, false)
-})
+interface Compiled { used: boolean; cacheFile: string | undefined }
+const LOADER = join(ROOT, 'bin/load-bundle.cjs')
 
-test('a corrupt or missing code cache only costs time', () => {
-  const copy = join(tmp.dir, 'pkg')
+/** compileBundle in a fresh process (within one process V8 reuses what it compiled and ignores the cache). */
+function compileBundle(file: string, env: NodeJS.ProcessEnv): Compiled {
+  const code = `const r = require(${JSON.stringify(LOADER)}).compileBundle(${JSON.stringify(file)}, ${JSON.stringify(env)}); process.stdout.write(JSON.stringify({ used: r.used, cacheFile: r.cacheFile }))`
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+  return JSON.parse(r.stdout) as Compiled
+}
+
+/** A copy of the package's runnable part (bin/ and dist/cli/) that a test may change. */
+function packageCopy(name: string): string {
+  const copy = join(tmp.dir, name)
   mkdirSync(join(copy, 'dist'), { recursive: true })
   cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true })
   cpSync(join(ROOT, 'dist/cli'), join(copy, 'dist/cli'), { recursive: true })
+  return copy
+}
+
+test('every bundle file runs in strict mode', () => {
+  for (const f of ['main.cjs', ...VENDOR.map((v) => `vendor/${v}.cjs`)]) {
+    assert.ok(readFileSync(join(ROOT, 'dist/cli', f), 'utf8').startsWith('"use strict";'), f)
+  }
+})
+
+test('code cache: written by the first start (0600 in a 0700 folder), used by the next', () => {
+  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache') }
+  const main = join(ROOT, 'dist/cli/main.cjs')
+  const first = compileBundle(main, env)
+  assert.not.ok(first.used)
+  assert.ok(first.cacheFile?.startsWith(join(tmp.dir, 'xdg-cache', 'sops-like', 'main-')), first.cacheFile)
+  assert.is(statSync(first.cacheFile!).mode & 0o777, 0o600)
+  assert.is(statSync(join(tmp.dir, 'xdg-cache', 'sops-like')).mode & 0o777, 0o700)
+  const second = compileBundle(main, env)
+  assert.ok(second.used)
+  assert.is(second.cacheFile, first.cacheFile)
+  // HOME/.cache when XDG_CACHE_HOME is unset; none at all when turned off or without a home
+  assert.ok(compileBundle(main, { HOME: join(tmp.dir, 'home') }).cacheFile?.startsWith(join(tmp.dir, 'home', '.cache', 'sops-like')))
+  assert.is(compileBundle(main, { ...env, SOPS_LIKE_CODE_CACHE: '0' }).cacheFile, undefined)
+  assert.is(compileBundle(main, {}).cacheFile, undefined)
+})
+
+test('code cache: one that others can write, or a damaged one, is not used (and is replaced)', () => {
+  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-2') }
+  const main = join(ROOT, 'dist/cli/main.cjs')
+  const { cacheFile } = compileBundle(main, env)
+  chmodSync(cacheFile!, 0o666)
+  assert.not.ok(compileBundle(main, env).used, 'a world-writable cache was used')
+  assert.is(statSync(cacheFile!).mode & 0o777, 0o600)
+  writeFileSync(cacheFile!, Buffer.alloc(4096, 7), { mode: 0o600 })
+  assert.not.ok(compileBundle(main, env).used, 'a damaged cache was used')
+  assert.ok(compileBundle(main, env).used)
+})
+
+test('code cache: a changed bundle of the same length runs its own code, not the cached one', () => {
+  const copy = packageCopy('pkg-changed')
+  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-3') }
+  const bin = join(copy, 'bin/sops-like.cjs')
+  assert.is(cli(['--version'], env, bin).stdout.trim(), VERSION)
+  assert.is(cli(['--version'], env, bin).stdout.trim(), VERSION) // now from the cache
+  const main = join(copy, 'dist/cli/main.cjs')
+  const text = readFileSync(main, 'utf8')
+  const changed = VERSION.replace(/\d/g, '9')
+  assert.is(changed.length, VERSION.length)
+  writeFileSync(main, text.replace(`"${VERSION}"`, `"${changed}"`))
+  assert.is(cli(['--version'], env, bin).stdout.trim(), changed)
+  assert.equal(readdirSync(join(tmp.dir, 'xdg-cache-3', 'sops-like')).length, 1, 'the old cache is removed')
+})
+
+test('the CLI works with a damaged cache and without any', () => {
+  const copy = packageCopy('pkg-damaged')
+  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-4') }
+  const bin = join(copy, 'bin/sops-like.cjs')
   writeFileSync(join(tmp.dir, 'c.yaml'), 'k: v\n')
-  const enc = cli(['encrypt', '--age', key.recipient, 'c.yaml'])
+  const enc = cli(['encrypt', '--age', key.recipient, 'c.yaml'], env, bin)
+  assert.is(enc.code, 0, enc.stderr)
   writeFileSync(join(tmp.dir, 'c.enc.yaml'), enc.stdout)
-  const cache = join(copy, 'dist/cli/main.cjs.cache')
-  for (const damage of [() => writeFileSync(cache, Buffer.alloc(4096, 7)), () => rmSync(cache)]) {
+  const folder = join(tmp.dir, 'xdg-cache-4', 'sops-like')
+  const [cache] = readdirSync(folder)
+  for (const damage of [() => writeFileSync(join(folder, cache!), Buffer.alloc(4096, 7)), () => rmSync(folder, { recursive: true })]) {
     damage()
-    const r = cli(['decrypt', 'c.enc.yaml'], {}, join(copy, 'bin/sops-like.cjs'))
+    const r = cli(['decrypt', 'c.enc.yaml'], env, bin)
     assert.is(r.code, 0, r.stderr)
     assert.is(r.stdout, 'k: v\n')
   }
@@ -112,7 +178,7 @@ test('a corrupt or missing code cache only costs time', () => {
 
 test('errors keep their exit code and one line through the bundle', () => {
   const r = cli(['decrypt', 'missing.yaml'])
-  assert.is.not(r.code, 0)
+  assert.is(r.code, 100) // FileNotFoundError
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
   assert.match(r.stderr, /^sops-like: /)
 })

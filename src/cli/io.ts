@@ -6,7 +6,13 @@ export interface CliIo {
   cwd: string
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+/** The real process; its stdout and stderr streams are made on first use (a `run` that prints nothing never pays for them). */
+export const processIo = (): CliIo => ({
+  get stdout() { return process.stdout },
+  get stderr() { return process.stderr },
+  env: process.env,
+  cwd: process.cwd(),
+})
 
 /** Colour only on a TTY and never with NO_COLOR. */
 export const useColor = (io: CliIo, stream: 'stdout' | 'stderr' = 'stderr'): boolean => !!io[stream].isTTY && io.env.NO_COLOR === undefined

@@ -10,7 +10,6 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createRequire } from 'node:module'
 import { runCli, type CliResult } from '../helpers/cli.js'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
@@ -33,8 +32,6 @@ export function cliBundle(): Promise<string> {
       target: 'node20',
       logLevel: 'error',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-      // formats/yaml-lib.ts loads `yaml` at run time; this folder has no node_modules to find it in
-      define: { __SOPS_LIKE_YAML__: JSON.stringify(createRequire(import.meta.url).resolve('yaml')) },
     })
     chmodSync(dir, 0o755)
     for (const n of readdirSync(join(dir, 'out'))) chmodSync(join(dir, 'out', n), 0o644)
