@@ -12,7 +12,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rm
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeAgeKey, tempDir, type TestKey } from './helpers/keys.js'
-import { PGP_TEST_KEY, fixturePath } from './helpers/fixtures.js'
+import { CANARY, PGP_TEST_KEY, fixturePath } from './helpers/fixtures.js'
 import { VERSION } from '../src/version.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -156,6 +156,22 @@ test('code cache: a changed bundle of the same length runs its own code, not the
   writeFileSync(main, text.replace(`"${VERSION}"`, `"${changed}"`))
   assert.is(cli(['--version'], env, bin).stdout.trim(), changed)
   assert.equal(readdirSync(join(tmp.dir, 'xdg-cache-3', 'sops-like')).length, 1, 'the old cache is removed')
+})
+
+test('the code cache written by a run that decrypted a secret holds neither the secret nor the key', () => {
+  const cacheHome = join(tmp.dir, 'xdg-cache-5')
+  writeFileSync(join(tmp.dir, 'canary.yaml'), `secret: ${CANARY}\nother: plain-${CANARY}\n`)
+  const enc = cli(['encrypt', '--age', key.recipient, 'canary.yaml'], { SOPS_LIKE_CODE_CACHE: '0' })
+  writeFileSync(join(tmp.dir, 'canary.enc.yaml'), enc.stdout)
+  const copy = packageCopy('pkg-canary') // a bundle of its own: this cache is written by this run
+  const r = cli(['run', '-f', 'canary.enc.yaml', '--', process.execPath, '-e', 'process.stdout.write(process.env.secret)'], { XDG_CACHE_HOME: cacheHome }, join(copy, 'bin/sops-like.cjs'))
+  assert.is(r.stdout, CANARY)
+  const [file] = readdirSync(join(cacheHome, 'sops-like'))
+  const cache = readFileSync(join(cacheHome, 'sops-like', file!))
+  assert.ok(cache.length > 10_000)
+  for (const needle of [CANARY, key.identity, key.identity.toLowerCase()]) {
+    for (const enc of ['utf8', 'utf16le', 'latin1'] as const) assert.is(cache.indexOf(Buffer.from(needle, enc)), -1, `${needle.slice(0, 12)}… (${enc}) in the code cache`)
+  }
 })
 
 test('the CLI works with a damaged cache and without any', () => {
