@@ -192,6 +192,15 @@ test('the CLI works with a damaged cache and without any', () => {
   }
 })
 
+test('a missing vendor file is an internal error, not a verdict on the input', () => {
+  const copy = packageCopy('pkg-no-yaml')
+  rmSync(join(copy, 'dist/cli/vendor/yaml.cjs'))
+  writeFileSync(join(tmp.dir, 'flow2.yaml'), 'a: [1, 2]\n')
+  const r = cli(['encrypt', '--age', key.recipient, 'flow2.yaml'], { SOPS_LIKE_CODE_CACHE: '0' }, join(copy, 'bin/sops-like.cjs'))
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stderr, /internal error/)
+})
+
 test('errors keep their exit code and one line through the bundle', () => {
   const r = cli(['decrypt', 'missing.yaml'])
   assert.is(r.code, 100) // FileNotFoundError
