@@ -27,7 +27,7 @@ function cacheFolder(env) {
 }
 
 /** Owned by this user and writable by nobody else. */
-function private_(path) {
+function ownedAndPrivate(path) {
   const st = fs.lstatSync(path)
   const uid = process.getuid?.()
   return (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0 ? st : undefined
@@ -35,7 +35,7 @@ function private_(path) {
 
 function readCache(folder, file) {
   try {
-    if (!private_(folder)?.isDirectory() || !private_(file)?.isFile()) return undefined
+    if (!ownedAndPrivate(folder)?.isDirectory() || !ownedAndPrivate(file)?.isFile()) return undefined
     return fs.readFileSync(file)
   } catch {
     return undefined // none yet
@@ -45,7 +45,7 @@ function readCache(folder, file) {
 function writeCache(folder, file, data) {
   try {
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 })
-    if (!private_(folder)?.isDirectory()) return
+    if (!ownedAndPrivate(folder)?.isDirectory()) return
     for (const name of fs.readdirSync(folder)) {
       if (CACHE_NAME.test(name) && join(folder, name) !== file) fs.rmSync(join(folder, name), { force: true })
     }
