@@ -6,7 +6,8 @@
 // The first start of a build writes it (0600, in a 0700 folder) when it exits, as Node 22's
 // own compile cache does, so that it also holds the functions that start compiled: bytecode
 // made from the bundle's text, no data of the run (V8 keeps those elsewhere).
-// A cache file or folder that is not the user's own, or that others can write, is ignored.
+// The four newest caches are kept (several installed versions). A cache file or folder that
+// is not the user's own, or that others can write, is ignored.
 // SOPS_LIKE_CODE_CACHE=0 turns it off.
 'use strict'
 const { createHash } = require('node:crypto')
@@ -19,6 +20,7 @@ const { Script } = require('node:vm')
 const wrap = (source) => `(function (exports, require, module, __filename, __dirname) {${source}\n})`
 
 const CACHE_NAME = /^main-[0-9a-f]{32}\.cache$/
+const KEEP = 4
 
 function cacheFolder(env) {
   if (env.SOPS_LIKE_CODE_CACHE === '0') return undefined
@@ -46,12 +48,12 @@ function writeCache(folder, file, data) {
   try {
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 })
     if (!ownedAndPrivate(folder)?.isDirectory()) return
-    for (const name of fs.readdirSync(folder)) {
-      if (CACHE_NAME.test(name) && join(folder, name) !== file) fs.rmSync(join(folder, name), { force: true })
-    }
     const tmp = `${file}.${process.pid}.tmp`
     fs.writeFileSync(tmp, data, { mode: 0o600, flag: 'w' })
     fs.renameSync(tmp, file)
+    // the newest few stay (two installed versions used in turn must not evict each other)
+    const old = fs.readdirSync(folder).filter((n) => CACHE_NAME.test(n)).map((n) => ({ n, t: fs.statSync(join(folder, n)).mtimeMs }))
+    for (const { n } of old.sort((a, b) => b.t - a.t).slice(KEEP)) fs.rmSync(join(folder, n), { force: true })
   } catch {
     /* no home, read-only, a race with another start: this start simply had no cache */
   }

@@ -8,7 +8,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeAgeKey, tempDir, type TestKey } from './helpers/keys.js'
@@ -155,7 +155,20 @@ test('code cache: a changed bundle of the same length runs its own code, not the
   assert.is(changed.length, VERSION.length)
   writeFileSync(main, text.replace(`"${VERSION}"`, `"${changed}"`))
   assert.is(cli(['--version'], env, bin).stdout.trim(), changed)
-  assert.equal(readdirSync(join(tmp.dir, 'xdg-cache-3', 'sops-like')).length, 1, 'the old cache is removed')
+  assert.equal(readdirSync(join(tmp.dir, 'xdg-cache-3', 'sops-like')).length, 2, 'one cache per build')
+})
+
+test('code cache: the four newest caches are kept, older ones removed', () => {
+  const folder = join(tmp.dir, 'xdg-cache-6', 'sops-like')
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
+  const old = Array.from({ length: 5 }, (_, i) => join(folder, `main-${String(i).repeat(32)}.cache`))
+  old.forEach((f, i) => {
+    writeFileSync(f, 'x', { mode: 0o600 })
+    utimesSync(f, new Date(2020, 0, i + 1), new Date(2020, 0, i + 1))
+  })
+  const { cacheFile } = compileBundle(join(ROOT, 'dist/cli/main.cjs'), { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-6') })
+  const left = readdirSync(folder).map((n) => join(folder, n)).sort()
+  assert.equal(left, [cacheFile!, ...old.slice(2)].sort())
 })
 
 test('the code cache written by a run that decrypted a secret holds neither the secret nor the key', () => {
