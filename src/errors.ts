@@ -100,5 +100,22 @@ export class CommandStartError extends SopsLikeError {
   }
 }
 
+/** A regular expression from a file's metadata or a config is not valid RE2 (Go) syntax. */
+export class RegexError extends kind('UNSUPPORTED_REGEX', 14) {}
+/** An input exceeds a resource budget (alias expansion bytes, stanzas, entries, KDF work factor). */
+export class LimitExceededError extends kind('LIMIT_EXCEEDED', 15) {}
+/** A write would wrap the data key to a recipient the creation rule does not list (`--keep-unlisted` overrides). */
+export class UnlistedRecipientError extends kind('UNLISTED_RECIPIENT', 31) {}
+/** `set`/`edit` would write in clear a value that the previous version kept encrypted (`--allow-unencrypted` overrides). */
+export class SelectorDowngradeError extends kind('SELECTOR_DOWNGRADE', 41) {}
+/** `set`/`edit` on a read-only file (`--force` overrides). */
+export class ReadOnlyFileError extends kind('READ_ONLY', 42) {}
+/** An in-place write to something that is not a regular file (FIFO, device, folder). */
+export class NotRegularFileError extends kind('NOT_REGULAR_FILE', 43) {}
+/** The file holds `ENC[…]` values but its metadata is missing or cut off: damaged (truncated), not plaintext. */
+export class DamagedFileError extends kind('DAMAGED_FILE', 44) {}
+/** The git merge driver cannot merge without making security go backwards (a side it cannot decrypt, …). */
+export class MergeRefusedError extends kind('MERGE_REFUSED', 45) {}
+
 /** `check`: a file a creation rule covers is not encrypted, invalid, fails its MAC or has stale recipients. */
 export class CheckFailedError extends kind('CHECK_FAILED', 40) {}
