@@ -26,7 +26,7 @@ import { pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
 import { newFileTemplate } from './edit-templates.js'
 import { editorCommand, runEditor, writePrivateTemp } from './editor.js'
-import { checkFileRecipients } from './recipient-policy.js'
+import { checkRewriteRecipients } from './recipient-policy.js'
 import { resolveRecipients, type RecipientOptions } from './recipients.js'
 import { resealBytes } from './set.js'
 
@@ -117,7 +117,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
   const { base, plain } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env })
-  if (!created) for (const w of (await checkFileRecipients(file, abs, base.metadata.keyGroups, { ...opts, env, cwd })).warnings) opts.onNote?.(`warning: ${w}`)
+  if (!created) await checkRewriteRecipients(file, abs, base.metadata.keyGroups, { ...opts, env, cwd })
   const tmp = writePrivateTemp(basename(abs), plain, env)
   try {
     for (;;) {

@@ -45,10 +45,12 @@ export interface RecipientCheck {
   /** One-line warnings for the user (no rule; unlisted recipients kept). */
   warnings: string[]
   rule?: string
+  /** verdict `no-rule` because no config file was found at all. */
+  noConfig?: boolean
 }
 
-/** No rule to check against, and why (a one-line reason). */
-export interface NoRule { reason: string }
+/** No rule to check against, and why (a one-line reason); `noConfig` when no config file was found at all. */
+export interface NoRule { reason: string; noConfig?: boolean }
 
 /** Recipient kinds sops-like can wrap a key for; other kinds (kms, vault, …) are never given a new key by sops-like. */
 const WRAPPABLE = new Set(['age', 'pgp'])
@@ -82,7 +84,7 @@ export function unlistedRecipients(groups: readonly (readonly RecipientRef[])[],
  */
 export function checkRecipientsAgainstRule(file: string, groups: readonly (readonly RecipientRef[])[], rule: RuleRecipients | NoRule, opts: Pick<RecipientPolicyOptions, 'keepUnlisted' | 'added'> = {}): RecipientCheck {
   if ('reason' in rule) {
-    return { verdict: 'no-rule', unlisted: [], warnings: [`${file}: recipients not checked against a creation rule (${rule.reason})`] }
+    return { verdict: 'no-rule', unlisted: [], warnings: [`${file}: recipients not checked against a creation rule (${rule.reason})`], ...(rule.noConfig ? { noConfig: true } : {}) }
   }
   const unlisted = unlistedRecipients(groups, rule.groups, opts.added)
   if (!unlisted.length) return { verdict: 'listed', unlisted, warnings: [], rule: rule.where }
@@ -112,7 +114,7 @@ export async function ruleRecipients(abs: string, opts: Pick<RecipientPolicyOpti
   const cwd = opts.cwd ?? process.cwd()
   const explicit = opts.configPath ? resolve(cwd, opts.configPath) : undefined
   const config = loadConfigFor(abs, { ...(explicit ? { explicit } : {}), env })
-  if (!config) return { reason: 'no .sops-like.yaml or .sops.yaml found' }
+  if (!config) return { reason: 'no .sops-like.yaml or .sops.yaml found', noConfig: true }
   const shown = relative(cwd, config.path) || config.path
   let rule
   try {
@@ -145,4 +147,15 @@ export async function ruleRecipients(abs: string, opts: Pick<RecipientPolicyOpti
 export async function checkFileRecipients(file: string, abs: string, groups: readonly (readonly RecipientRef[])[] | readonly (readonly KeyEntry[])[], opts: RecipientPolicyOptions = {}): Promise<RecipientCheck> {
   const refs = groups.map((g) => g.map((x) => ('fields' in x ? refOfEntry(x) : x)))
   return checkRecipientsAgainstRule(file, refs, await ruleRecipients(abs, opts), opts)
+}
+
+/**
+ * For `set`, `unset` and `edit`, which keep the data key and the file's entries: refuse
+ * unlisted recipients as above; warnings go to `onNote` — except "no config at all":
+ * nothing new is wrapped there, and a user without any config would hear it on every call.
+ */
+export async function checkRewriteRecipients(file: string, abs: string, keyGroups: readonly (readonly KeyEntry[])[], opts: RecipientPolicyOptions & { onNote?: (line: string) => void }): Promise<RecipientCheck> {
+  const r = await checkFileRecipients(file, abs, keyGroups, opts)
+  if (!r.noConfig) for (const w of r.warnings) opts.onNote?.(`warning: ${w}`)
+  return r
 }

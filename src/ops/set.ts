@@ -17,7 +17,7 @@ import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
 import { encryptedCodec, pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
-import { checkFileRecipients } from './recipient-policy.js'
+import { checkRewriteRecipients } from './recipient-policy.js'
 
 export interface RewriteOptions extends IdentityOptions {
   /** Format of the file (default: from its name). */
@@ -56,7 +56,7 @@ export async function rewriteEncryptedFile(
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const doc = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
-  for (const w of (await checkFileRecipients(file, abs, doc.metadata.keyGroups, opts)).warnings) opts.onNote?.(`warning: ${w}`)
+  await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
   writeFileAtomic(abs, await resealBytes(result, format, doc, opts.now))
