@@ -90,7 +90,9 @@ export function checkRecipientsAgainstRule(file: string, groups: readonly (reado
   if (!unlisted.length) return { verdict: 'listed', unlisted, warnings: [], rule: rule.where }
   const names = unlisted.map(showRef).join(', ')
   if (!opts.keepUnlisted) {
-    throw new UnlistedRecipientError(`${file} lists recipient${unlisted.length === 1 ? '' : 's'} that ${rule.where} does not: ${names}; nothing was written: pass --keep-unlisted to keep ${unlisted.length === 1 ? 'it' : 'them'}, or run updatekeys to drop ${unlisted.length === 1 ? 'it' : 'them'}`)
+    // no file name: batch reports prefix it, single-file commands were given it
+    const them = unlisted.length === 1 ? 'it' : 'them'
+    throw new UnlistedRecipientError(`recipient${unlisted.length === 1 ? '' : 's'} not listed by ${rule.where}: ${names}; nothing was written: pass --keep-unlisted to keep ${them}, or run updatekeys to drop ${them}`)
   }
   return { verdict: 'kept', unlisted, warnings: [`${file}: keeping recipient${unlisted.length === 1 ? '' : 's'} that ${rule.where} does not list (--keep-unlisted): ${names}`], rule: rule.where }
 }

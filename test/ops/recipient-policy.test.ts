@@ -248,6 +248,8 @@ test('CLI injected recipient: offboard, rotate, set, unset, edit exit 31 with on
   const off = await runCli(['offboard', B.recipient], { cwd: dir, env: env(A) })
   assert.is(off.code, 31, off.stderr)
   assert.ok(off.stderr.includes(M.recipient) && off.stderr.includes('--keep-unlisted'), off.stderr)
+  assert.match(off.stdout, /^Offboarded \(INCOMPLETE/)
+  assert.ok(off.stdout.includes(`Not rotated: age ${B.recipient} can still read these; fix the error and run offboard again:\n  ${FILE}: recipient not listed by creation_rules[0] in .sops-like.yaml: age ${M.recipient};`), off.stdout)
   assert.ok(readFileSync(p).equals(before))
   assert.not.equal(readFileSync(join(dir, '.sops-like.yaml')), cfg) // the config edit is separate: B leaves the rule
   await intruderLockedOut(p)

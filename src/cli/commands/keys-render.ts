@@ -82,7 +82,8 @@ export function renderRecipients(io: CliIo, reports: readonly FileReport[]): voi
 export function renderOffboard(io: CliIo, r: OffboardReport): void {
   const out: string[] = []
   const who = showRef(r.recipient)
-  out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Offboarded'}: ${who}`)
+  const notRotated = r.failures.filter((x) => r.exposed.some((e) => e.path === x.path))
+  out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : notRotated.length ? 'Offboarded (INCOMPLETE: see "Not rotated" below)' : 'Offboarded'}: ${who}`)
   out.push('')
   out.push(`Exposure: key names ${who} could read — rotate these credentials at their providers:`)
   if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
@@ -95,6 +96,10 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
   if (kept.length) {
     out.push('', `Recipients ${r.dryRun ? 'each file would be' : 'each file is'} encrypted to now:`)
     for (const x of kept) out.push(`  ${x.path}: ${recipientList(x.recipients!)}`)
+  }
+  if (notRotated.length) {
+    out.push('', `Not rotated${r.dryRun ? ' (would fail)' : ''}: ${who} can still read these; fix the error and run offboard again:`)
+    for (const x of notRotated) out.push(`  ${x.path}: ${x.message}`)
   }
   if (r.config) {
     const c = r.config
