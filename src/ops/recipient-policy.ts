@@ -89,10 +89,13 @@ export function checkRecipientsAgainstRule(file: string, groups: readonly (reado
   const unlisted = unlistedRecipients(groups, rule.groups, opts.added)
   if (!unlisted.length) return { verdict: 'listed', unlisted, warnings: [], rule: rule.where }
   const names = unlisted.map(showRef).join(', ')
+  // a short key id in the rule never vouches for a fingerprint (64 bits can be forged); say so, or "run updatekeys" would loop
+  const shortIds = rule.groups.flat().filter((r) => r.type === 'pgp' && normFp(r.id).length < 40 && unlisted.some((u) => u.type === 'pgp' && normFp(u.id).endsWith(normFp(r.id))))
+  const hint = shortIds.length ? ` (the rule names ${shortIds.map((r) => normFp(r.id)).join(', ')} by short key id only: write the full fingerprint there)` : ''
   if (!opts.keepUnlisted) {
     // no file name: batch reports prefix it, single-file commands were given it
     const them = unlisted.length === 1 ? 'it' : 'them'
-    throw new UnlistedRecipientError(`recipient${unlisted.length === 1 ? '' : 's'} not listed by ${rule.where}: ${names}; nothing was written: pass --keep-unlisted to keep ${them}, or run updatekeys to drop ${them}`)
+    throw new UnlistedRecipientError(`recipient${unlisted.length === 1 ? '' : 's'} not listed by ${rule.where}: ${names}${hint}; nothing was written: pass --keep-unlisted to keep ${them}, or run updatekeys to drop ${them}`)
   }
   return { verdict: 'kept', unlisted, warnings: [`${file}: keeping recipient${unlisted.length === 1 ? '' : 's'} that ${rule.where} does not list (--keep-unlisted): ${names}`], rule: rule.where }
 }

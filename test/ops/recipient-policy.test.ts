@@ -201,7 +201,7 @@ test('PGP: full fingerprints compared case- and space-insensitively; a short key
   const other = 'A'.repeat(24) + FP.slice(24)
   try { await checkFileRecipients(FILE, abs, [[entry(other), age]], { cwd: dir, env: env() }); assert.unreachable() } catch (e) { assert.is(code(e), 31); assert.ok(String((e as Error).message).includes(other)) }
   const short = { groups: [[{ type: 'pgp', id: FP.slice(24) }]], where: 'rule' }
-  assert.throws(() => checkRecipientsAgainstRule(FILE, [[{ type: 'pgp', id: FP }]], short), (e: unknown) => code(e) === 31)
+  assert.throws(() => checkRecipientsAgainstRule(FILE, [[{ type: 'pgp', id: FP }]], short), (e: unknown) => code(e) === 31 && /by short key id only: write the full fingerprint/.test(String((e as Error).message)))
 })
 
 test('no rule: rotate keeps today\'s behaviour with one warning; set stays silent without any config and warns when no rule matches', async () => {
