@@ -7,11 +7,14 @@
  * `age_recipients_file`, …) — and refuses a recipient the rule does not list
  * (UnlistedRecipientError, exit 31) unless the caller keeps them knowingly
  * (`keepUnlisted`, which still warns). A file with no rule (no config, no matching rule,
- * a rule with no keys) keeps today's behaviour with a one-line warning.
+ * a rule with no keys or with kinds we cannot check) keeps today's behaviour with a
+ * one-line warning (`set`/`unset`/`edit`, which wrap nothing new, stay silent when there
+ * is no config at all). A config that cannot be read or parsed fails the command.
  * Comparison: a recipient counts as listed if the rule lists it in ANY key group; PGP by
  * full fingerprint (case and spaces ignored, never by a short key id); SSH recipients by
- * key type and key (the comment is ignored). Recipients the user adds in the same
- * command (`rotate --add-age`) are asked for, hence not "unlisted".
+ * key type and key (the comment is ignored); kinds sops-like never wraps for (kms, …) are
+ * not checked. Recipients the user adds in the same command (`rotate --add-age`) are
+ * asked for, hence not "unlisted".
  */
 import { relative, resolve } from 'node:path'
 import { loadConfigFor, matchRule } from '../config/rules.js'
