@@ -61,6 +61,8 @@ export { rotateFiles, rotateFile, parseEdits, type RotateOptions, type ParsedEdi
 export { updateKeys, planUpdateKeys, applyUpdateKeys, planAll, applyAll, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/updatekeys.js'
 /** `offboard`: remove a recipient from every file and the config, rotating each data key; report what they could read. */
 export { offboard, type OffboardOptions, type OffboardReport, type ExposedFile } from './ops/offboard.js'
+/** Recipient policy: a file's recipients checked against its creation rule, so keys are never wrapped for injected recipients. */
+export { checkRecipientsAgainstRule, checkFileRecipients, ruleRecipients, unlistedRecipients, type RecipientCheck, type RecipientPolicyOptions, type RuleRecipients, type NoRule } from './ops/recipient-policy.js'
 /** `status`: what a file is encrypted to and whether that matches its rule (no key needed). */
 export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/status.js'
 /** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */

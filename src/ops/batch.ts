@@ -4,7 +4,7 @@
  */
 import { loadIdentities, type IdentityOptions } from '../keys/identities.js'
 import type { Identity, KeyEntry } from '../keys/key-source.js'
-import type { RecipientDiff } from './recipient-diff.js'
+import type { RecipientDiff, RecipientRef } from './recipient-diff.js'
 
 /** What happened to one file. `planned`: a dry run would have written it. */
 export type Outcome = 'rotated' | 'updated' | 'unchanged' | 'skipped' | 'planned'
@@ -19,6 +19,8 @@ export interface FileReport {
   rotated: boolean
   /** One-line warnings (e.g. a recipient to remove that the file does not have). */
   warnings: string[]
+  /** The recipients the data key is (or would be) wrapped for afterwards, one list per key group (rotate, offboard). */
+  recipients?: RecipientRef[][]
 }
 
 export interface FileFailure {

@@ -26,6 +26,7 @@ import { pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
 import { newFileTemplate } from './edit-templates.js'
 import { editorCommand, runEditor, writePrivateTemp } from './editor.js'
+import { checkRewriteRecipients } from './recipient-policy.js'
 import { resolveRecipients, type RecipientOptions } from './recipients.js'
 import { resealBytes } from './set.js'
 
@@ -42,6 +43,8 @@ export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'en
    * a value the format cannot hold). Resolve true to reopen the editor, false to give up.
    */
   onInvalid?: (error: SopsLikeError) => Promise<boolean>
+  /** Save even if the file lists recipients its creation rule does not (else UnlistedRecipientError; see recipient-policy.ts). */
+  keepUnlisted?: boolean
   now?: Date
 }
 
@@ -114,6 +117,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
   const { base, plain } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env })
+  if (!created) await checkRewriteRecipients(file, abs, base.metadata.keyGroups, { ...opts, env, cwd })
   const tmp = writePrivateTemp(basename(abs), plain, env)
   try {
     for (;;) {

@@ -28,6 +28,8 @@ export interface OffboardOptions extends IdentityOptions {
   dryRun?: boolean
   /** Also walk the git history for key names exposed in past revisions. */
   history?: boolean
+  /** Keep recipients a file's creation rule does not list (else that file fails with UnlistedRecipientError). */
+  keepUnlisted?: boolean
   pgpKeyFiles?: string[]
   identities?: Identity[]
   now?: Date

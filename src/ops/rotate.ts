@@ -19,6 +19,7 @@ import { identityLoader, runBatch, type BatchResult, type FileReport, type Ident
 import { encryptedCodec, pickFormat } from './codec.js'
 import { parseEncrypted } from './decrypt.js'
 import { diffRecipients, editGroups, parseRecipientArg, refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
+import { checkFileRecipients } from './recipient-policy.js'
 
 /** Builds wrap-capable recipients for identifiers; kinds sops-like cannot wrap for (kms, vault, …) are refused. */
 export async function recipientsFor(groups: RecipientRef[][], opts: { env?: NodeJS.ProcessEnv; pgpKeyFiles?: string[] } = {}): Promise<Recipient[][]> {
@@ -86,6 +87,8 @@ export interface RotateOptions extends IdentityOptions {
   pgpKeyFiles?: string[]
   /** Open and check every file, compute the result, write nothing. */
   dryRun?: boolean
+  /** Keep recipients the file's creation rule does not list (else UnlistedRecipientError; see recipient-policy.ts). */
+  keepUnlisted?: boolean
   identities?: Identity[]
   now?: Date
   onEvent?: (e: KeysEvent) => void
@@ -118,14 +121,15 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   for (const [i, g] of groups.entries()) {
     if (!g.length) throw new NoRecipientsError(`refusing to remove the last recipient${groups.length > 1 ? ` of key group ${i}` : ''}: the file would have no key`)
   }
+  warnings.push(...(await checkFileRecipients(file, abs, groups, { ...opts, added: edits.add })).warnings)
   const diff = diffRecipients(current, groups, metadata.shamirThreshold, metadata.shamirThreshold)
   const env = opts.env ?? process.env
   const recipients = await recipientsFor(groups, { env, pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
   const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()) })
   const out = await resealRotated(doc, format, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}) })
-  if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings }
+  if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings, recipients: groups }
   writeFileAtomic(abs, out)
-  return { path: file, outcome: 'rotated', diff, rotated: true, warnings }
+  return { path: file, outcome: 'rotated', diff, rotated: true, warnings, recipients: groups }
 }
 
 /** Rotates each file on its own; failures are collected, the run goes on. Invalid recipient flags throw before any file. */

@@ -17,6 +17,7 @@ import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
 import { encryptedCodec, pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
+import { checkRewriteRecipients } from './recipient-policy.js'
 
 export interface RewriteOptions extends IdentityOptions {
   /** Format of the file (default: from its name). */
@@ -26,6 +27,10 @@ export interface RewriteOptions extends IdentityOptions {
   identities?: Identity[]
   /** Skip the write when nothing changed (sops `--idempotent`); without it the file is always rewritten, as sops does. */
   idempotent?: boolean
+  /** Write even if the file lists recipients its creation rule does not (else UnlistedRecipientError; see recipient-policy.ts). */
+  keepUnlisted?: boolean
+  /** Config for the creation-rule lookup (default: found upwards from the file). */
+  configPath?: string
   now?: Date
 }
 
@@ -51,6 +56,7 @@ export async function rewriteEncryptedFile(
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const doc = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
+  await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
   writeFileAtomic(abs, await resealBytes(result, format, doc, opts.now))

@@ -19,11 +19,14 @@ export interface EditFlags {
   valueStdin?: boolean
   valueFile?: string
   idempotent?: boolean
+  keepUnlisted?: boolean
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
+  ...(f.config ? { configPath: f.config } : {}),
+  ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },

@@ -2,7 +2,7 @@
 import type { BatchResult, FileReport, KeysEvent } from '../../ops/batch.js'
 import type { OffboardReport } from '../../ops/offboard.js'
 import type { FileStatus } from '../../ops/status.js'
-import { formatDiff, showRef } from '../../ops/recipient-diff.js'
+import { formatDiff, showRef, type RecipientRef } from '../../ops/recipient-diff.js'
 import type { CliIo } from '../io.js'
 
 const LABEL: Record<FileReport['outcome'], string> = {
@@ -69,10 +69,21 @@ export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures =
   io.stderr.write(`sops-like: ${verb}: ${total} file${total === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}\n`)
 }
 
+/** `age age1…, pgp ABC…`; with several key groups `group 0: …; group 1: …`. */
+const recipientList = (groups: readonly RecipientRef[][]): string =>
+  groups.length > 1 ? groups.map((g, i) => `group ${i}: ${g.map(showRef).join(', ')}`).join('; ') : (groups[0] ?? []).map(showRef).join(', ')
+
+/** One stdout line per file the data key was (or would be) wrapped for: who holds it now. */
+export function renderRecipients(io: CliIo, reports: readonly FileReport[]): void {
+  const lines = reports.filter((r) => r.recipients).map((r) => `${r.path}: ${r.outcome === 'planned' ? 'would be encrypted to' : 'encrypted to'} ${recipientList(r.recipients!)}`)
+  if (lines.length) io.stdout.write(lines.join('\n') + '\n')
+}
+
 export function renderOffboard(io: CliIo, r: OffboardReport): void {
   const out: string[] = []
   const who = showRef(r.recipient)
-  out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Offboarded'}: ${who}`)
+  const notRotated = r.failures.filter((x) => r.exposed.some((e) => e.path === x.path))
+  out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : notRotated.length ? 'Offboarded (INCOMPLETE: see "Not rotated" below)' : 'Offboarded'}: ${who}`)
   out.push('')
   out.push(`Exposure: key names ${who} could read — rotate these credentials at their providers:`)
   if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
@@ -80,6 +91,15 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
     out.push(`  ${f.path}`)
     for (const k of f.keys) out.push(`    ${k}`)
     if (!f.keys.length) out.push('    (no encrypted values)')
+  }
+  const kept = r.results.filter((x) => x.recipients)
+  if (kept.length) {
+    out.push('', `Recipients ${r.dryRun ? 'each file would be' : 'each file is'} encrypted to now:`)
+    for (const x of kept) out.push(`  ${x.path}: ${recipientList(x.recipients!)}`)
+  }
+  if (notRotated.length) {
+    out.push('', `Not rotated${r.dryRun ? ' (would fail)' : ''}: ${who} can still read these; fix the error and run offboard again:`)
+    for (const x of notRotated) out.push(`  ${x.path}: ${x.message}`)
   }
   if (r.config) {
     const c = r.config

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js'
 import { describeError, type BatchResult } from '../../ops/batch.js'
 import { listRepoFiles } from '../../ops/repo-files.js'
 import { list, type CliIo } from '../io.js'
-import { progress, renderOffboard, renderPlan, renderStatus, summary } from './keys-render.js'
+import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys-render.js'
 
 interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
 
@@ -14,6 +14,7 @@ export interface RotateFlags extends CommonFlags {
   addPgp?: string[]
   rmPgp?: string[]
   pgpKeyFile?: string[]
+  keepUnlisted?: boolean
 }
 
 const configOpt = (f: CommonFlags, io: CliIo) => (f.config ? { configPath: resolve(io.cwd, f.config) } : {})
@@ -54,12 +55,15 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
     ...configOpt(f, io),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
+    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
     env: io.env,
     cwd: io.cwd,
     onEvent: p.onEvent,
     onNote: (line) => p.onEvent({ type: 'note', message: line }),
   })
-  return finish(io, f.dryRun ? 'rotate (dry run)' : 'rotate', r, p.done, f.quiet)
+  const code = finish(io, f.dryRun ? 'rotate (dry run)' : 'rotate', r, p.done, f.quiet)
+  if (!f.quiet) renderRecipients(io, r.reports)
+  return code
 }
 
 export interface UpdateKeysFlags extends CommonFlags { yes?: boolean }
@@ -103,7 +107,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   return firstFail || r.exitCode
 }
 
-export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean }
+export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean; keepUnlisted?: boolean }
 
 export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo): Promise<number> {
   const { offboard } = await import('../../ops/offboard.js')
@@ -112,6 +116,7 @@ export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo
     ...configOpt(f, io),
     ...(f.dryRun ? { dryRun: true } : {}),
     ...(f.history ? { history: true } : {}),
+    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
     env: io.env,
     cwd: io.cwd,
