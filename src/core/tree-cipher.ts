@@ -13,26 +13,33 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
 
 /**
  * Remembers the IV of every value decrypted, so unchanged values re-encrypt to identical text.
- * Entries are only collected while decrypting; the lookup map (keyed by a digest of the
- * plaintext, not the plaintext) is built on the first lookup — a plain `decrypt` or `run`
- * never pays for it.
+ * An IV is handed back only for the EXACT plaintext bytes it encrypted, under the same AAD and
+ * `type:` label (and the same data key: a stash belongs to one opened document). GCM must never
+ * see one (key, IV) pair with two different plaintexts, so the stash holds the decrypted bytes
+ * as they were, not their canonical form: `+0000007` decrypted to the int 7 is written back as
+ * `7` under a fresh IV. Entries are only collected while decrypting; the lookup map (keyed by a
+ * digest of the plaintext, then compared byte for byte) is built on the first lookup — a plain
+ * `decrypt` or `run` never pays for it.
  */
 export class IvStash {
   private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array]> = []
-  private ivs?: Map<string, Uint8Array>
+  private ivs?: Map<string, { bytes: Uint8Array; iv: Uint8Array }>
   private static id(aad: string, type: string, bytes: Uint8Array, inline: boolean): string {
     return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${createHash('sha256').update(bytes).digest('base64')}`
   }
+  /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label. */
   remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false): void {
-    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), iv)
+    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv })
     else this.pending.push([aad, type, inline, bytes, iv])
   }
+  /** The IV that encrypted exactly `bytes` under this AAD and type label, if any. */
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
     if (!this.ivs) {
-      this.ivs = new Map(this.pending.map(([a, t, i, b, iv]) => [IvStash.id(a, t, b, i), iv]))
+      this.ivs = new Map(this.pending.map(([a, t, i, b, iv]) => [IvStash.id(a, t, b, i), { bytes: b, iv }]))
       this.pending = []
     }
-    return this.ivs.get(IvStash.id(aad, type, bytes, inline))
+    const hit = this.ivs.get(IvStash.id(aad, type, bytes, inline))
+    return hit && Buffer.compare(hit.bytes, bytes) === 0 ? hit.iv : undefined
   }
 }
 
@@ -170,9 +177,9 @@ export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     }
     const s = canonicalFromPlain(d.type, d.plain, where(keys))
     if (node.style !== undefined) s.style = node.style
-    const bytes = scalarBytes(s)
-    c.stash?.remember(aad, s.type === 'bytes' ? 'str' : s.type, bytes, d.iv)
-    c.mac.add(bytes)
+    // the bytes that were encrypted, not the canonical text: an IV is reused only for these exact bytes
+    c.stash?.remember(aad, d.type, d.plain, d.iv)
+    c.mac.add(scalarBytes(s))
     return s
   })
   return { tree: out, mac: c.mac.hex() }
