@@ -184,3 +184,46 @@ export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
   })
   return { tree: out, mac: c.mac.hex() }
 }
+
+/** A scalar leaf as the selectors see it (see `leafSelection`). */
+export interface LeafSelection {
+  /** Document index, map keys on the path and the leaf's rank among leaves with those keys: stable across a re-encryption. */
+  id: string
+  /** The map keys on the path (list indices left out, as in the AAD). */
+  keys: string[]
+  /** `decide` selects it for encryption (meaningful on a plaintext tree: comment selectors need the comments' text). */
+  selected: boolean
+  /** It holds an `ENC[...]` value (meaningful on an encrypted tree). */
+  sealed: boolean
+  /** Null or empty: never encrypted, whatever the selectors say. */
+  empty: boolean
+}
+
+const ENC_COMMENT = /,type:comment\]$/
+
+/**
+ * Every scalar leaf of a tree, plaintext or encrypted, in document order, with what `decide`
+ * says of it — walked exactly as encryption walks it, so comment-based selectors see the same
+ * comments. An encrypted comment stored as a list item is a comment, not a leaf, on both sides.
+ */
+export function leafSelection(tree: Tree, decide: Decide): LeafSelection[] {
+  const out: LeafSelection[] = []
+  tree.branches.forEach((b, doc) => {
+    const seen = new Map<string, number>()
+    walkMap(b, [], [], (node, keys, stack) => {
+      if (node.kind === 'comment' || (node.type === 'str' && isEncrypted(node.text) && ENC_COMMENT.test(node.text))) return node
+      const path = `${doc}\u0000${keys.join('\u0000')}`
+      const rank = seen.get(path) ?? 0
+      seen.set(path, rank + 1)
+      out.push({
+        id: `${path}\u0000#${rank}`,
+        keys: [...keys],
+        selected: decide(keys, stack, false),
+        sealed: node.type === 'str' && isEncrypted(node.text),
+        empty: node.type === 'null' || scalarBytes(node).length === 0,
+      })
+      return node
+    })
+  })
+  return out
+}

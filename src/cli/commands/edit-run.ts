@@ -19,11 +19,16 @@ export interface EditFlags {
   valueStdin?: boolean
   valueFile?: string
   idempotent?: boolean
+  /** false with --no-rotate (commander's negatable option) */
+  rotate?: boolean
+  allowUnencrypted?: boolean
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
+  ...(f.rotate === false ? { noRotate: true } : {}),
+  ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },
