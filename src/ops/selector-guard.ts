@@ -70,7 +70,7 @@ export async function assertNoDowngrade(plain: Tree, selectors: Selectors, forma
   if (format === 'binary') return
   const clear = leafSelection(plain, compileSelectors(effectiveSelectors(selectors))).filter((l) => !l.selected && !l.empty)
   if (!clear.length) return
-  const hits = new Map<string, { keys: string[]; label: string }>()
+  const hits = new Map<string, { keys: string[]; why: string }>()
   for (const p of previous) {
     const v = await p.load()
     if (!v) continue
@@ -81,7 +81,9 @@ export async function assertNoDowngrade(plain: Tree, selectors: Selectors, forma
       if (decide) wouldSeal = new Set(leafSelection(plain, decide).filter((l) => l.selected).map((l) => l.id))
     }
     for (const l of clear) {
-      if (!hits.has(l.id) && (sealed.has(l.id) || wouldSeal?.has(l.id))) hits.set(l.id, { keys: l.keys, label: p.label })
+      if (hits.has(l.id)) continue
+      if (sealed.has(l.id)) hits.set(l.id, { keys: l.keys, why: `${p.label} held it encrypted` })
+      else if (wouldSeal?.has(l.id)) hits.set(l.id, { keys: l.keys, why: `the selectors of ${p.label} encrypt it` })
     }
   }
   if (!hits.size) return
@@ -89,6 +91,6 @@ export async function assertNoDowngrade(plain: Tree, selectors: Selectors, forma
   const names = [...new Set(list.map((h) => showKeys(h.keys)))]
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '')
   throw new SelectorDowngradeError(
-    `refusing to write ${shown} in clear: ${list[0]!.label} kept ${names.length > 1 ? 'them' : 'it'} encrypted (the file's selectors may have been tampered with: compare them with git); pass --allow-unencrypted if this is intended`,
+    `refusing to write ${shown} in clear: ${list[0]!.why} (the file's selectors may have been tampered with: compare them with git); pass --allow-unencrypted if this is intended`,
   )
 }
