@@ -1,6 +1,9 @@
 /**
  * Decrypted plaintext bytes + sops type → canonical Scalar, parsing the way Go's
  * strconv does (Atoi, ParseFloat, ParseBool) and re-serializing canonically.
+ * The canonical text may differ from the bytes that were encrypted (`+0000007` → `7`):
+ * it feeds the MAC and the tree, never the IV stash (tree-cipher keys that by the exact
+ * decrypted bytes, so a changed text always gets a fresh IV).
  */
 import { TamperedValueError } from '../errors.js'
 import { formatFloatF } from './go-number.js'

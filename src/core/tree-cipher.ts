@@ -13,26 +13,33 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
 
 /**
  * Remembers the IV of every value decrypted, so unchanged values re-encrypt to identical text.
- * Entries are only collected while decrypting; the lookup map (keyed by a digest of the
- * plaintext, not the plaintext) is built on the first lookup — a plain `decrypt` or `run`
- * never pays for it.
+ * An IV is handed back only for the EXACT plaintext bytes it encrypted, under the same AAD and
+ * `type:` label (and the same data key: a stash belongs to one opened document). GCM must never
+ * see one (key, IV) pair with two different plaintexts, so the stash holds the decrypted bytes
+ * as they were, not their canonical form: `+0000007` decrypted to the int 7 is written back as
+ * `7` under a fresh IV. Entries are only collected while decrypting; the lookup map (keyed by a
+ * digest of the plaintext, then compared byte for byte) is built on the first lookup — a plain
+ * `decrypt` or `run` never pays for it.
  */
 export class IvStash {
   private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array]> = []
-  private ivs?: Map<string, Uint8Array>
+  private ivs?: Map<string, { bytes: Uint8Array; iv: Uint8Array }>
   private static id(aad: string, type: string, bytes: Uint8Array, inline: boolean): string {
     return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${createHash('sha256').update(bytes).digest('base64')}`
   }
+  /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label. */
   remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false): void {
-    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), iv)
+    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv })
     else this.pending.push([aad, type, inline, bytes, iv])
   }
+  /** The IV that encrypted exactly `bytes` under this AAD and type label, if any. */
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
     if (!this.ivs) {
-      this.ivs = new Map(this.pending.map(([a, t, i, b, iv]) => [IvStash.id(a, t, b, i), iv]))
+      this.ivs = new Map(this.pending.map(([a, t, i, b, iv]) => [IvStash.id(a, t, b, i), { bytes: b, iv }]))
       this.pending = []
     }
-    return this.ivs.get(IvStash.id(aad, type, bytes, inline))
+    const hit = this.ivs.get(IvStash.id(aad, type, bytes, inline))
+    return hit && Buffer.compare(hit.bytes, bytes) === 0 ? hit.iv : undefined
   }
 }
 
@@ -170,10 +177,53 @@ export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     }
     const s = canonicalFromPlain(d.type, d.plain, where(keys))
     if (node.style !== undefined) s.style = node.style
-    const bytes = scalarBytes(s)
-    c.stash?.remember(aad, s.type === 'bytes' ? 'str' : s.type, bytes, d.iv)
-    c.mac.add(bytes)
+    // the bytes that were encrypted, not the canonical text: an IV is reused only for these exact bytes
+    c.stash?.remember(aad, d.type, d.plain, d.iv)
+    c.mac.add(scalarBytes(s))
     return s
   })
   return { tree: out, mac: c.mac.hex() }
+}
+
+/** A scalar leaf as the selectors see it (see `leafSelection`). */
+export interface LeafSelection {
+  /** Document index, map keys on the path and the leaf's rank among leaves with those keys: stable across a re-encryption. */
+  id: string
+  /** The map keys on the path (list indices left out, as in the AAD). */
+  keys: string[]
+  /** `decide` selects it for encryption (meaningful on a plaintext tree: comment selectors need the comments' text). */
+  selected: boolean
+  /** It holds an `ENC[...]` value (meaningful on an encrypted tree). */
+  sealed: boolean
+  /** Null or empty: never encrypted, whatever the selectors say. */
+  empty: boolean
+}
+
+const ENC_COMMENT = /,type:comment\]$/
+
+/**
+ * Every scalar leaf of a tree, plaintext or encrypted, in document order, with what `decide`
+ * says of it — walked exactly as encryption walks it, so comment-based selectors see the same
+ * comments. An encrypted comment stored as a list item is a comment, not a leaf, on both sides.
+ */
+export function leafSelection(tree: Tree, decide: Decide): LeafSelection[] {
+  const out: LeafSelection[] = []
+  tree.branches.forEach((b, doc) => {
+    const seen = new Map<string, number>()
+    walkMap(b, [], [], (node, keys, stack) => {
+      if (node.kind === 'comment' || (node.type === 'str' && isEncrypted(node.text) && ENC_COMMENT.test(node.text))) return node
+      const path = `${doc}\u0000${keys.join('\u0000')}`
+      const rank = seen.get(path) ?? 0
+      seen.set(path, rank + 1)
+      out.push({
+        id: `${path}\u0000#${rank}`,
+        keys: [...keys],
+        selected: decide(keys, stack, false),
+        sealed: node.type === 'str' && isEncrypted(node.text),
+        empty: node.type === 'null' || scalarBytes(node).length === 0,
+      })
+      return node
+    })
+  })
+  return out
 }

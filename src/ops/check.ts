@@ -3,7 +3,9 @@
  * named files, or every tracked file) it reports a problem when a file a creation
  * rule covers (by a non-empty `path_regex`) is not encrypted or is not a valid sops
  * file, and for every sops file when its MAC fails (with a key at hand) or its
- * recipients no longer match its rule (stale after someone left: run updatekeys).
+ * recipients no longer match its rule (stale after someone left: run updatekeys), its
+ * selectors differ from its rule's (selector-guard), or its wrapped data keys changed
+ * since HEAD under the same recipients without a re-encryption (key-swap).
  * Files no rule covers and that are not sops files are skipped. Reads only.
  */
 import { dirname, relative, resolve } from 'node:path'
@@ -17,7 +19,9 @@ import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import { parseEncrypted } from './decrypt.js'
 import { git, repoRoot, type GitRunOptions } from './git-exec.js'
+import { keySwapSinceCommit } from './key-swap.js'
 import { diffRecipients, formatDiff, refOfEntry, refOfRecipient } from './recipient-diff.js'
+import { ruleSelectorProblem } from './selector-guard.js'
 
 export interface CheckOptions extends IdentityOptions {
   /** Files to check (relative to `cwd`); with `staged`, limits the staged files checked. */
@@ -28,7 +32,7 @@ export interface CheckOptions extends IdentityOptions {
   configPath?: string
 }
 
-export type CheckProblemKind = 'plaintext' | 'invalid' | 'mac' | 'stale-recipients' | 'unreadable'
+export type CheckProblemKind = 'plaintext' | 'invalid' | 'mac' | 'stale-recipients' | 'unreadable' | 'key-swap' | 'selectors'
 
 export interface CheckProblem {
   file: string
@@ -173,7 +177,11 @@ export async function checkFiles(opts: CheckOptions = {}): Promise<CheckReport> 
     if (mac === 'no-key') report.notes.push(`${c.name}: MAC not checked (no key to decrypt it)`)
     else if (mac === 'mac') problem(c.name, 'mac', 'fails its MAC check: it was modified outside sops-like')
     else if (mac !== 'ok') problem(c.name, 'invalid', 'has a value that fails authentication (tampered or corrupted)')
+    const swap = await keySwapSinceCommit(c.name, c.abs, parsed, formatForPath(c.name), opts.env) // vs HEAD (the index, with staged)
+    if (swap) problem(c.name, 'key-swap', swap)
     if (!rule) continue
+    const selectors = ruleSelectorProblem(c.name, parsed.metadata, rule, formatForPath(c.name))
+    if (selectors) problem(c.name, 'selectors', selectors)
     const stale = await staleRecipients(c.abs, parsed.metadata, opts, cwd)
     if ('note' in stale) report.notes.push(`${c.name}: ${stale.note}`)
     else if (stale.length) problem(c.name, 'stale-recipients', `recipients do not match creation_rules[${rule.index}] (${stale.join(', ')}): run sops-like updatekeys ${c.name}`)

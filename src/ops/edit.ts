@@ -3,6 +3,7 @@
  * then re-encrypt with the same data key (unchanged values keep their exact
  * `ENC[...]` text) and write atomically. A file that does not exist yet starts from
  * a small template and is encrypted to the recipients of its creation rule.
+ * rewrite-guard may refuse (selector downgrade) or rotate the key (swapped since HEAD).
  *
  * Unchanged bytes → FileNotModifiedError (200), nothing written. Text that does not
  * parse → `onInvalid` decides whether to reopen the editor; without it the error is
@@ -28,9 +29,9 @@ import { newFileTemplate } from './edit-templates.js'
 import { editorCommand, runEditor, writePrivateTemp } from './editor.js'
 import { checkRewriteRecipients } from './recipient-policy.js'
 import { resolveRecipients, type RecipientOptions } from './recipients.js'
-import { resealBytes } from './set.js'
+import { guardRewrite, type RewriteGuard, type RewriteGuardOptions } from './rewrite-guard.js'
 
-export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'env' | 'cwd'> {
+export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'env' | 'cwd'>, RewriteGuardOptions {
   /** Format of the file (default: from its name). */
   inputType?: string
   /** Folder relative paths are resolved against. */
@@ -58,14 +59,15 @@ export interface EditFileResult {
  * a `sops` key, a value the format cannot hold, a value that cannot be encrypted).
  * Matched by code: formats are loaded lazily, and some test runners give them their own copy of errors.ts.
  */
-const FIXABLE = new Set(['MALFORMED_INPUT', 'EMPTY_DOCUMENT', 'ALREADY_ENCRYPTED', 'EMIT_FAILED', 'ENCRYPT_FAILED'])
+const FIXABLE = new Set(['MALFORMED_INPUT', 'EMPTY_DOCUMENT', 'ALREADY_ENCRYPTED', 'EMIT_FAILED', 'ENCRYPT_FAILED', 'SELECTOR_DOWNGRADE'])
 const isFixable = (e: unknown): e is SopsLikeError => e instanceof Error && FIXABLE.has(String((e as { code?: unknown }).code))
 
-interface Start { base: OpenedDocument; plain: Uint8Array }
+interface Start { base: OpenedDocument; plain: Uint8Array; asRead?: Uint8Array }
 
 async function openExisting(abs: string, format: Format, opts: EditOptions): Promise<Start> {
-  const base = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
-  return { base, plain: format.emit(base.tree) }
+  const asRead = readInput(abs)
+  const base = await openBytes(asRead, { ...opts, inputFormat: format.name })
+  return { base, plain: format.emit(base.tree), asRead }
 }
 
 /** A new document: data key wrapped to the creation rule's recipients now, so key problems show before editing. */
@@ -91,12 +93,12 @@ async function prepareNew(abs: string, format: Format, opts: EditOptions): Promi
   return { base: { tree: { branches: [] }, metadata, dataKey, stash: new IvStash() }, plain: newFileTemplate(format.name) }
 }
 
-/** Parses the edited plaintext and re-encrypts it with the document's data key. */
-async function sealEdited(edited: Uint8Array, format: Format, base: OpenedDocument, now?: Date): Promise<Uint8Array> {
+/** Parses the edited plaintext and re-encrypts it (with the document's data key unless the guard rotates it). */
+async function sealEdited(edited: Uint8Array, format: Format, guard: RewriteGuard, now?: Date): Promise<Uint8Array> {
   const tree = format.parse(edited)
   if (format.name === 'yaml' && tree.branches.length === 0) throw new EmptyDocumentError('the file is empty: it must contain at least one YAML document')
   if (format.metadataLayout !== 'binary') assertNoMetadata(tree, format.metadataLayout)
-  return resealBytes(tree, format, base, now)
+  return guard.seal(tree, now)
 }
 
 function readEdited(file: string): Buffer {
@@ -116,8 +118,9 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
-  const { base, plain } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env })
+  const { base, plain, asRead } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env })
   if (!created) await checkRewriteRecipients(file, abs, base.metadata.keyGroups, { ...opts, env, cwd })
+  const guard = await guardRewrite(abs, asRead, format, base, { ...opts, env }) // selector downgrade, key swap (rotates)
   const tmp = writePrivateTemp(basename(abs), plain, env)
   try {
     for (;;) {
@@ -126,7 +129,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
       if (Buffer.from(plain).equals(edited)) throw new FileNotModifiedError('the file has not changed; nothing was written')
       let out: Uint8Array
       try {
-        out = await sealEdited(edited, format, base, opts.now)
+        out = await sealEdited(edited, format, guard, opts.now)
       } catch (e) {
         if (isFixable(e) && opts.onInvalid && (await opts.onInvalid(e))) continue
         throw e

@@ -2,6 +2,7 @@
  * `set` and `unset` on an encrypted file: open it (MAC verified), edit the tree of
  * document 1 by path, re-seal with the SAME data key (unchanged values keep their
  * exact `ENC[...]` text through the IV stash) and write atomically in place.
+ * rewrite-guard may refuse (selector downgrade) or rotate the key (swapped since HEAD).
  * `resealBytes` is the shared "rewrite without rotating" step (edit uses it too).
  */
 import { resolve } from 'node:path'
@@ -18,8 +19,9 @@ import type { Identity } from '../keys/key-source.js'
 import { encryptedCodec, pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
 import { checkRewriteRecipients } from './recipient-policy.js'
+import { guardRewrite, type RewriteGuardOptions } from './rewrite-guard.js'
 
-export interface RewriteOptions extends IdentityOptions {
+export interface RewriteOptions extends IdentityOptions, RewriteGuardOptions {
   /** Format of the file (default: from its name). */
   inputType?: string
   /** Folder relative paths are resolved against. */
@@ -55,11 +57,13 @@ export async function rewriteEncryptedFile(
 ): Promise<RewriteResult> {
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
-  const doc = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
+  const input = readInput(abs)
+  const doc = await openBytes(input, { ...opts, inputFormat: format.name })
   await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
-  writeFileAtomic(abs, await resealBytes(result, format, doc, opts.now))
+  const guard = await guardRewrite(abs, input, format, doc, opts) // selector downgrade, key swap (rotates)
+  writeFileAtomic(abs, await guard.seal(result, opts.now))
   return { changed, written: true }
 }
 

@@ -11,6 +11,7 @@ import { parseEncrypted } from './decrypt.js'
 import { describeError } from './batch.js'
 import { planUpdateKeys } from './updatekeys.js'
 import { formatDiff, refOfEntry } from './recipient-diff.js'
+import { ruleSelectorStatus } from './selector-guard.js'
 
 export interface StatusRecipient {
   type: string
@@ -33,6 +34,10 @@ export interface FileStatus {
   ruleDiff?: string[]
   /** Why there is no rule verdict (no config, no matching rule, …). */
   rule?: string
+  /** The file's selectors (which values are encrypted) against its rule's; null when no rule applies. */
+  selectorsMatchRule?: boolean | null
+  /** The selector fields that differ (names only) when they do not match. */
+  selectorDiff?: string[]
 }
 
 export interface StatusOptions {
@@ -72,5 +77,8 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
     st.matchesRule = null
     st.rule = describeError(e).message
   }
+  const sel = ruleSelectorStatus(abs, md, format.name, { ...(opts.configPath ? { configPath: resolve(opts.cwd ?? process.cwd(), opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  st.selectorsMatchRule = sel ? !sel.differs.length : null
+  if (sel?.differs.length) st.selectorDiff = sel.differs
   return st
 }

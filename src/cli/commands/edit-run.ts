@@ -20,6 +20,9 @@ export interface EditFlags {
   valueFile?: string
   idempotent?: boolean
   keepUnlisted?: boolean
+  /** false with --no-rotate (commander's negatable option) */
+  rotate?: boolean
+  allowUnencrypted?: boolean
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
@@ -27,6 +30,8 @@ const common = (f: EditFlags, io: CliIo) => ({
   ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
   ...(f.config ? { configPath: f.config } : {}),
   ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+  ...(f.rotate === false ? { noRotate: true } : {}),
+  ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },

@@ -18,6 +18,8 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--shamir-secret-sharing-threshold <n>', 'new file: number of key groups needed to decrypt')
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
     .option('--keep-unlisted', 'save even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
     .addHelpText('after', '\nThe editor is $SOPS_EDITOR, $VISUAL or $EDITOR (e.g. EDITOR="code --wait"), else vi or nano.\nExit code 200 when the file was not changed.\n\nExamples:\n  sops-like edit secrets.enc.yaml\n  EDITOR="code --wait" sops-like edit new.enc.json   # new file: recipients from .sops-like.yaml\n')
     .action(async (file: string, flags) => {
       const { runEdit } = await import('./edit-run.js')
@@ -37,6 +39,8 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
     .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
     .addHelpText('after', '\nExamples:\n  sops-like set secrets.enc.yaml \'["db"]["port"]\' 5432\n  printf \'"%s"\' "$PASSWORD" | sops-like set --value-stdin secrets.enc.yaml \'["db"]["password"]\'\n')
     .action(async (file: string, path: string, value: string | undefined, flags) => {
       const { runSet } = await import('./edit-run.js')
@@ -53,6 +57,8 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
     .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
     .addHelpText('after', '\nExample:\n  sops-like unset secrets.enc.yaml \'["old_token"]\'\n')
     .addHelpText('after', '\nExamples:\n  sops-like unset secrets.enc.yaml \'["db"]["password"]\'\n  sops-like unset secrets.enc.yaml \'["hosts"][0]\'\n  sops-like unset --idempotent secrets.enc.json \'["old_key"]\'\n')
     .action(async (file: string, path: string, flags) => {

@@ -137,6 +137,7 @@ export function renderStatus(io: CliIo, s: FileStatus): void {
     out.push('  creation rule: differs (run updatekeys):')
     for (const l of s.ruleDiff ?? []) out.push(`    ${l}`)
   } else out.push(`  creation rule: none (${s.rule ?? 'no rule'})`)
+  if (s.selectorsMatchRule === false) out.push(`  selectors: differ from the creation rule (${(s.selectorDiff ?? []).join(', ')}): a changed selector can make the next set or edit write a secret in clear`)
   io.stdout.write(out.join('\n') + '\n')
 }
 

@@ -1,0 +1,127 @@
+/**
+ * The IV stash: an unchanged value keeps its exact ciphertext, and an IV is never reused
+ * for different plaintext bytes (AES-GCM nonce reuse leaks the XOR of the plaintexts and
+ * the GHASH key). Attack: another writer's file holds `true`, `+0000007`, `1.500000` as
+ * plaintext bytes (the MAC, over canonical text, still verifies); `set` re-encrypts them
+ * as `True`, `7`, `1.5` — which must happen under fresh IVs.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { loadFormat } from '../../formats/index.js'
+import { encryptBytes as encryptValue, parseEnc } from '../../src/core/cipher.js'
+import { MacBuilder } from '../../src/core/mac.js'
+import { macAad } from '../../src/core/metadata.js'
+import type { Mapping, Scalar } from '../../src/core/tree.js'
+import { compileSelectors, effectiveSelectors } from '../../src/core/selection.js'
+import { decryptTree, IvStash } from '../../src/core/tree-cipher.js'
+import { createAgeRecipient } from '../../src/keys/age.js'
+import { decryptBytes, openBytes, parseEncrypted } from '../../src/ops/decrypt.js'
+import { encryptBytes } from '../../src/ops/encrypt.js'
+import { emitWithMetadata } from '../../src/ops/rotate.js'
+import { setValue } from '../../src/ops/set.js'
+import { isolatedEnv, runCli } from '../helpers/cli.js'
+import { CANARY } from '../helpers/fixtures.js'
+import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
+
+const PLAIN = `name: alice
+password: ${CANARY}
+flag: true
+count: 7
+ratio: 1.5
+off: false
+port: 5432
+`
+/** Non-canonical plaintext bytes another writer may have encrypted (Go parses them to the same values). */
+const FOREIGN: Record<string, [type: 'bool' | 'int' | 'float', bytes: string]> = {
+  flag: ['bool', 'true'],
+  count: ['int', '+0000007'],
+  ratio: ['float', '1.500000'],
+  off: ['bool', '0'],
+}
+
+let t: ReturnType<typeof tempDir>
+let k: TestKey
+let n = 0
+test.before(async () => {
+  t = tempDir()
+  k = await makeAgeKey(t.dir)
+})
+test.after(() => t.cleanup())
+
+const env = () => isolatedEnv({ SOPS_AGE_KEY_FILE: k.file })
+
+/** A file as another writer could produce it: some values encrypted from non-canonical bytes, MAC recomputed so it verifies. */
+async function craftForeignFile(): Promise<string> {
+  const yaml = await loadFormat('yaml')
+  const sealed = await encryptBytes(Buffer.from(PLAIN), { inputFormat: 'yaml', groups: [[createAgeRecipient(k.recipient)]] })
+  const { dataKey } = await openBytes(sealed, { inputFormat: 'yaml', env: env() }) // the data key, via the test identity
+  const { tree, metadata } = await parseEncrypted(sealed, 'yaml')
+  const top = tree.branches[0] as Mapping
+  for (const e of top.entries) {
+    if (e.kind !== 'pair' || !FOREIGN[e.key]) continue
+    const [type, bytes] = FOREIGN[e.key]!
+    ;(e.value as Scalar).text = encryptValue(Buffer.from(bytes), type, dataKey, `${e.key}:`)
+  }
+  // the MAC is over the canonical text, so it is recomputed exactly as a reader computes it
+  const { mac } = decryptTree(tree, { decide: compileSelectors(effectiveSelectors(metadata.selectors)), key: dataKey, mac: new MacBuilder(false), macOnlyEncrypted: false })
+  metadata.mac = encryptValue(Buffer.from(mac), 'str', dataKey, macAad(metadata.lastmodified))
+  const name = `foreign${n++}.yaml`
+  writeFileSync(join(t.dir, name), await emitWithMetadata(tree, metadata, yaml))
+  // the crafted file is valid: MAC verifies, values read back canonically
+  const plain = Buffer.from(await decryptBytes(readFileSync(join(t.dir, name)), { inputFormat: 'yaml', env: env() })).toString('utf8')
+  assert.ok(plain.includes('flag: true') && plain.includes('count: 7') && plain.includes('ratio: 1.5'), 'crafted file decrypts')
+  return name
+}
+
+/** ENC text of each top-level value. */
+async function encValues(name: string): Promise<Map<string, string>> {
+  const { tree } = await parseEncrypted(readFileSync(join(t.dir, name)), 'yaml')
+  const out = new Map<string, string>()
+  for (const e of (tree.branches[0] as Mapping).entries) if (e.kind === 'pair' && e.value.kind === 'scalar') out.set(e.key, e.value.text)
+  return out
+}
+
+/** Every value whose ciphertext changed got a fresh IV; byte-identical values kept their ciphertext. */
+function assertNoNonceReuse(before: Map<string, string>, after: Map<string, string>): void {
+  let rewritten = 0
+  for (const [key, was] of before) {
+    const now = after.get(key)
+    assert.ok(now, `${key} kept`)
+    if (now === was) continue
+    const a = parseEnc(was, key)
+    const b = parseEnc(now!, key)
+    assert.not.ok(a.iv.equals(b.iv), `${key}: ciphertext changed under the same IV (GCM nonce reuse)`)
+    rewritten++
+  }
+  assert.is(rewritten, Object.keys(FOREIGN).length, 'exactly the non-canonical values were re-encrypted')
+  for (const key of ['name', 'password', 'port']) assert.is(after.get(key), before.get(key), `${key}: byte-identical value keeps its ciphertext`)
+}
+
+test('nonce reuse attack: set on a file holding non-canonical plaintext bytes never reuses an IV for other bytes (library)', async () => {
+  const name = await craftForeignFile()
+  const before = await encValues(name)
+  await setValue(name, '["other"]', { kind: 'scalar', type: 'str', text: 'x' }, { env: env(), cwd: t.dir })
+  assertNoNonceReuse(before, await encValues(name))
+})
+
+test('nonce reuse attack: sops-like set (CLI) on a file holding non-canonical plaintext bytes never reuses an IV for other bytes', async () => {
+  const name = await craftForeignFile()
+  const before = await encValues(name)
+  const r = await runCli(['set', name, '["other"]', '"x"'], { env: env(), cwd: t.dir })
+  assert.is(r.code, 0, r.stderr)
+  assertNoNonceReuse(before, await encValues(name))
+})
+
+test('IvStash hands an IV back only for the exact bytes, AAD and type it encrypted', () => {
+  const s = new IvStash()
+  const iv = Buffer.alloc(32, 1)
+  s.remember('count:', 'int', Buffer.from('+0000007'), iv)
+  assert.is(s.lookup('count:', 'int', Buffer.from('7')), undefined)
+  assert.is(s.lookup('other:', 'int', Buffer.from('+0000007')), undefined)
+  assert.is(s.lookup('count:', 'str', Buffer.from('+0000007')), undefined)
+  assert.is(s.lookup('count:', 'int', Buffer.from('+0000007')), iv)
+})
+
+test.run()
