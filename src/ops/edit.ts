@@ -60,7 +60,7 @@ const isFixable = (e: unknown): e is SopsLikeError => e instanceof Error && FIXA
 
 interface Start { base: OpenedDocument; plain: Uint8Array }
 
-async function openExisting(abs: string, format: Format, opts: EditOptions): Promise<Start> {
+async function openExisting(abs: string, format: Format, opts: EditOptions & { fileName?: string }): Promise<Start> {
   const base = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
   return { base, plain: format.emit(base.tree) }
 }
@@ -113,7 +113,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
-  const { base, plain } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env })
+  const { base, plain } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env, fileName: file })
   const tmp = writePrivateTemp(basename(abs), plain, env)
   try {
     for (;;) {

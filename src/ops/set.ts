@@ -50,7 +50,7 @@ export async function rewriteEncryptedFile(
 ): Promise<RewriteResult> {
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
-  const doc = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
+  const doc = await openBytes(readInput(abs), { ...opts, inputFormat: format.name, fileName: file })
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
   writeFileAtomic(abs, await resealBytes(result, format, doc, opts.now))
