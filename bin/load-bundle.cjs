@@ -102,6 +102,8 @@ function makeKey(file) {
   } catch (e) {
     if (e.code !== 'EEXIST') throw e
   }
+  const st = fs.lstatSync(dir) // never write through a link, nor where others can write
+  if (!st.isDirectory() || st.uid !== process.getuid() || (st.mode & 0o022) !== 0) return undefined
   const tmp = `${file}.${process.pid}.tmp`
   fs.writeFileSync(tmp, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' })
   try {

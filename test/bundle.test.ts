@@ -183,6 +183,26 @@ test('code cache: a changed bundle of the same length runs its own code, not the
   assert.equal(readdirSync(join(tmp.dir, 'xdg-cache-3', 'sops-like')).length, 2, 'one cache per build')
 })
 
+test('code cache: a key folder that is a link or that others can write is not used, and no key is written through it', () => {
+  const main = join(ROOT, 'dist/cli/main.cjs')
+  const env = cacheEnv('7')
+  const elsewhere = join(tmp.dir, 'elsewhere-7')
+  mkdirSync(elsewhere, { mode: 0o700 })
+  mkdirSync(env.XDG_STATE_HOME)
+  symlinkSync(elsewhere, join(env.XDG_STATE_HOME, 'sops-like'))
+  compileBundle(main, env)
+  assert.equal(readdirSync(elsewhere), [], 'a key was written through the link')
+  assert.not.ok(compileBundle(main, env).used)
+  rmSync(join(env.XDG_STATE_HOME, 'sops-like'))
+  mkdirSync(join(env.XDG_STATE_HOME, 'sops-like'), { mode: 0o700 })
+  chmodSync(join(env.XDG_STATE_HOME, 'sops-like'), 0o777)
+  compileBundle(main, env)
+  assert.not.ok(compileBundle(main, env).used, 'a key in a folder others can write was used')
+  chmodSync(join(env.XDG_STATE_HOME, 'sops-like'), 0o700)
+  compileBundle(main, env)
+  assert.ok(compileBundle(main, env).used)
+})
+
 test('code cache: the four newest caches are kept, older ones removed', () => {
   const folder = join(tmp.dir, 'xdg-cache-6', 'sops-like')
   mkdirSync(folder, { recursive: true, mode: 0o700 })
