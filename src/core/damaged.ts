@@ -7,6 +7,8 @@
  * is fine. Also lets `encrypt` refuse input that already holds encrypted values.
  */
 import { DamagedFileError } from '../errors.js'
+import type { MetadataLayout } from '../../formats/format.js'
+import { detachMetadata } from './metadata-layout.js'
 import type { Mapping, Node, Sequence, Tree } from './tree.js'
 
 /** How every value sops-like and sops 3.x encrypt begins. */
@@ -29,6 +31,21 @@ function nodeHolds(n: Node | Mapping | Sequence): boolean {
 /** Whether a parsed tree holds a value (or comment) encrypted by sops: `ENC[AES256_GCM,…`. */
 export function holdsEncryptedValues(tree: Tree): boolean {
   return tree.branches.some(nodeHolds)
+}
+
+/**
+ * Whether a tree whose metadata failed to read has metadata cut short rather than malformed:
+ * `version` is the last entry sops writes in every format, so metadata cut anywhere lacks it
+ * (or is not even a mapping, as `sops:` with nothing after it). A complete block with a bad
+ * field (a `lastmodified` that is no time) stays a metadata error.
+ */
+export function metadataCutShort(tree: Tree, layout: MetadataLayout): boolean {
+  try {
+    const { meta } = detachMetadata(tree, layout)
+    return meta.kind !== 'map' || !meta.entries.some((e) => e.kind === 'pair' && e.key === 'version')
+  } catch {
+    return true // no metadata at all
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Decrypt: sops-encrypted bytes → plaintext bytes (whole file or one extracted value). */
 import { loadFormat, type FormatName } from '../../formats/index.js'
-import { bytesLookEncrypted, damagedFileError, holdsEncryptedValues } from '../core/damaged.js'
+import { bytesLookEncrypted, damagedFileError, holdsEncryptedValues, metadataCutShort } from '../core/damaged.js'
 import { openTree, splitEncrypted, type OpenedDocument } from '../core/document.js'
 import { getAtPath, parseTreePath } from '../core/tree-path.js'
 import type { Metadata } from '../core/metadata.js'
@@ -23,7 +23,7 @@ const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.c
 
 /**
  * Parses an encrypted file (no keys needed). A file with encrypted values but no sops metadata,
- * incomplete metadata, or cut mid-syntax is a DamagedFileError, never "not encrypted" (the
+ * metadata cut short, or cut mid-syntax is a DamagedFileError, never "not encrypted" (the
  * check runs only once parsing or the metadata failed).
  */
 export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName, fileName?: string): Promise<{ tree: Tree; metadata: Metadata }> {
@@ -42,7 +42,8 @@ export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName,
     return splitEncrypted(tree, fmt)
   } catch (e) {
     const code = codeOf(e)
-    if ((code === 'NOT_ENCRYPTED' || code === 'METADATA_INVALID') && holdsEncryptedValues(tree)) {
+    const cut = code === 'NOT_ENCRYPTED' || (code === 'METADATA_INVALID' && metadataCutShort(tree, fmt.metadataLayout))
+    if (cut && holdsEncryptedValues(tree)) {
       throw damagedFileError(code === 'NOT_ENCRYPTED' ? 'it has encrypted values but no sops metadata' : `it has encrypted values but incomplete sops metadata: ${(e as Error).message}`, fileName)
     }
     throw e
