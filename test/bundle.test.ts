@@ -2,13 +2,14 @@
  * The bundled CLI (scripts/bundle.mjs) as users run it, through bin/sops-like.cjs: it works,
  * starts no ES module loader, loads each vendored package only when the file needs it
  * (Node's own module log, NODE_DEBUG=module,esm, says what was loaded), runs strict, and
- * its per-user V8 code cache (bin/load-bundle.cjs) is used only for the exact bundle it was
- * made for.
+ * its per-user V8 code cache (bin/load-bundle.cjs) is used only when its HMAC, under a per-user
+ * key kept outside the cache folder, says it was made by this user for the exact bundle (a cache
+ * is code: V8 only compares the source's length), and is off in CI.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeAgeKey, tempDir, type TestKey } from './helpers/keys.js'
@@ -29,7 +30,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Loaded {
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: tmp.dir,
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent-home', SOPS_AGE_KEY_FILE: key.file, NODE_DEBUG: 'module,esm', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: join(tmp.dir, 'empty-home'), SOPS_AGE_KEY_FILE: key.file, NODE_DEBUG: 'module,esm', ...env },
   })
   const log = r.stderr.split('\n')
   const files = log.flatMap((l) => /^MODULE \d+: load "([^"]+)"/.exec(l)?.[1] ?? []).map((f) => f.slice(ROOT.length))
@@ -42,6 +43,7 @@ const vendorsIn = (files: string[]) => VENDOR.filter((v) => files.includes(`dist
 test.before(async () => {
   assert.ok(existsSync(join(ROOT, 'dist/cli/main.cjs')), 'build first (npm run build)')
   key = await makeAgeKey(tmp.dir)
+  mkdirSync(join(tmp.dir, 'empty-home'))
 })
 test.after(() => tmp.cleanup())
 
@@ -88,13 +90,24 @@ test('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
   assert.is(cli(['decrypt', 'app.enc.toml']).stdout, '# c\nport = 8080\n[db]\npassword = "pw" # inline\n')
 })
 
-interface Compiled { used: boolean; cacheFile: string | undefined }
+interface Compiled { used: boolean; cacheFile: string | undefined; keyFile: string | undefined }
 const LOADER = join(ROOT, 'bin/load-bundle.cjs')
 
-/** compileBundle in a fresh process (within one process V8 reuses what it compiled and ignores the cache). */
+/**
+ * Runs `code` in a fresh process (within one process V8 reuses what it compiled and ignores the
+ * cache) from a script file, not `node -e`: Node's flags are part of a cache's name and MAC, and
+ * the CLI runs with none.
+ */
+function runFresh(name: string, code: string, args: string[]) {
+  const script = join(tmp.dir, `${name}.cjs`)
+  writeFileSync(script, code)
+  return spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' })
+}
+
+/** compileBundle in a fresh process, as the CLI's launcher calls it. */
 function compileBundle(file: string, env: NodeJS.ProcessEnv): Compiled {
-  const code = `const r = require(${JSON.stringify(LOADER)}).compileBundle(${JSON.stringify(file)}, ${JSON.stringify(env)}); process.stdout.write(JSON.stringify({ used: r.used, cacheFile: r.cacheFile }))`
-  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' })
+  const code = `const r = require(${JSON.stringify(LOADER)}).compileBundle(${JSON.stringify(file)}, ${JSON.stringify(env)}); process.stdout.write(JSON.stringify({ used: r.used, cacheFile: r.cacheFile, keyFile: r.keyFile }))`
+  const r = runFresh('compile', code, [])
   assert.is(r.status, 0, r.stderr)
   return JSON.parse(r.stdout) as Compiled
 }
@@ -114,25 +127,37 @@ test('every bundle file runs in strict mode', () => {
   }
 })
 
-test('code cache: written by the first start (0600 in a 0700 folder), used by the next', () => {
-  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache') }
+/** Where a test's code cache and its key live (each test its own). */
+const cacheEnv = (n: string) => ({ XDG_CACHE_HOME: join(tmp.dir, `xdg-cache-${n}`), XDG_STATE_HOME: join(tmp.dir, `xdg-state-${n}`) })
+
+test('code cache: written by the first start (0600 in a 0700 folder, its key 0600 in a 0700 folder elsewhere), used by the next', () => {
+  const env = cacheEnv('1')
   const main = join(ROOT, 'dist/cli/main.cjs')
   const first = compileBundle(main, env)
   assert.not.ok(first.used)
-  assert.ok(first.cacheFile?.startsWith(join(tmp.dir, 'xdg-cache', 'sops-like', 'main-')), first.cacheFile)
+  assert.ok(first.cacheFile?.startsWith(join(tmp.dir, 'xdg-cache-1', 'sops-like', 'main-')), first.cacheFile)
   assert.is(statSync(first.cacheFile!).mode & 0o777, 0o600)
-  assert.is(statSync(join(tmp.dir, 'xdg-cache', 'sops-like')).mode & 0o777, 0o700)
+  assert.is(statSync(join(tmp.dir, 'xdg-cache-1', 'sops-like')).mode & 0o777, 0o700)
+  assert.is(first.keyFile, join(tmp.dir, 'xdg-state-1', 'sops-like', 'code-cache.key'))
+  assert.is(lstatSync(first.keyFile!).mode & 0o777, 0o600)
+  assert.is(lstatSync(first.keyFile!).size, 32)
+  assert.is(lstatSync(join(tmp.dir, 'xdg-state-1', 'sops-like')).mode & 0o777, 0o700)
   const second = compileBundle(main, env)
   assert.ok(second.used)
   assert.is(second.cacheFile, first.cacheFile)
-  // HOME/.cache when XDG_CACHE_HOME is unset; none at all when turned off or without a home
-  assert.ok(compileBundle(main, { HOME: join(tmp.dir, 'home') }).cacheFile?.startsWith(join(tmp.dir, 'home', '.cache', 'sops-like')))
+  // HOME/.cache and HOME/.local/state when XDG_* are unset; none at all when turned off, without a home,
+  // or with the key folder inside the cache folder
+  const home = compileBundle(main, { HOME: join(tmp.dir, 'home') })
+  assert.ok(home.cacheFile?.startsWith(join(tmp.dir, 'home', '.cache', 'sops-like')))
+  assert.is(home.keyFile, join(tmp.dir, 'home', '.local', 'state', 'sops-like', 'code-cache.key'))
   assert.is(compileBundle(main, { ...env, SOPS_LIKE_CODE_CACHE: '0' }).cacheFile, undefined)
   assert.is(compileBundle(main, {}).cacheFile, undefined)
+  assert.is(compileBundle(main, { XDG_CACHE_HOME: env.XDG_CACHE_HOME }).cacheFile, undefined)
+  assert.is(compileBundle(main, { XDG_CACHE_HOME: env.XDG_CACHE_HOME, XDG_STATE_HOME: env.XDG_CACHE_HOME }).cacheFile, undefined)
 })
 
 test('code cache: one that others can write, or a damaged one, is not used (and is replaced)', () => {
-  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-2') }
+  const env = cacheEnv('2')
   const main = join(ROOT, 'dist/cli/main.cjs')
   const { cacheFile } = compileBundle(main, env)
   chmodSync(cacheFile!, 0o666)
@@ -145,7 +170,7 @@ test('code cache: one that others can write, or a damaged one, is not used (and 
 
 test('code cache: a changed bundle of the same length runs its own code, not the cached one', () => {
   const copy = packageCopy('pkg-changed')
-  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-3') }
+  const env = cacheEnv('3')
   const bin = join(copy, 'bin/sops-like.cjs')
   assert.is(cli(['--version'], env, bin).stdout.trim(), VERSION)
   assert.is(cli(['--version'], env, bin).stdout.trim(), VERSION) // now from the cache
@@ -158,6 +183,26 @@ test('code cache: a changed bundle of the same length runs its own code, not the
   assert.equal(readdirSync(join(tmp.dir, 'xdg-cache-3', 'sops-like')).length, 2, 'one cache per build')
 })
 
+test('code cache: a key folder that is a link or that others can write is not used, and no key is written through it', () => {
+  const main = join(ROOT, 'dist/cli/main.cjs')
+  const env = cacheEnv('7')
+  const elsewhere = join(tmp.dir, 'elsewhere-7')
+  mkdirSync(elsewhere, { mode: 0o700 })
+  mkdirSync(env.XDG_STATE_HOME)
+  symlinkSync(elsewhere, join(env.XDG_STATE_HOME, 'sops-like'))
+  compileBundle(main, env)
+  assert.equal(readdirSync(elsewhere), [], 'a key was written through the link')
+  assert.not.ok(compileBundle(main, env).used)
+  rmSync(join(env.XDG_STATE_HOME, 'sops-like'))
+  mkdirSync(join(env.XDG_STATE_HOME, 'sops-like'), { mode: 0o700 })
+  chmodSync(join(env.XDG_STATE_HOME, 'sops-like'), 0o777)
+  compileBundle(main, env)
+  assert.not.ok(compileBundle(main, env).used, 'a key in a folder others can write was used')
+  chmodSync(join(env.XDG_STATE_HOME, 'sops-like'), 0o700)
+  compileBundle(main, env)
+  assert.ok(compileBundle(main, env).used)
+})
+
 test('code cache: the four newest caches are kept, older ones removed', () => {
   const folder = join(tmp.dir, 'xdg-cache-6', 'sops-like')
   mkdirSync(folder, { recursive: true, mode: 0o700 })
@@ -166,7 +211,7 @@ test('code cache: the four newest caches are kept, older ones removed', () => {
     writeFileSync(f, 'x', { mode: 0o600 })
     utimesSync(f, new Date(2020, 0, i + 1), new Date(2020, 0, i + 1))
   })
-  const { cacheFile } = compileBundle(join(ROOT, 'dist/cli/main.cjs'), { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-6') })
+  const { cacheFile } = compileBundle(join(ROOT, 'dist/cli/main.cjs'), cacheEnv('6'))
   const left = readdirSync(folder).map((n) => join(folder, n)).sort()
   assert.equal(left, [cacheFile!, ...old.slice(2)].sort())
 })
@@ -177,7 +222,7 @@ test('the code cache written by a run that decrypted a secret holds neither the 
   const enc = cli(['encrypt', '--age', key.recipient, 'canary.yaml'], { SOPS_LIKE_CODE_CACHE: '0' })
   writeFileSync(join(tmp.dir, 'canary.enc.yaml'), enc.stdout)
   const copy = packageCopy('pkg-canary') // a bundle of its own: this cache is written by this run
-  const r = cli(['run', '-f', 'canary.enc.yaml', '--', process.execPath, '-e', 'process.stdout.write(process.env.secret)'], { XDG_CACHE_HOME: cacheHome }, join(copy, 'bin/sops-like.cjs'))
+  const r = cli(['run', '-f', 'canary.enc.yaml', '--', process.execPath, '-e', 'process.stdout.write(process.env.secret)'], { ...cacheEnv('5') }, join(copy, 'bin/sops-like.cjs'))
   assert.is(r.stdout, CANARY)
   const [file] = readdirSync(join(cacheHome, 'sops-like'))
   const cache = readFileSync(join(cacheHome, 'sops-like', file!))
@@ -189,7 +234,7 @@ test('the code cache written by a run that decrypted a secret holds neither the 
 
 test('the CLI works with a damaged cache and without any', () => {
   const copy = packageCopy('pkg-damaged')
-  const env = { XDG_CACHE_HOME: join(tmp.dir, 'xdg-cache-4') }
+  const env = cacheEnv('4')
   const bin = join(copy, 'bin/sops-like.cjs')
   writeFileSync(join(tmp.dir, 'c.yaml'), 'k: v\n')
   const enc = cli(['encrypt', '--age', key.recipient, 'c.yaml'], env, bin)
@@ -203,6 +248,104 @@ test('the CLI works with a damaged cache and without any', () => {
     assert.is(r.code, 0, r.stderr)
     assert.is(r.stdout, 'k: v\n')
   }
+})
+
+const MARKER = 'INJECTED-CODE-RAN'
+
+/**
+ * What an attacker who can write the user's cache folder plants: the V8 cache of a bundle of the
+ * same length whose code prints MARKER (V8 only compares lengths), at the genuine bundle's cache
+ * name; raw, or sealed as load-bundle.cjs seals (HMAC-SHA256 over a domain string, the SHA-256
+ * of Node version and bundle, and the cache) under `macKey`.
+ */
+function plantInjectedCache(main: string, cacheFile: string, mode: number, macKey?: Buffer): void {
+  const code = `
+    const fs = require('node:fs'), { Script } = require('node:vm'), { createHash, createHmac } = require('node:crypto')
+    const [main, out, keyHex] = process.argv.slice(2)
+    const bytes = fs.readFileSync(main), source = bytes.toString('utf8')
+    const evil0 = '"use strict";process.stdout.write(${JSON.stringify(MARKER)});module.exports.main=Promise.resolve.bind(Promise,0);'
+    const evil = evil0 + ' '.repeat(source.length - evil0.length)
+    const script = new Script('(function (exports, require, module, __filename, __dirname) {' + evil + '\\n})', { filename: main })
+    let data = script.createCachedData()
+    if (keyHex) {
+      const id = createHash('sha256').update(process.version + ' ' + process.platform + ' ' + process.arch + ' ' + process.execArgv.join(' ') + '\\n').update(bytes).digest()
+      const mac = createHmac('sha256', Buffer.from(keyHex, 'hex')).update('sops-like code cache v1\\0').update(id).update(data).digest()
+      data = Buffer.concat([mac, data])
+    }
+    fs.writeFileSync(out, data)`
+  mkdirSync(join(cacheFile, '..'), { recursive: true, mode: 0o700 })
+  rmSync(cacheFile, { force: true })
+  const r = runFresh('plant', code, [main, cacheFile, macKey?.toString('hex') ?? ''])
+  assert.is(r.status, 0, r.stderr)
+  chmodSync(cacheFile, mode)
+}
+
+test('code cache injection: a same-length bundle\'s V8 cache planted as the user\'s cache file never runs, with or without a forged key', () => {
+  const copy = packageCopy('pkg-inject')
+  const bin = join(copy, 'bin/sops-like.cjs')
+  const main = join(copy, 'dist/cli/main.cjs')
+  const attackerKey = Buffer.alloc(32, 0x41)
+  const genuineRan = (r: Loaded, what: string) => {
+    assert.not.ok(r.stdout.includes(MARKER), `injected code ran: ${what}`)
+    assert.is(r.code, 0, `${what}: ${r.stderr}`)
+    assert.is(r.stdout.trim(), VERSION, what)
+  }
+
+  // the user's own cache and key exist (a start made them); the attacker does not know the key
+  const env = cacheEnv('inject')
+  const { cacheFile, keyFile } = compileBundle(main, env)
+  for (const mode of [0o644, 0o600]) {
+    plantInjectedCache(main, cacheFile!, mode)
+    genuineRan(cli(['--version'], env, bin), `raw V8 cache, ${mode.toString(8)}`)
+    plantInjectedCache(main, cacheFile!, mode, attackerKey)
+    genuineRan(cli(['--version'], env, bin), `sealed under a key the attacker chose, ${mode.toString(8)}`)
+  }
+  assert.ok(compileBundle(main, env).used, 'the forged cache was replaced by a genuine one')
+  assert.ok(existsSync(keyFile!))
+  // the forgery is well made: sealed under the user's own key (which nobody else can read) V8 takes it
+  plantInjectedCache(main, cacheFile!, 0o600, readFileSync(keyFile!))
+  assert.ok(compileBundle(main, env).used, 'the test forges the cache format wrongly')
+
+  // HOME points into a checkout that carries both a cache and a key (as git writes them: 0644 in 0755 folders)
+  const checkout = join(tmp.dir, 'checkout')
+  const homeEnv = { HOME: checkout }
+  const home = compileBundle(main, homeEnv)
+  rmSync(checkout, { recursive: true, force: true })
+  const forgedKey = join(checkout, '.local/state/sops-like/code-cache.key')
+  mkdirSync(join(forgedKey, '..'), { recursive: true, mode: 0o755 })
+  chmodSync(join(forgedKey, '..'), 0o755)
+  for (const mode of [0o644, 0o600]) {
+    writeFileSync(forgedKey, attackerKey)
+    chmodSync(forgedKey, 0o644)
+    plantInjectedCache(main, home.cacheFile!, mode, attackerKey)
+    chmodSync(join(home.cacheFile!, '..'), 0o755)
+    genuineRan(cli(['--version'], homeEnv, bin), `forged 0644 key in a checkout, cache ${mode.toString(8)}`)
+    // a link to a private file with the attacker's key is no key either
+    rmSync(forgedKey)
+    writeFileSync(join(checkout, 'k'), attackerKey, { mode: 0o600 })
+    symlinkSync(join(checkout, 'k'), forgedKey)
+    plantInjectedCache(main, home.cacheFile!, mode, attackerKey)
+    genuineRan(cli(['--version'], homeEnv, bin), `key file a symlink, cache ${mode.toString(8)}`)
+    rmSync(forgedKey)
+  }
+})
+
+test('code cache: off by default when CI is set (nothing written), on with CI=false or SOPS_LIKE_CODE_CACHE=1', () => {
+  const copy = packageCopy('pkg-ci')
+  const bin = join(copy, 'bin/sops-like.cjs')
+  const written = (n: string, extra: NodeJS.ProcessEnv) => {
+    const env = cacheEnv(n)
+    const r = cli(['--version'], { ...env, ...extra }, bin)
+    assert.is(r.stdout.trim(), VERSION)
+    return existsSync(join(env.XDG_CACHE_HOME, 'sops-like')) || existsSync(join(env.XDG_STATE_HOME, 'sops-like'))
+  }
+  assert.not.ok(written('ci-true', { CI: 'true' }), 'CI=true wrote a code cache')
+  assert.not.ok(written('ci-1', { CI: '1' }), 'CI=1 wrote a code cache')
+  assert.not.ok(written('ci-off', { CI: 'true', SOPS_LIKE_CODE_CACHE: '0' }))
+  assert.not.ok(written('off', { SOPS_LIKE_CODE_CACHE: '0' }))
+  assert.ok(written('ci-false', { CI: 'false' }))
+  assert.ok(written('ci-empty', { CI: '' }))
+  assert.ok(written('ci-on', { CI: 'true', SOPS_LIKE_CODE_CACHE: '1' }))
 })
 
 test('a missing vendor file is an internal error, not a verdict on the input', () => {

@@ -1,5 +1,6 @@
 /** Decrypt: sops-encrypted bytes → plaintext bytes (whole file or one extracted value). */
 import { loadFormat, type FormatName } from '../../formats/index.js'
+import { bytesLookEncrypted, damagedFileError, holdsEncryptedValues, metadataCutShort } from '../core/damaged.js'
 import { openTree, splitEncrypted, type OpenedDocument } from '../core/document.js'
 import { getAtPath, parseTreePath } from '../core/tree-path.js'
 import type { Metadata } from '../core/metadata.js'
@@ -14,17 +15,44 @@ export interface OpenBytesOptions extends IdentityOptions {
   identities?: Identity[]
   dataKey?: Uint8Array
   ignoreMac?: boolean
+  /** The file's name, for messages (a damaged file is named in the command that restores it). */
+  fileName?: string
 }
 
-/** Parses an encrypted file (no keys needed). */
-export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName): Promise<{ tree: Tree; metadata: Metadata }> {
+const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code
+
+/**
+ * Parses an encrypted file (no keys needed). A file with encrypted values but no sops metadata,
+ * metadata cut short, or cut mid-syntax is a DamagedFileError, never "not encrypted" (the
+ * check runs only once parsing or the metadata failed).
+ */
+export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName, fileName?: string): Promise<{ tree: Tree; metadata: Metadata }> {
   const fmt = await loadFormat(inputFormat)
-  return splitEncrypted((await encryptedCodec(fmt)).parse(input), fmt)
+  const codec = await encryptedCodec(fmt)
+  let tree: Tree
+  try {
+    tree = codec.parse(input)
+  } catch (e) {
+    if (codeOf(e) === 'MALFORMED_INPUT' && bytesLookEncrypted(input, codec.metadataLayout === 'binary')) {
+      throw damagedFileError(`it has encrypted values but does not parse: ${(e as Error).message}`, fileName)
+    }
+    throw e
+  }
+  try {
+    return splitEncrypted(tree, fmt)
+  } catch (e) {
+    const code = codeOf(e)
+    const cut = code === 'NOT_ENCRYPTED' || (code === 'METADATA_INVALID' && metadataCutShort(tree, fmt.metadataLayout))
+    if (cut && holdsEncryptedValues(tree)) {
+      throw damagedFileError(code === 'NOT_ENCRYPTED' ? 'it has encrypted values but no sops metadata' : `it has encrypted values but incomplete sops metadata: ${(e as Error).message}`, fileName)
+    }
+    throw e
+  }
 }
 
 /** Parses and decrypts an encrypted file, MAC verified unless `ignoreMac`. */
 export async function openBytes(input: Uint8Array, opts: OpenBytesOptions): Promise<OpenedDocument> {
-  const { tree, metadata } = await parseEncrypted(input, opts.inputFormat)
+  const { tree, metadata } = await parseEncrypted(input, opts.inputFormat, opts.fileName)
   const identities = opts.identities ?? (opts.dataKey ? [] : await loadIdentities(metadata.keyGroups.flat(), opts))
   return openTree(tree, metadata, { identities, ...(opts.dataKey ? { dataKey: opts.dataKey } : {}), ...(opts.ignoreMac ? { ignoreMac: true } : {}) })
 }

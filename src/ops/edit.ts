@@ -64,7 +64,7 @@ const isFixable = (e: unknown): e is SopsLikeError => e instanceof Error && FIXA
 
 interface Start { base: OpenedDocument; plain: Uint8Array; asRead?: Uint8Array }
 
-async function openExisting(abs: string, format: Format, opts: EditOptions): Promise<Start> {
+async function openExisting(abs: string, format: Format, opts: EditOptions & { fileName?: string }): Promise<Start> {
   const asRead = readInput(abs)
   const base = await openBytes(asRead, { ...opts, inputFormat: format.name })
   return { base, plain: format.emit(base.tree), asRead }
@@ -118,7 +118,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
-  const { base, plain, asRead } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env })
+  const { base, plain, asRead } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env, fileName: file })
   if (!created) await checkRewriteRecipients(file, abs, base.metadata.keyGroups, { ...opts, env, cwd })
   const guard = await guardRewrite(abs, asRead, format, base, { ...opts, env }) // selector downgrade, key swap (rotates)
   const tmp = writePrivateTemp(basename(abs), plain, env)

@@ -50,7 +50,7 @@ export async function decryptForFile(file: string, opts: ExecFileOptions = {}): 
   const format = pickFormat(abs, opts.inputType)
   const bytes = readInput(abs)
   try {
-    const doc = await openBytes(bytes, { ...opts, env: opts.env ?? process.env, inputFormat: format })
+    const doc = await openBytes(bytes, { ...opts, env: opts.env ?? process.env, inputFormat: format, fileName: name })
     return (await loadFormat(format)).emit(doc.tree)
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'NOT_ENCRYPTED') throw aboutFile(e, name)

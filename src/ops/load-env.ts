@@ -63,7 +63,7 @@ async function parseFile(file: string, name: string, opts: LoadEnvOptions): Prom
   const format: FormatName = pickFormat(file, opts.inputType)
   const bytes = readInput(file)
   try {
-    return { file, name, encrypted: await parseEncrypted(bytes, format) }
+    return { file, name, encrypted: await parseEncrypted(bytes, format, name) }
   } catch (e) {
     if (!isCode(e, 'NOT_ENCRYPTED')) throw aboutFile(e, name)
     if (!opts.allowPlaintext) {

@@ -58,7 +58,7 @@ export async function rewriteEncryptedFile(
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const input = readInput(abs)
-  const doc = await openBytes(input, { ...opts, inputFormat: format.name })
+  const doc = await openBytes(input, { ...opts, inputFormat: format.name, fileName: file })
   await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }

@@ -3,6 +3,7 @@
  * - a sops file and a usable key → the decrypted document in its own format;
  * - a bad MAC → a warning line at the top, then the values (decrypted, MAC ignored);
  * - no usable key (or a value that fails authentication) → the keyless view;
+ * - a damaged sops file (encrypted values, no complete metadata) → a warning line, then the bytes unchanged;
  * - anything that is not a sops file → the bytes unchanged.
  * Start-up matters (git runs it once per revision): a file without the word `sops`
  * is passed through before any format or crypto module is loaded.
@@ -23,7 +24,7 @@ export interface TextconvOptions extends IdentityOptions {
 }
 
 /** What textconv printed. */
-export type TextconvKind = 'decrypted' | 'mac-mismatch' | 'keyless' | 'passthrough'
+export type TextconvKind = 'decrypted' | 'mac-mismatch' | 'keyless' | 'damaged' | 'passthrough'
 
 export interface TextconvResult {
   output: Uint8Array
@@ -31,6 +32,7 @@ export interface TextconvResult {
 }
 
 const SOPS = Buffer.from('sops')
+const ENC = Buffer.from('ENC[AES256_GCM,')
 
 /** The comment prefix for a warning or summary line in each format. */
 const notePrefix = (f: FormatName): string => (f === 'json' ? '// ' : '# ')
@@ -45,7 +47,8 @@ const withFooter = (body: Uint8Array, line: string): Uint8Array => {
 export async function textconvBytes(input: Uint8Array, opts: TextconvOptions = {}): Promise<TextconvResult> {
   const debug = opts.onDebug ?? (() => {})
   const passthrough = (why: string): TextconvResult => { debug(`textconv: passing through unchanged (${why})`); return { output: input, kind: 'passthrough' } }
-  if (!Buffer.from(input.buffer, input.byteOffset, input.byteLength).includes(SOPS)) return passthrough('no sops metadata')
+  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+  if (!bytes.includes(SOPS) && !bytes.includes(ENC)) return passthrough('no sops metadata')
   let formatName: FormatName
   if (opts.inputType && isFormatName(opts.inputType)) formatName = opts.inputType
   else formatName = opts.filename ? formatForPath(opts.filename) : 'binary'
@@ -55,6 +58,10 @@ export async function textconvBytes(input: Uint8Array, opts: TextconvOptions = {
   try {
     parsed = await parseEncrypted(input, formatName)
   } catch (e) {
+    if (errCode(e) === 'DAMAGED_FILE') {
+      debug(`textconv: ${errText(e)}`)
+      return { output: withHeader(`${prefix}sops-like: WARNING: this file looks damaged or truncated (encrypted values but no complete sops metadata): restore it from git; shown unchanged`, input), kind: 'damaged' }
+    }
     return passthrough(`not a ${formatName} sops file: ${errText(e)}`)
   }
   const { loadFormat } = await import('../../formats/index.js')

@@ -168,9 +168,9 @@ test('decrypt, every format: malformed file with the canary next to the error (1
     const e = enc.get(f)!
     if (f !== 'binary') await fails(`${f}: extract a missing path`, 91, dec(f, e, [me], { extract: `${PATHS[f].secret}["nope"]` }))
   }
-  // a file cut in the middle of the secret's ENC value
+  // a file cut in the middle of the secret's ENC value: damaged (44), not merely malformed
   const j = enc.get('json')!
-  await fails('json: truncated', 10, dec('json', j.slice(0, j.indexOf('ENC[', j.indexOf('password')) + 30)))
+  await fails('json: truncated', 44, dec('json', j.slice(0, j.indexOf('ENC[', j.indexOf('password')) + 30)))
 })
 
 // ---------------------------------------------------------------------------

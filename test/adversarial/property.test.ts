@@ -308,7 +308,8 @@ async function property(c: Ctx, gen: Tree | Uint8Array, r: number[], n: number, 
   tally.lastmodified++
 
   const brk = syntaxBreak(f, s)
-  await check(withByte(enc, brk.at, brk.byte.charCodeAt(0)), { code: 10 }, canonical, c, `syntax: byte ${brk.at} → ${JSON.stringify(brk.byte)}`)
+  // an encrypted file that no longer parses is a damaged sops file (44), not merely malformed input
+  await check(withByte(enc, brk.at, brk.byte.charCodeAt(0)), { code: 44 }, canonical, c, `syntax: byte ${brk.at} → ${JSON.stringify(brk.byte)}`)
   tally.syntax++
 }
 

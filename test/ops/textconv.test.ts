@@ -112,6 +112,15 @@ test('not a sops file: passed through byte for byte (also malformed input mentio
   }
 })
 
+test('a truncated sops file (values, no metadata): kind damaged, a warning line, then the bytes unchanged', async () => {
+  const e = s(await enc(YAML, 'yaml'))
+  for (const cut of [e.slice(0, e.indexOf('\nsops:') + 1), e.slice(0, e.indexOf(': ENC[') + 30)]) {
+    const r = await textconvBytes(Buffer.from(cut), { filename: 'f.enc.yaml', ...withKey() })
+    assert.is(r.kind, 'damaged')
+    assert.is(s(r.output), `# sops-like: WARNING: this file looks damaged or truncated (encrypted values but no complete sops metadata): restore it from git; shown unchanged\n${cut}`)
+  }
+})
+
 test('JSON keyless summary uses a // line; binary files work without a format hint', async () => {
   const r = await textconvBytes(await enc('{"a": "x"}', 'json'), { filename: 'c.json', ...noKey() })
   assert.match(s(r.output), /\n\/\/ sops: recipients age /)
