@@ -3,7 +3,7 @@
  * resolve recipients, read, transform, and write to stdout, a file or in place.
  */
 import { dirname, resolve } from 'node:path'
-import { ConflictingOptionsError } from '../errors.js'
+import { ConflictingOptionsError, NoMatchingRuleError } from '../errors.js'
 import { readInput } from '../io/read.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { pickFormat } from './codec.js'
@@ -41,7 +41,7 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
   // loaded here, not at the top: decrypting (run, textconv) must not pay for age-encryption
   const [{ resolveRecipients }, { encryptBytes }] = await Promise.all([import('./recipients.js'), import('./encrypt.js')])
-  const keys = await resolveRecipients(resolve(cwd, name), { ...opts, cwd: dirname(resolve(cwd, name)) })
+  const keys = await recipientsFor(path, name, opts, cwd, resolveRecipients)
   const out = await encryptBytes(input, {
     inputFormat,
     outputFormat,
@@ -52,6 +52,40 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out)
   return out
+}
+
+/**
+ * The creation rule is picked by the name the encrypted file will have: `--filename-override`,
+ * else `-o NAME` (falling back to the input's name when no rule matches NAME), else the input's
+ * name. On stdout the name is unknown (a shell redirect): when no rule matches the input's name
+ * the error says how to give one.
+ */
+async function recipientsFor(path: string, name: string, opts: EncryptFileOptions, cwd: string, resolveRecipients: typeof import('./recipients.js').resolveRecipients) {
+  const at = (n: string) => resolveRecipients(resolve(cwd, n), { ...opts, cwd: dirname(resolve(cwd, n)) })
+  if (opts.output && !opts.filenameOverride) {
+    try {
+      return await at(opts.output)
+    } catch (e) {
+      if (!(e instanceof NoMatchingRuleError)) throw e
+      try {
+        return await at(name)
+      } catch (e2) {
+        if (e2 instanceof NoMatchingRuleError) throw e // name the output: that is the name the rules should match
+        throw e2
+      }
+    }
+  }
+  try {
+    return await at(name)
+  } catch (e) {
+    if (e instanceof NoMatchingRuleError && !opts.inPlace && !opts.filenameOverride && path !== '-') {
+      throw new NoMatchingRuleError(`${e.message} (rules are matched on the encrypted file's name: give it with -o NAME, or with --filename-override NAME when redirecting stdout)`)
+    }
+    if (e instanceof NoMatchingRuleError && path === '-' && !opts.filenameOverride) {
+      throw new NoMatchingRuleError(`${e.message} (reading stdin: name the encrypted file with --filename-override NAME or -o NAME)`)
+    }
+    throw e
+  }
 }
 
 export interface DecryptFileOptions extends FileOutputOptions, IdentityOptions {
