@@ -172,7 +172,9 @@ export async function checkFiles(opts: CheckOptions = {}): Promise<CheckReport> 
     } catch (e) {
       if (!covered) continue
       report.checked.push(c.name)
-      if (errCode(e) === 'NOT_ENCRYPTED') problem(c.name, 'plaintext', `is not encrypted but ${coverage!.why} covers it: ${coverage!.rule ? `encrypt it (sops-like encrypt -i ${c.name})` : 'add a creation rule for it and encrypt it'} before committing${coverage!.reason === 'rule' ? '' : ', or list it under check.exclude in the config'}`)
+      // a binary-format name (.key, .pem, …) whose bytes are not a sops JSON document is plaintext too
+      const plaintext = errCode(e) === 'NOT_ENCRYPTED' || (formatForPath(c.name) === 'binary' && !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('"sops"'))
+      if (plaintext) problem(c.name, 'plaintext', `is not encrypted but ${coverage!.why} covers it: ${coverage!.rule ? `encrypt it (sops-like encrypt -i ${c.name})` : 'add a creation rule for it and encrypt it'} before committing${coverage!.reason === 'rule' ? '' : ', or list it under check.exclude in the config'}`)
       else problem(c.name, 'invalid', `is not a valid sops file (${errMsg(e)})`)
       continue
     }
