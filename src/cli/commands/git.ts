@@ -67,7 +67,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .argument('[files...]', 'files to check (default: the staged files with --staged, else every tracked file)')
     .option('--staged', 'check the staged contents (what is about to be committed)')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
-    .addHelpText('after', '\nExit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n')
+    .addHelpText('after', '\nCovered: files a creation rule\'s path_regex matches; for a catch-all rule (path_regex \'\'), files named\nlike secrets files (*.enc.* *.sops.* .env .env.* *.key *.pem, not .env.example); plus check.include,\nminus check.exclude in the config. Exit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n')
     .action(async (files: string[], flags: { staged?: boolean; config?: string }) => {
       const { runCheck } = await import('./git-run.js')
       ctx.exit(await runCheck(files, flags, ctx.io))
