@@ -56,33 +56,33 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
 
 /**
  * The creation rule is picked by the name the encrypted file will have: `--filename-override`,
- * else `-o NAME` (falling back to the input's name when no rule matches NAME), else the input's
+ * else `-o NAME` when a rule matches NAME (else the input's name, as sops), else the input's
  * name. On stdout the name is unknown (a shell redirect): when no rule matches the input's name
  * the error says how to give one.
  */
 async function recipientsFor(path: string, name: string, opts: EncryptFileOptions, cwd: string, resolveRecipients: typeof import('./recipients.js').resolveRecipients) {
   const at = (n: string) => resolveRecipients(resolve(cwd, n), { ...opts, cwd: dirname(resolve(cwd, n)) })
-  if (opts.output && !opts.filenameOverride) {
+  const { loadConfigFor, matchRule } = await import('../config/rules.js')
+  const found = (n: string): 'rule' | 'config' | 'none' => {
     try {
-      return await at(opts.output)
-    } catch (e) {
-      if (!(e instanceof NoMatchingRuleError)) throw e
-      try {
-        return await at(name)
-      } catch (e2) {
-        if (e2 instanceof NoMatchingRuleError) throw e // name the output: that is the name the rules should match
-        throw e2
-      }
+      const cfg = loadConfigFor(resolve(cwd, n), { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+      if (!cfg) return 'none'
+      return matchRule(cfg, resolve(cwd, n)) ? 'rule' : 'config'
+    } catch {
+      return 'config' // a config that matches nothing (or is broken): resolveRecipients reports it
     }
+  }
+  if (opts.output && !opts.filenameOverride) {
+    const out = found(opts.output)
+    // no rule for either name: the error names the output, the name the rules should match
+    if (out === 'rule' || (out === 'config' && found(name) !== 'rule')) return at(opts.output)
   }
   try {
     return await at(name)
   } catch (e) {
-    if (e instanceof NoMatchingRuleError && !opts.inPlace && !opts.filenameOverride && path !== '-') {
-      throw new NoMatchingRuleError(`${e.message} (rules are matched on the encrypted file's name: give it with -o NAME, or with --filename-override NAME when redirecting stdout)`)
-    }
-    if (e instanceof NoMatchingRuleError && path === '-' && !opts.filenameOverride) {
-      throw new NoMatchingRuleError(`${e.message} (reading stdin: name the encrypted file with --filename-override NAME or -o NAME)`)
+    if (e instanceof NoMatchingRuleError && !opts.inPlace && !opts.output && !opts.filenameOverride) {
+      const hint = path === '-' ? 'reading stdin: name the encrypted file with --filename-override NAME or -o NAME' : "rules are matched on the encrypted file's name: give it with -o NAME, or with --filename-override NAME when redirecting stdout"
+      throw new NoMatchingRuleError(`${e.message} (${hint})`)
     }
     throw e
   }
