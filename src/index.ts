@@ -67,6 +67,8 @@ export { checkRecipientsAgainstRule, checkFileRecipients, ruleRecipients, unlist
 export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/status.js'
 /** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */
 export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type CheckStatus, type ConfigCheck, type RuleCheck, type IdentitySource, type IdentityCheck, type FoundIdentity, type EntryMatch, type FileCheck, type FileRecipient } from './ops/doctor.js'
+/** The git section of a doctor report: drivers, hook, attributes vs rules. */
+export type { GitCheck, GitLine } from './ops/doctor-git.js'
 /** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */
 export { diffRecipients, formatDiff, showRef, type RecipientRef, type RecipientDiff, type GroupDiff } from './ops/recipient-diff.js'
 /** The encrypted files of a repository (`--all`). */
@@ -84,6 +86,10 @@ export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git-s
 export { installPreCommitHook, type HookInstallOptions, type HookInstallResult } from './ops/git-hook.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/check.js'
+/** Which files must be encrypted: a rule's path_regex, or for a catch-all rule the files named like secrets files (plus check.include, minus check.exclude). */
+export { coverageOf, globMatch, SECRET_GLOBS, type Coverage } from './ops/coverage.js'
+/** Is this clone set up? The one line naming the command, when .gitattributes names our drivers and git config lacks them. */
+export { cloneSetupGap, cloneSetupNotice, cloneSetupNoticeOnce, type CloneSetupGap } from './ops/git-clone-setup.js'
 
 // ---- engine ----
 

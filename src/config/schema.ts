@@ -1,6 +1,7 @@
 /**
  * Parses and validates `.sops-like.yaml` / `.sops.yaml` (sops' creation_rules schema
- * plus our extensions: `pgp_keys`, `age_recipients_file`, `run.files`).
+ * plus our extensions: `pgp_keys`, `age_recipients_file`, `run.files`, `check.include` /
+ * `check.exclude`).
  */
 import { yamlLib } from '../../formats/yaml-lib.js'
 import { ConfigError } from '../errors.js'
@@ -30,6 +31,8 @@ export interface Config {
   dir: string
   creationRules: CreationRule[]
   run: { files: string[] }
+  /** Globs (gitignore-style) that `check` and `git setup` treat as secrets files, or not. */
+  check: { include: string[]; exclude: string[] }
 }
 
 const RULE_KEYS = new Set([
@@ -119,6 +122,25 @@ function rule(r: unknown, index: number): CreationRule {
   return out
 }
 
+const MAX_CHECK_GLOBS = 200
+const MAX_GLOB_LENGTH = 256
+
+/** `check: {include: [globs], exclude: [globs]}`: plain globs (`*`, `?`, `[…]`, `**`), no newlines or spaces-only entries. */
+function checkSection(v: unknown, path: string): { include: string[]; exclude: string[] } {
+  if (v === undefined || v === null) return { include: [], exclude: [] }
+  if (!isObj(v)) throw new ConfigError(`config ${path}: check must be a mapping with include and/or exclude`)
+  for (const k of Object.keys(v)) if (k !== 'include' && k !== 'exclude') throw new ConfigError(`config ${path}: check has unknown field ${k} (use include or exclude)`)
+  const globs = (k: 'include' | 'exclude'): string[] => {
+    const list = keyList(v[k], `check.${k}`)
+    if (list.length > MAX_CHECK_GLOBS) throw new ConfigError(`config ${path}: check.${k} has more than ${MAX_CHECK_GLOBS} globs`)
+    for (const g of list) {
+      if (g.length > MAX_GLOB_LENGTH || /[\s\0]/.test(g) || g.startsWith('!') || g.startsWith('#')) throw new ConfigError(`config ${path}: check.${k} entry ${JSON.stringify(g.slice(0, 40))} is not a usable glob (no spaces, no leading ! or #, at most ${MAX_GLOB_LENGTH} characters)`)
+    }
+    return list
+  }
+  return { include: globs('include'), exclude: globs('exclude') }
+}
+
 /** Parses config text. `path` is used for the folder and in messages. */
 export function parseConfig(text: string, path: string, dir: string): Config {
   const yaml = yamlLib() // outside the try: failing to load the package is not a config error
@@ -139,8 +161,9 @@ export function parseConfig(text: string, path: string, dir: string): Config {
     if (!isObj(runSection)) throw new ConfigError(`config ${path}: run must be a mapping`)
     runFiles = keyList(runSection.files, 'run.files')
   }
+  const check = checkSection(doc.check, path)
   for (const k of Object.keys(doc)) {
-    if (!['creation_rules', 'destination_rules', 'stores', 'run'].includes(k)) throw new ConfigError(`config ${path} has unknown top-level field ${k}`)
+    if (!['creation_rules', 'destination_rules', 'stores', 'run', 'check'].includes(k)) throw new ConfigError(`config ${path} has unknown top-level field ${k}`)
   }
-  return { path, dir, creationRules: (rules ?? []).map(rule), run: { files: runFiles } }
+  return { path, dir, creationRules: (rules ?? []).map(rule), run: { files: runFiles }, check }
 }

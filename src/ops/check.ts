@@ -1,12 +1,14 @@
 /**
  * `check`: the pre-commit guard. For each file (the staged blobs with `staged`, the
- * named files, or every tracked file) it reports a problem when a file a creation
- * rule covers (by a non-empty `path_regex`) is not encrypted or is not a valid sops
- * file, and for every sops file when its MAC fails (with a key at hand) or its
- * recipients no longer match its rule (stale after someone left: run updatekeys), its
+ * named files, or every tracked file) it reports a problem when a file the config
+ * covers (see coverage.ts: a rule's non-empty `path_regex`, or for a catch-all rule the
+ * files that look like secrets files, plus `check.include`) is not encrypted or is not
+ * a valid sops file, and for every sops file when its MAC fails (with a key at hand) or
+ * its recipients no longer match its rule (stale after someone left: run updatekeys), its
  * selectors differ from its rule's (selector-guard), or its wrapped data keys changed
  * since HEAD under the same recipients without a re-encryption (key-swap).
- * Files no rule covers and that are not sops files are skipped. Reads only.
+ * Files nothing covers and that are not sops files are skipped. Reads only (the clone
+ * set-up note aside, see git-clone-setup.ts).
  */
 import { dirname, relative, resolve } from 'node:path'
 import { formatForPath } from '../../formats/index.js'
@@ -18,7 +20,9 @@ import { NoMatchingRuleError, UsageError } from '../errors.js'
 import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import { parseEncrypted } from './decrypt.js'
+import { coverageOf, type Coverage } from './coverage.js'
 import { git, repoRoot, type GitRunOptions } from './git-exec.js'
+import { cloneSetupNotice } from './git-clone-setup.js'
 import { keySwapSinceCommit } from './key-swap.js'
 import { diffRecipients, formatDiff, refOfEntry, refOfRecipient } from './recipient-diff.js'
 import { ruleSelectorProblem } from './selector-guard.js'
@@ -101,13 +105,15 @@ function candidates(opts: CheckOptions, cwd: string): Candidate[] {
   return files.map((f) => ({ name: f, abs: resolve(cwd, f), read: () => readInput(resolve(cwd, f)) }))
 }
 
-function ruleFor(abs: string, opts: CheckOptions, cwd: string): CreationRule | null {
+function ruleFor(abs: string, opts: CheckOptions, cwd: string): { rule: CreationRule | null; coverage: Coverage | null } {
   const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
-  if (!cfg) return null
+  if (!cfg) return { rule: null, coverage: null }
+  const coverage = coverageOf(cfg, abs)
+  if (coverage) return { rule: coverage.rule, coverage }
   try {
-    return matchRule(cfg, abs)
+    return { rule: matchRule(cfg, abs), coverage: null }
   } catch (e) {
-    if (e instanceof NoMatchingRuleError || errCode(e) === 'NO_MATCHING_RULE') return null
+    if (e instanceof NoMatchingRuleError || errCode(e) === 'NO_MATCHING_RULE') return { rule: null, coverage: null }
     throw e
   }
 }
@@ -151,9 +157,11 @@ export async function checkFiles(opts: CheckOptions = {}): Promise<CheckReport> 
   const cwd = opts.cwd ?? process.cwd()
   const report: CheckReport = { checked: [], problems: [], notes: [] }
   const problem = (file: string, kind: CheckProblemKind, message: string) => report.problems.push({ file, kind, message: `${file}: ${message}` })
+  const setup = cloneSetupNotice({ cwd, ...(opts.env ? { env: opts.env } : {}) })
+  if (setup) report.notes.push(setup)
   for (const c of candidates(opts, cwd)) {
-    const rule = ruleFor(c.abs, opts, cwd)
-    const covered = !!rule?.pathRegex
+    const { rule, coverage } = ruleFor(c.abs, opts, cwd)
+    const covered = !!coverage
     let bytes: Uint8Array
     try {
       bytes = c.read()
@@ -168,7 +176,9 @@ export async function checkFiles(opts: CheckOptions = {}): Promise<CheckReport> 
     } catch (e) {
       if (!covered) continue
       report.checked.push(c.name)
-      if (errCode(e) === 'NOT_ENCRYPTED') problem(c.name, 'plaintext', `is not encrypted but creation_rules[${rule!.index}] covers it: encrypt it (sops-like encrypt -i ${c.name}) before committing`)
+      // a binary-format name (.key, .pem, …) whose bytes are not a sops JSON document is plaintext too
+      const plaintext = errCode(e) === 'NOT_ENCRYPTED' || (formatForPath(c.name) === 'binary' && !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes('"sops"'))
+      if (plaintext) problem(c.name, 'plaintext', `is not encrypted but ${coverage!.why} covers it: ${coverage!.rule ? `encrypt it (sops-like encrypt -i ${c.name})` : 'add a creation rule for it and encrypt it'} before committing${coverage!.reason === 'rule' ? '' : ', or list it under check.exclude in the config'}`)
       else problem(c.name, 'invalid', `is not a valid sops file (${errMsg(e)})`)
       continue
     }

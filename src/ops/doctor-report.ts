@@ -4,6 +4,7 @@
  * key, a MAC or a value.
  */
 import type { FormatName } from '../../formats/index.js'
+import type { GitCheck } from './doctor-git.js'
 
 /** How one step came out. `info`: nothing to judge (a source that is not set). */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info'
@@ -148,6 +149,8 @@ export interface DoctorReport {
   identities: IdentityCheck
   /** Present when a file was given. */
   file?: FileCheck
+  /** Present inside a git work tree: drivers, hook, attributes (warnings only). */
+  git?: GitCheck
   /** Every failed check's problem, in the order above (the first gives `exitCode`). */
   problems: DoctorProblem[]
   /** One-line remarks that do not fail the run (open key permissions, unusable SSH keys, …). */

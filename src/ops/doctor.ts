@@ -4,7 +4,8 @@
  * 2. which creation rule matches the file (index, path_regex, recipients);
  * 3. which identities were found in which source (public side only);
  * 4. which of the file's entries each identity opens, whether the data key is
- *    recovered and whether the values and MAC verify.
+ *    recovered and whether the values and MAC verify;
+ * 5. inside a git work tree, whether this clone is set up (doctor-git.ts).
  * Never throws for a failed check: every step is reported, and `exitCode` is the
  * typed error's exit code of the first failed one (config, rule, identities, file).
  * The report holds names, paths, recipients and fingerprints only.
@@ -13,6 +14,7 @@ import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { checkConfig, checkRule } from './doctor-config.js'
 import { openForDoctor, parseForDoctor } from './doctor-file.js'
+import { checkGit } from './doctor-git.js'
 import { gatherIdentities } from './doctor-identities.js'
 import type { DoctorProblem, DoctorReport, RuleCheck } from './doctor-report.js'
 
@@ -48,6 +50,7 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
   const ids = await gatherIdentities({ env, home, ...(entries ? { entries } : {}), ...(opts.pgpKeyFile ? { pgpKeyFile: opts.pgpKeyFile } : {}) })
   const fileCheck = parsed ? (parsed.parsed ? await openForDoctor(parsed, ids) : parsed.check) : undefined
 
+  const git = checkGit(abs ? dirname(abs) : cwd, { env, ...(opts.configPath ? { configPath: resolve(cwd, opts.configPath) } : {}) })
   const problems: DoctorProblem[] = [config.problem, rule?.problem, ...ids.problems, fileCheck?.problem].filter((p): p is DoctorProblem => !!p)
   return {
     ok: problems.length === 0,
@@ -56,6 +59,7 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
     ...(rule ? { rule } : {}),
     identities: ids.check,
     ...(fileCheck ? { file: fileCheck } : {}),
+    ...(git ? { git } : {}),
     problems,
     warnings: ids.warnings,
   }

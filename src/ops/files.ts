@@ -3,7 +3,7 @@
  * resolve recipients, read, transform, and write to stdout, a file or in place.
  */
 import { dirname, resolve } from 'node:path'
-import { ConflictingOptionsError } from '../errors.js'
+import { ConflictingOptionsError, NoMatchingRuleError } from '../errors.js'
 import { readInput } from '../io/read.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { pickFormat } from './codec.js'
@@ -41,7 +41,7 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
   // loaded here, not at the top: decrypting (run, textconv) must not pay for age-encryption
   const [{ resolveRecipients }, { encryptBytes }] = await Promise.all([import('./recipients.js'), import('./encrypt.js')])
-  const keys = await resolveRecipients(resolve(cwd, name), { ...opts, cwd: dirname(resolve(cwd, name)) })
+  const keys = await recipientsFor(path, name, opts, cwd, resolveRecipients)
   const out = await encryptBytes(input, {
     inputFormat,
     outputFormat,
@@ -52,6 +52,40 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out)
   return out
+}
+
+/**
+ * The creation rule is picked by the name the encrypted file will have: `--filename-override`,
+ * else `-o NAME` when a rule matches NAME (else the input's name, as sops), else the input's
+ * name. On stdout the name is unknown (a shell redirect): when no rule matches the input's name
+ * the error says how to give one.
+ */
+async function recipientsFor(path: string, name: string, opts: EncryptFileOptions, cwd: string, resolveRecipients: typeof import('./recipients.js').resolveRecipients) {
+  const at = (n: string) => resolveRecipients(resolve(cwd, n), { ...opts, cwd: dirname(resolve(cwd, n)) })
+  const { loadConfigFor, matchRule } = await import('../config/rules.js')
+  const found = (n: string): 'rule' | 'config' | 'none' => {
+    try {
+      const cfg = loadConfigFor(resolve(cwd, n), { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+      if (!cfg) return 'none'
+      return matchRule(cfg, resolve(cwd, n)) ? 'rule' : 'config'
+    } catch {
+      return 'config' // a config that matches nothing (or is broken): resolveRecipients reports it
+    }
+  }
+  if (opts.output && !opts.filenameOverride) {
+    const out = found(opts.output)
+    // no rule for either name: the error names the output, the name the rules should match
+    if (out === 'rule' || (out === 'config' && found(name) !== 'rule')) return at(opts.output)
+  }
+  try {
+    return await at(name)
+  } catch (e) {
+    if (e instanceof NoMatchingRuleError && !opts.inPlace && !opts.output && !opts.filenameOverride) {
+      const hint = path === '-' ? 'reading stdin: name the encrypted file with --filename-override NAME or -o NAME' : "rules are matched on the encrypted file's name: give it with -o NAME, or with --filename-override NAME when redirecting stdout"
+      throw new NoMatchingRuleError(`${e.message} (${hint})`)
+    }
+    throw e
+  }
 }
 
 export interface DecryptFileOptions extends FileOutputOptions, IdentityOptions {

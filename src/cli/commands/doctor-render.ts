@@ -126,6 +126,7 @@ export function renderDoctor(r: DoctorReport, io: CliIo): string {
   } else out.push(`  ${p.tag('fail')} no identity found`)
   out.push('')
   if (r.file) out.push(...fileLines(r.file, p, ++n), '')
+  if (r.git) out.push(p.head(`${++n}. Git integration (${r.git.root})`), ...r.git.lines.map((l) => `  ${p.tag(l.status)} ${l.text}`), ...(r.git.fix ? [`${MORE}fix: ${r.git.fix}`] : []), '')
   if (r.warnings.length) out.push(p.head('Warnings'), ...r.warnings.map((w) => `  ${p.tag('warn')} ${w}`), '')
   out.push(r.ok ? `Result: ${p.word('ok')}` : `Result: ${p.word('fail')} (exit ${r.exitCode}): ${r.problems[0]?.message ?? ''}`)
   return out.join('\n') + '\n'

@@ -12,6 +12,11 @@ export async function runDoctor(file: string | undefined, f: DoctorFlags, io: Cl
     ...(f.inputType ? { inputType: f.inputType } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile) } : {}),
   })
+  if (report.git) {
+    const { cloneSetupNotice } = await import('../../ops/git-clone-setup.js')
+    const line = cloneSetupNotice({ cwd: report.git.root, env: io.env })
+    if (line) io.stderr.write(`sops-like: ${line}\n`)
+  }
   if (f.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n')
   else {
     const { renderDoctor } = await import('./doctor-render.js')

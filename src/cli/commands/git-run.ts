@@ -15,10 +15,20 @@ export async function runTextconv(file: string, flags: { inputType?: string }, i
   } catch (e) {
     debug?.(`textconv: ${e instanceof Error ? e.message : 'error'}`)
   }
+  await setupNotice(io)
   return 0
 }
 
-export async function runGitSetup(flags: { global?: boolean; pattern?: string[]; command?: string; config?: string }, io: CliIo): Promise<number> {
+/** textconv and the merge driver: one line (at most once a minute) when this clone lacks the driver config its .gitattributes needs. */
+async function setupNotice(io: CliIo): Promise<void> {
+  try {
+    const { cloneSetupNoticeOnce } = await import('../../ops/git-clone-setup.js')
+    const line = cloneSetupNoticeOnce({ cwd: io.cwd, env: io.env })
+    if (line) note(io, line)
+  } catch { /* never fail a diff or a merge over a notice */ }
+}
+
+export async function runGitSetup(flags: { global?: boolean; pattern?: string[]; command?: string; config?: string; hooksPath?: string | boolean }, io: CliIo): Promise<number> {
   const { gitSetup } = await import('../../ops/git-setup.js')
   const patterns = list(flags.pattern)
   const r = gitSetup({
@@ -28,7 +38,9 @@ export async function runGitSetup(flags: { global?: boolean; pattern?: string[];
     ...(patterns ? { patterns } : {}),
     ...(flags.command ? { command: flags.command } : {}),
     ...(flags.config ? { configPath: flags.config } : {}),
+    ...(flags.hooksPath !== undefined ? { hooksPath: typeof flags.hooksPath === 'string' ? flags.hooksPath : '' } : {}),
   })
+  for (const c of r.catchAll) io.stdout.write(`${c}\n`)
   for (const s of r.skipped) note(io, `skipped ${s}`)
   for (const n of r.notes) note(io, n)
   if (!r.changes.length) io.stdout.write('git setup: nothing to change, already set up\n')
@@ -39,6 +51,7 @@ export async function runGitSetup(flags: { global?: boolean; pattern?: string[];
 /** The merge driver: 0 when merged, 1 on a conflict or any failure (git then reports a conflict and keeps ours). */
 export async function runGitMerge(args: { base: string; ours: string; theirs: string; path?: string; inputType?: string }, io: CliIo): Promise<number> {
   const name = args.path ?? args.ours
+  await setupNotice(io)
   try {
     const { gitMergeFiles } = await import('../../ops/git-merge.js')
     const r = await gitMergeFiles({ ...args, cwd: io.cwd, env: io.env, onNote: (l) => note(io, l) })

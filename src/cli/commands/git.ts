@@ -27,7 +27,8 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .option('--pattern <glob>', 'an extra file pattern (repeatable), e.g. for a path_regex that is not a simple glob', collect)
     .option('--command <cmd>', 'the command git should run', 'sops-like')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
-    .addHelpText('after', '\nNever sets diff.sops-like.cachetextconv: that would store decrypted text inside .git.\n\nExamples:\n  sops-like git setup\n  sops-like git setup --pattern \'config/*.secret.json\'\n')
+    .option('--hooks-path [dir]', 'keep the pre-commit hook in a committed folder (default .githooks) and set core.hooksPath to it, so each clone needs only this command')
+    .addHelpText('after', '\nA catch-all rule (path_regex \'\') is written as the globs of files named like secrets files\n(*.enc.* *.sops.* .env .env.* *.key *.pem, plus check.include). Run it once in every clone:\ngit config is not copied by git clone. Never sets diff.sops-like.cachetextconv: that would\nstore decrypted text inside .git.\n\nExamples:\n  sops-like git setup\n  sops-like git setup --hooks-path            # hooks in .githooks/ (commit it)\n  sops-like git setup --pattern \'config/*.secret.json\'\n')
     .action(async (flags) => {
       const { runGitSetup } = await import('./git-run.js')
       ctx.exit(await runGitSetup(flags, ctx.io))
@@ -66,7 +67,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .argument('[files...]', 'files to check (default: the staged files with --staged, else every tracked file)')
     .option('--staged', 'check the staged contents (what is about to be committed)')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
-    .addHelpText('after', '\nExit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n')
+    .addHelpText('after', '\nCovered: files a creation rule\'s path_regex matches; for a catch-all rule (path_regex \'\'), files named\nlike secrets files (*.enc.* *.sops.* .env .env.* *.key *.pem, not .env.example); plus check.include,\nminus check.exclude in the config. Exit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n')
     .action(async (files: string[], flags: { staged?: boolean; config?: string }) => {
       const { runCheck } = await import('./git-run.js')
       ctx.exit(await runCheck(files, flags, ctx.io))
