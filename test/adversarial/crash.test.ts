@@ -45,8 +45,9 @@ const NEW_SECRET = `new-${CANARY}`
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 /** Temp names of src/io/atomic-write.ts: `.<target name>.<pid>.<6 random bytes as hex>.tmp` beside the target. */
 const atomicTemp = (name: string): RegExp => new RegExp(`^\\.${escapeRe(name)}\\.\\d+\\.[0-9a-f]{12}\\.tmp$`)
-/** Private folders of src/io/private-temp.ts (mkdtemp `sops-like-edit-<pid>-XXXXXX`; the next sops-like sweeps those of dead PIDs, see test/io/private-temp.test.ts). */
-const EDIT_TEMP = /^sops-like-edit-\d+-[A-Za-z0-9]{6}$/
+/** Private folders of src/io/private-temp.ts (`sops-like/sops-like-edit-<pid>-<pid ns>-XXXXXX` in XDG_RUNTIME_DIR; the next sops-like sweeps those of dead PIDs, see test/io/private-temp.test.ts). */
+const PRIVATE_BASE = 'sops-like'
+const EDIT_TEMP = /^sops-like-edit-\d+-\d+-[A-Za-z0-9]{6}$/
 
 interface Command {
   name: 'encrypt -i' | 'set' | 'edit'
@@ -190,8 +191,9 @@ async function runOnce(cmd: Command, f: FormatName, delayMs: number | null, labe
   for (const e of tree(w.tmp)) assert.unreachable(`${ctx}: left in TMPDIR: ${e.rel}`)
   const editTemps: string[] = []
   for (const e of tree(w.xdg)) {
-    const top = e.rel.split('/')[0]!
-    const confined = cmd.name === 'edit' && killed && EDIT_TEMP.test(top) && (e.dir ? e.mode === 0o700 && e.rel === top : e.mode === 0o600)
+    if (e.rel === PRIVATE_BASE && e.dir && e.mode === 0o700) continue // the per-user base folder stays
+    const [base, top] = e.rel.split('/')
+    const confined = cmd.name === 'edit' && killed && base === PRIVATE_BASE && EDIT_TEMP.test(top ?? '') && (e.dir ? e.mode === 0o700 && e.rel === `${base}/${top}` : e.mode === 0o600)
     assert.ok(confined, `${ctx}: left in XDG_RUNTIME_DIR: ${e.rel} (mode ${e.mode.toString(8)})`)
     if (e.dir) editTemps.push(relative(w.dir, join(w.xdg, e.rel)))
   }
