@@ -27,7 +27,7 @@ export { decryptBytes, openBytes, parseEncrypted, type DecryptBytesOptions, type
 /** Who a file is encrypted to (flags, env, creation rules). */
 export { resolveRecipients, type RecipientOptions, type ResolvedKeys } from './ops/recipients.js'
 /** New age identities (`keygen`). */
-export { generateAgeIdentity, keygenToFile, defaultKeygenPath, type NewIdentity } from './ops/keygen.js'
+export { generateAgeIdentity, keygenToFile, defaultKeygenPath, type NewIdentity, type KeygenResult } from './ops/keygen.js'
 
 // ---- edit / set / unset ----
 

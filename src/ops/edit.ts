@@ -4,9 +4,12 @@
  * `ENC[...]` text) and write atomically. A file that does not exist yet starts from
  * a small template and is encrypted to the recipients of its creation rule.
  *
- * Unchanged bytes → FileNotModifiedError (200), nothing written. Text that does not
- * parse → `onInvalid` decides whether to reopen the editor; without it the error is
- * thrown and nothing is written. The temp folder goes away on every path out.
+ * Unchanged bytes → FileNotModifiedError (200), nothing written. Edited text that cannot
+ * be saved (does not parse, exceeds a limit, or the write fails) → `onInvalid` decides
+ * whether to reopen the editor on the user's edited text; without it the error is thrown,
+ * `onNote` says the edits were discarded, and nothing is written. The temp folder goes
+ * away on every path out, crashes included (src/ops/editor.ts). A read-only target is
+ * refused before the editor opens unless `force` (src/io/in-place.ts).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
@@ -19,6 +22,7 @@ import { effectiveSelectors } from '../core/selection.js'
 import { IvStash } from '../core/tree-cipher.js'
 import { EmptyDocumentError, FileNotModifiedError, ReadError, WriteError, type SopsLikeError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
@@ -42,6 +46,8 @@ export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'en
    * a value the format cannot hold). Resolve true to reopen the editor, false to give up.
    */
   onInvalid?: (error: SopsLikeError) => Promise<boolean>
+  /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
+  force?: boolean
   now?: Date
 }
 
@@ -55,7 +61,7 @@ export interface EditFileResult {
  * a `sops` key, a value the format cannot hold, a value that cannot be encrypted).
  * Matched by code: formats are loaded lazily, and some test runners give them their own copy of errors.ts.
  */
-const FIXABLE = new Set(['MALFORMED_INPUT', 'EMPTY_DOCUMENT', 'ALREADY_ENCRYPTED', 'EMIT_FAILED', 'ENCRYPT_FAILED'])
+const FIXABLE = new Set(['MALFORMED_INPUT', 'EMPTY_DOCUMENT', 'ALREADY_ENCRYPTED', 'EMIT_FAILED', 'ENCRYPT_FAILED', 'LIMIT_EXCEEDED', 'WRITE_FAILED'])
 const isFixable = (e: unknown): e is SopsLikeError => e instanceof Error && FIXABLE.has(String((e as { code?: unknown }).code))
 
 interface Start { base: OpenedDocument; plain: Uint8Array }
@@ -110,6 +116,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const env = opts.env ?? process.env
   const cwd = opts.cwd ?? process.cwd()
   const abs = resolve(cwd, file)
+  assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
@@ -120,14 +127,13 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
       await runEditor(argv, tmp.file, { env, cwd })
       const edited = readEdited(tmp.file)
       if (Buffer.from(plain).equals(edited)) throw new FileNotModifiedError('the file has not changed; nothing was written')
-      let out: Uint8Array
       try {
-        out = await sealEdited(edited, format, base, opts.now)
+        writeFileAtomic(abs, await sealEdited(edited, format, base, opts.now))
       } catch (e) {
-        if (isFixable(e) && opts.onInvalid && (await opts.onInvalid(e))) continue
+        if (isFixable(e) && opts.onInvalid && (await opts.onInvalid(e))) continue // the temp file still holds the edits
+        opts.onNote?.(`your edits were discarded with the temporary file; ${file} was not changed`)
         throw e
       }
-      writeFileAtomic(abs, out)
       return { created }
     }
   } finally {

@@ -12,6 +12,7 @@ import { parseTreePath } from '../core/tree-path.js'
 import type { Node, Path, Tree } from '../core/tree.js'
 import { AlreadyEncryptedError, InvalidPathError, InvalidSetValueError, type FormatError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
@@ -26,6 +27,8 @@ export interface RewriteOptions extends IdentityOptions {
   identities?: Identity[]
   /** Skip the write when nothing changed (sops `--idempotent`); without it the file is always rewritten, as sops does. */
   idempotent?: boolean
+  /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
+  force?: boolean
   now?: Date
 }
 
@@ -49,6 +52,7 @@ export async function rewriteEncryptedFile(
   opts: RewriteOptions = {},
 ): Promise<RewriteResult> {
   const abs = resolve(opts.cwd ?? process.cwd(), file)
+  assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const doc = await openBytes(readInput(abs), { ...opts, inputFormat: format.name })
   const { result, changed } = edit(doc, format)

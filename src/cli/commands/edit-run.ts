@@ -19,11 +19,13 @@ export interface EditFlags {
   valueStdin?: boolean
   valueFile?: string
   idempotent?: boolean
+  force?: boolean
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
+  ...(f.force ? { force: true } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },

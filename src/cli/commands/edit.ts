@@ -17,6 +17,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--shamir-secret-sharing-threshold <n>', 'new file: number of key groups needed to decrypt')
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
     .addHelpText('after', '\nThe editor is $SOPS_EDITOR, $VISUAL or $EDITOR (e.g. EDITOR="code --wait"), else vi or nano.\nExit code 200 when the file was not changed.\n\nExamples:\n  sops-like edit secrets.enc.yaml\n  EDITOR="code --wait" sops-like edit new.enc.json   # new file: recipients from .sops-like.yaml\n')
     .action(async (file: string, flags) => {
       const { runEdit } = await import('./edit-run.js')
@@ -34,6 +35,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--idempotent', 'do not rewrite the file when the value is already there')
     .addOption(typeOption())
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
     .addHelpText('after', '\nExamples:\n  sops-like set secrets.enc.yaml \'["db"]["port"]\' 5432\n  printf \'"%s"\' "$PASSWORD" | sops-like set --value-stdin secrets.enc.yaml \'["db"]["password"]\'\n')
     .action(async (file: string, path: string, value: string | undefined, flags) => {
       const { runSet } = await import('./edit-run.js')
@@ -48,6 +50,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--idempotent', 'succeed without writing when the path does not exist')
     .addOption(typeOption())
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
     .addHelpText('after', '\nExample:\n  sops-like unset secrets.enc.yaml \'["old_token"]\'\n')
     .addHelpText('after', '\nExamples:\n  sops-like unset secrets.enc.yaml \'["db"]["password"]\'\n  sops-like unset secrets.enc.yaml \'["hosts"][0]\'\n  sops-like unset --idempotent secrets.enc.json \'["old_key"]\'\n')
     .action(async (file: string, path: string, flags) => {
