@@ -6,8 +6,8 @@
  *
  * Unchanged bytes → FileNotModifiedError (200), nothing written. Edited text that cannot
  * be saved (does not parse, exceeds a limit, or the write fails) → `onInvalid` decides
- * whether to reopen the editor on the user's edited text; without it the error is thrown,
- * `onNote` says the edits were discarded, and nothing is written. The temp folder goes
+ * whether to reopen the editor on the user's edited text; otherwise the error is thrown
+ * with a hint that the edits were discarded, and nothing is written. The temp folder goes
  * away on every path out, crashes included (src/ops/editor.ts). A read-only target is
  * refused before the editor opens unless `force` (src/io/in-place.ts).
  */
@@ -131,7 +131,10 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
         writeFileAtomic(abs, await sealEdited(edited, format, base, opts.now))
       } catch (e) {
         if (isFixable(e) && opts.onInvalid && (await opts.onInvalid(e))) continue // the temp file still holds the edits
-        opts.onNote?.(`your edits were discarded with the temporary file; ${file} was not changed`)
+        if (e instanceof Error && typeof (e as SopsLikeError).code === 'string') {
+          const typed = e as SopsLikeError // by code: formats may carry their own copy of errors.ts
+          typed.hint = `${typed.hint ? `${typed.hint}; ` : ''}your edits were discarded, ${file} was not changed`
+        }
         throw e
       }
       return { created }

@@ -325,4 +325,19 @@ test('set --value-file and --value-stdin (real process): the secret never goes t
   noLeak(bad)
 })
 
+test('edit on a read-only file: exit 42 before the editor opens, one line; --force edits it', async () => {
+  const f = await encrypted(JSON_PLAIN, 'json')
+  chmodSync(join(t.dir, f), 0o444)
+  const before = read(f)
+  const mark = join(t.dir, 'ro-editor-ran')
+  const ed = editor('ro', `touch "${mark}"; sed -i 's/"port": 5432/"port": 6543/' "$1"`)
+  oneLineError(await run(['edit', f], env(ed)), 42)
+  assert.not.ok(existsSync(mark), 'the editor was opened')
+  assert.is(read(f), before)
+  const r = await run(['edit', '--force', f], env(ed))
+  assert.is(r.code, 0, r.stderr)
+  assert.is.not(read(f), before)
+  tempGone()
+})
+
 test.run()

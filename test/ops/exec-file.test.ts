@@ -3,10 +3,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { plainName, runWithFile } from '../../src/ops/exec-file.js'
+import { fileNameFor, plainName, runWithFile } from '../../src/ops/exec-file.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { writeEncrypted } from '../helpers/run.js'
-import { isolatedEnv } from '../helpers/cli.js'
+import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { CANARY } from '../helpers/fixtures.js'
 import { privateLeftovers } from '../helpers/private-temp.js'
 
@@ -85,6 +85,27 @@ test('a command that cannot start: 127, nothing created', async () => {
     assert.is((e as { exitCode: number }).exitCode, 127)
   }
   assert.equal(privateLeftovers(runtime), [])
+})
+
+test('--filename .. (or a path, or .) escaping the private folder: a UsageError before anything is decrypted, not an internal error', async () => {
+  assert.is(fileNameFor('db.yaml', 'x.enc.yaml'), 'db.yaml')
+  assert.is(fileNameFor(undefined, 'x.enc.yaml'), 'x.yaml')
+  for (const bad of ['..', '.', '', '../escape.json', 'sub/app.json', '/etc/passwd', 'a\\b']) {
+    try {
+      await runWithFile('app.enc.json', node('process.exit(0)', '{}'), opts({ filename: bad }))
+      assert.unreachable(bad)
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'USAGE', `${bad}: ${String(e)}`)
+      assert.match((e as Error).message, /plain file name/)
+    }
+  }
+  assert.equal(privateLeftovers(runtime), [])
+  const r = await runCli(['run', '--as-file', 'app.enc.json', '--filename', '..', '--', 'true', '{}'], { cwd: t.dir, env: opts().env })
+  assert.is(r.code, 1, r.stderr)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /^sops-like: --filename must be a plain file name/)
+  const dry = await runCli(['run', '--dry-run', '--as-file', 'app.enc.json', '--filename', 'a/b', '--', 'true', '{}'], { cwd: t.dir, env: opts().env })
+  assert.is(dry.code, 1, dry.stderr)
 })
 
 test.run()
