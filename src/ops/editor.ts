@@ -8,13 +8,16 @@
  * Temp file: a 0700 folder in the per-user base of src/io/private-temp.ts holding
  * one 0600 file named like the target (so editors pick the right highlighting). The
  * folder is removed by `dispose()` and, through `removeOnExit`, on SIGINT/SIGTERM/SIGHUP
- * and on any exit, including a crash by an uncaught exception or unhandled rejection.
+ * and on any exit, including a crash by an uncaught exception or unhandled rejection;
+ * when sops-like dies with no handler running (SIGKILL, out of memory), a watcher process
+ * removes it (src/io/janitor.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, delimiter, join } from 'node:path'
 import { NoEditorError, WriteError } from '../errors.js'
 import { removeOnExit } from '../io/atomic-write.js'
+import { removeWhenProcessDies } from '../io/janitor.js'
 import { makePrivateDir } from '../io/private-temp.js'
 import { splitCommand } from '../keys/age-identities.js'
 import { scrubKeyEnv } from './env.js'
@@ -97,11 +100,12 @@ export interface PrivateTemp {
 export function writePrivateTemp(name: string, data: Uint8Array, env: NodeJS.ProcessEnv = process.env): PrivateTemp {
   const dir = makePrivateDir(env, 'edit')
   const forget = removeOnExit(dir)
+  const unwatch = removeWhenProcessDies(dir) // started before any plaintext is written
   let disposed = false
   const dispose = (): void => {
     if (disposed) return
     disposed = true
-    try { rmSync(dir, { recursive: true, force: true }) } finally { forget() }
+    try { rmSync(dir, { recursive: true, force: true }) } finally { forget(); unwatch() }
   }
   const file = join(dir, basename(name) || 'file')
   try {

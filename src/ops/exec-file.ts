@@ -2,7 +2,8 @@
  * `run --as-file` (sops' exec-file): the decrypted file is handed to the child
  * through a FIFO in a private (0700) folder, `{}` in the arguments is replaced by
  * its path, and the folder is removed after the child exits, also when `run` is
- * interrupted. Without mkfifo (Windows, or mkfifo failing) a 0600 file is used.
+ * interrupted. Without mkfifo (Windows, or mkfifo failing) a 0600 file is used, which a
+ * watcher process removes even if `run` is killed outright (src/io/janitor.ts).
  *
  * The FIFO is written asynchronously: opening it blocks until the child opens it,
  * so when the child exits without reading, `run` opens the read end itself and
@@ -15,6 +16,7 @@ import { basename, join, resolve } from 'node:path'
 import { loadFormat } from '../../formats/index.js'
 import { readInput } from '../io/read.js'
 import { makePrivateDir } from '../io/private-temp.js'
+import { removeWhenProcessDies } from '../io/janitor.js'
 import { MetadataNotFoundError, UsageError } from '../errors.js'
 import { pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
@@ -140,10 +142,12 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
   process.once('exit', cleanup)
   const path = join(dir, name)
   let writer: ReturnType<typeof writeFifo> | undefined
+  let unwatch = (): void => {}
   try {
     if (!opts.noFifo && makeFifo(path)) writer = writeFifo(path, data)
     else {
       opts.onNote?.('no FIFO available: the decrypted file is a private temporary file until the command exits')
+      unwatch = removeWhenProcessDies(dir) // plaintext at rest: removed even if run is killed outright
       writeFileSync(path, data, { mode: 0o600, flag: 'wx' })
     }
     if (relay.interrupted) return signalExitCode(relay.interrupted)
@@ -158,6 +162,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
   } finally {
     if (writer) await drain(path, writer)
     cleanup()
+    unwatch()
     process.removeListener('exit', cleanup)
     relay.stop()
   }

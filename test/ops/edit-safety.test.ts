@@ -9,7 +9,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -150,6 +150,25 @@ test('write fails after editing: the editor reopens on the user\'s edits; giving
   assert.equal(asked, ['WRITE_FAILED', 'WRITE_FAILED'])
   assert.is(readFileSync(seen, 'utf8').trim(), '1', 'the reopened editor showed the user\'s edits')
   noPlaintextLeft('write failure')
+})
+
+test('sops-like killed outright (SIGKILL, like the out-of-memory killer) while the editor has the decrypted file: the plaintext is removed at once', async () => {
+  const f = await writeEncrypted(t.dir, 'killed.enc.yaml', PLAIN, 'yaml', k.recipient)
+  const mark = join(t.dir, 'killed-editor-pid')
+  const ed = editor(`sed -i 's/5432/6543/' "$1"; echo $$ > "${mark}.tmp"; mv "${mark}.tmp" "${mark}"; exec sleep 30`)
+  const mod = pathToFileURL(fileURLToPath(new URL('../../src/ops/edit.ts', import.meta.url))).href
+  const script = join(t.dir, 'killed.mts')
+  writeFileSync(script, `import { editFile } from ${JSON.stringify(mod)}\nawait editFile(${JSON.stringify(f)}, { editor: [${JSON.stringify(ed)}] })\n`)
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, script], { cwd: t.dir, env: env(), stdio: 'ignore' })
+  const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_c, sig) => res(sig)))
+  for (let i = 0; i < 600 && !existsSync(mark); i++) await new Promise((r) => setTimeout(r, 50))
+  assert.ok(existsSync(mark), 'the editor never started')
+  assert.is(holdingCanary(rt).length, 1, 'the decrypted copy exists while editing')
+  child.kill('SIGKILL')
+  assert.is(await exited, 'SIGKILL')
+  for (let i = 0; i < 400 && privateLeftovers(rt).length; i++) await new Promise((r) => setTimeout(r, 50))
+  try { process.kill(Number(readFileSync(mark, 'utf8')), 'SIGKILL') } catch { /* gone */ }
+  noPlaintextLeft('SIGKILL')
 })
 
 test.run()
