@@ -15,12 +15,13 @@
  * removed by the next sops-like that creates one. That sweep looks only inside the base,
  * never follows a link (lstat), and removes only real folders owned by us.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, type Stats } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, type Stats } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { WriteError } from '../errors.js'
 
-/** `sops-like-<kind>-<pid>-<pid namespace>-XXXXXX` (mkdtemp adds the 6 characters). */
+/** `sops-like-<kind>-<pid>-<pid namespace>-<6 random hex digits>`. */
 const NAME = /^sops-like-[a-z]+-(\d+)-(\d+)-[A-Za-z0-9]{6}$/
 
 const uidOf = (): number | undefined => process.getuid?.()
@@ -117,12 +118,20 @@ export function removeStalePrivateDirs(base: string): void {
   }
 }
 
-/** Creates a 0700 folder `<base>/sops-like-<kind>-<pid>-<ns>-XXXXXX` after sweeping stale ones; WriteError when it cannot. */
-export function makePrivateDir(env: NodeJS.ProcessEnv, kind: string): string {
+/**
+ * Creates a 0700 folder `<base>/sops-like-<kind>-<pid>-<ns>-<random>` after sweeping stale
+ * ones; WriteError when it cannot. `beforeCreate` gets the path first (to start a watcher
+ * that removes it, so that no moment exists where the folder is there and unwatched).
+ */
+export function makePrivateDir(env: NodeJS.ProcessEnv, kind: string, beforeCreate?: (dir: string) => void): string {
   const base = ensurePrivateBase(privateTempBase(env))
   removeStalePrivateDirs(base)
+  const dir = join(base, `sops-like-${kind}-${process.pid}-${pidNamespace()}-${randomBytes(3).toString('hex')}`)
+  beforeCreate?.(dir)
   try {
-    return mkdtempSync(join(base, `sops-like-${kind}-${process.pid}-${pidNamespace()}-`)) // mkdtemp: mode 0700
+    mkdirSync(dir, { mode: 0o700 }) // fails if it exists: only we write in the base
+    chmodSync(dir, 0o700) // whatever the umask
+    return dir
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     throw new WriteError(`cannot create a private temporary folder in ${base}${code ? ` (${code})` : ''}`)

@@ -98,9 +98,9 @@ export interface PrivateTemp {
 
 /** Creates a private folder with one file named `name` holding `data`. */
 export function writePrivateTemp(name: string, data: Uint8Array, env: NodeJS.ProcessEnv = process.env): PrivateTemp {
-  const dir = makePrivateDir(env, 'edit')
+  let unwatch = (): void => {}
+  const dir = makePrivateDir(env, 'edit', (d) => { unwatch = removeWhenProcessDies(d) }) // watched before it exists
   const forget = removeOnExit(dir)
-  const unwatch = removeWhenProcessDies(dir) // started before any plaintext is written
   let disposed = false
   const dispose = (): void => {
     if (disposed) return
