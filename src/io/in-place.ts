@@ -31,6 +31,6 @@ export function assertInPlaceTarget(path: string, check: InPlaceCheck = {}): voi
   }
   if (!st.isFile()) throw new NotRegularFileError(`${path} is ${kindOf(st)}, not a regular file: it cannot be rewritten in place`)
   if (check.refuseReadOnly && (st.mode & 0o200) === 0) {
-    throw new ReadOnlyFileError(`${path} is read-only (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): refusing to rewrite it`, { hint: 'make it writable (chmod u+w) or pass --force' })
+    throw new ReadOnlyFileError(`${path} is read-only (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): refusing to rewrite it`, { hint: 'make it writable with chmod u+w, or pass --force' })
   }
 }
