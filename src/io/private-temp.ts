@@ -80,7 +80,7 @@ export function ensurePrivateBase(base: string): string {
   }
   if (why) {
     throw new WriteError(`refusing to use ${base} for decrypted data: ${why}`, {
-      hint: 'another user may have created it: remove it (or set TMPDIR to a private folder) and try again',
+      hint: 'another user may have created it: remove it, or set TMPDIR to a private folder, and try again',
     })
   }
   return base
