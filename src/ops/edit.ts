@@ -43,7 +43,8 @@ export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'en
   editor?: string[]
   /**
    * The edited text cannot be saved (syntax error, empty YAML, a top-level `sops` key,
-   * a value the format cannot hold). Resolve true to reopen the editor, false to give up.
+   * a value the format cannot hold, a size limit, a failed write). Resolve true to reopen
+   * the editor on the edited text, false to give up (the edits are then discarded).
    */
   onInvalid?: (error: SopsLikeError) => Promise<boolean>
   /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
