@@ -27,7 +27,7 @@ export { decryptBytes, openBytes, parseEncrypted, type DecryptBytesOptions, type
 /** Who a file is encrypted to (flags, env, creation rules). */
 export { resolveRecipients, type RecipientOptions, type ResolvedKeys } from './ops/recipients.js'
 /** New age identities (`keygen`). */
-export { generateAgeIdentity, keygenToFile, defaultKeygenPath, type NewIdentity } from './ops/keygen.js'
+export { generateAgeIdentity, keygenToFile, defaultKeygenPath, type NewIdentity, type KeygenResult } from './ops/keygen.js'
 
 // ---- edit / set / unset ----
 
@@ -47,7 +47,7 @@ export { treeToEnv, mergeEnv, applyEnv, scrubKeyEnv, KEY_ENV_VARS, type EnvEntry
 /** `run`: a command with the decrypted values in its environment (`runWithEnv`), or the plan without running it (`planRun`). */
 export { runWithEnv, planRun, type RunOptions, type RunPlan, type PlannedVar } from './ops/run.js'
 /** `run --as-file`: a command that gets the decrypted file as `{}` (a FIFO or private temp file). */
-export { runWithFile, decryptForFile, plainName, type ExecFileOptions } from './ops/exec-file.js'
+export { runWithFile, decryptForFile, plainName, fileNameFor, type ExecFileOptions } from './ops/exec-file.js'
 /** `example`: a keyless skeleton of an encrypted file (same keys, empty values). */
 export { exampleFile, exampleBytes, skeletonTree } from './ops/example.js'
 

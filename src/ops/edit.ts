@@ -5,9 +5,12 @@
  * a small template and is encrypted to the recipients of its creation rule.
  * rewrite-guard may refuse (selector downgrade) or rotate the key (swapped since HEAD).
  *
- * Unchanged bytes → FileNotModifiedError (200), nothing written. Text that does not
- * parse → `onInvalid` decides whether to reopen the editor; without it the error is
- * thrown and nothing is written. The temp folder goes away on every path out.
+ * Unchanged bytes → FileNotModifiedError (200), nothing written. Edited text that cannot
+ * be saved (does not parse, exceeds a limit, or the write fails) → `onInvalid` decides
+ * whether to reopen the editor on the user's edited text; otherwise the error is thrown
+ * with a hint that the edits were discarded, and nothing is written. The temp folder goes
+ * away on every path out, crashes included (src/ops/editor.ts). A read-only target is
+ * refused before the editor opens unless `force` (src/io/in-place.ts).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
@@ -20,6 +23,7 @@ import { effectiveSelectors } from '../core/selection.js'
 import { IvStash } from '../core/tree-cipher.js'
 import { EmptyDocumentError, FileNotModifiedError, ReadError, WriteError, type SopsLikeError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
@@ -41,11 +45,14 @@ export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'en
   editor?: string[]
   /**
    * The edited text cannot be saved (syntax error, empty YAML, a top-level `sops` key,
-   * a value the format cannot hold). Resolve true to reopen the editor, false to give up.
+   * a value the format cannot hold, a size limit, a failed write). Resolve true to reopen
+   * the editor on the edited text, false to give up (the edits are then discarded).
    */
   onInvalid?: (error: SopsLikeError) => Promise<boolean>
   /** Save even if the file lists recipients its creation rule does not (else UnlistedRecipientError; see recipient-policy.ts). */
   keepUnlisted?: boolean
+  /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
+  force?: boolean
   now?: Date
 }
 
@@ -59,7 +66,7 @@ export interface EditFileResult {
  * a `sops` key, a value the format cannot hold, a value that cannot be encrypted).
  * Matched by code: formats are loaded lazily, and some test runners give them their own copy of errors.ts.
  */
-const FIXABLE = new Set(['MALFORMED_INPUT', 'EMPTY_DOCUMENT', 'ALREADY_ENCRYPTED', 'EMIT_FAILED', 'ENCRYPT_FAILED', 'SELECTOR_DOWNGRADE'])
+const FIXABLE = new Set(['MALFORMED_INPUT', 'EMPTY_DOCUMENT', 'ALREADY_ENCRYPTED', 'EMIT_FAILED', 'ENCRYPT_FAILED', 'SELECTOR_DOWNGRADE', 'LIMIT_EXCEEDED', 'WRITE_FAILED'])
 const isFixable = (e: unknown): e is SopsLikeError => e instanceof Error && FIXABLE.has(String((e as { code?: unknown }).code))
 
 interface Start { base: OpenedDocument; plain: Uint8Array; asRead?: Uint8Array }
@@ -115,6 +122,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const env = opts.env ?? process.env
   const cwd = opts.cwd ?? process.cwd()
   const abs = resolve(cwd, file)
+  assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
@@ -127,14 +135,16 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
       await runEditor(argv, tmp.file, { env, cwd })
       const edited = readEdited(tmp.file)
       if (Buffer.from(plain).equals(edited)) throw new FileNotModifiedError('the file has not changed; nothing was written')
-      let out: Uint8Array
       try {
-        out = await sealEdited(edited, format, guard, opts.now)
+        writeFileAtomic(abs, await sealEdited(edited, format, guard, opts.now))
       } catch (e) {
-        if (isFixable(e) && opts.onInvalid && (await opts.onInvalid(e))) continue
+        if (isFixable(e) && opts.onInvalid && (await opts.onInvalid(e))) continue // the temp file still holds the edits
+        if (e instanceof Error && typeof (e as SopsLikeError).code === 'string') {
+          const typed = e as SopsLikeError // by code: formats may carry their own copy of errors.ts
+          typed.hint = `${typed.hint ? `${typed.hint}; ` : ''}your edits were discarded, ${file} was not changed`
+        }
         throw e
       }
-      writeFileAtomic(abs, out)
       return { created }
     }
   } finally {

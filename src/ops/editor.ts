@@ -2,18 +2,25 @@
  * Finding and running the user's editor, and the private temporary file it edits.
  *
  * Editor: `$SOPS_EDITOR`, `$VISUAL`, `$EDITOR` (split into words like a shell would,
- * but run without one, so `code --wait` works), else `vi`, else `nano` from PATH.
- * Temp file: a 0700 folder under `$XDG_RUNTIME_DIR` (else the OS temp folder) holding
+ * but run without one, so `code --wait` works), else `vi`, else `nano` from PATH. It runs
+ * without the key variables (`SOPS_AGE_KEY*`, passphrases: the list `run` scrubs), so
+ * an editor plugin or a shell started from the editor cannot read them.
+ * Temp file: a 0700 folder in the per-user base of src/io/private-temp.ts holding
  * one 0600 file named like the target (so editors pick the right highlighting). The
- * folder is removed by `dispose()` and, through `removeOnExit`, on SIGINT/SIGTERM/SIGHUP.
+ * folder is removed by `dispose()` and, through `removeOnExit`, on SIGINT/SIGTERM/SIGHUP
+ * and on any exit, including a crash by an uncaught exception or unhandled rejection;
+ * when sops-like dies with no handler running (SIGKILL, out of memory), a watcher process
+ * removes it (src/io/janitor.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, delimiter, join } from 'node:path'
 import { NoEditorError, WriteError } from '../errors.js'
 import { removeOnExit } from '../io/atomic-write.js'
+import { removeWhenProcessDies } from '../io/janitor.js'
 import { makePrivateDir } from '../io/private-temp.js'
 import { splitCommand } from '../keys/age-identities.js'
+import { scrubKeyEnv } from './env.js'
 
 const FALLBACK_EDITORS = ['vi', 'nano']
 
@@ -61,7 +68,7 @@ export async function runEditor(argv: readonly string[], file: string, opts: Run
   const label = basename(cmd)
   let child: ChildProcess
   try {
-    child = spawn(cmd, [...args, file], { stdio: 'inherit', env: opts.env ?? process.env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
+    child = spawn(cmd, [...args, file], { stdio: 'inherit', env: scrubKeyEnv(opts.env ?? process.env), ...(opts.cwd ? { cwd: opts.cwd } : {}) })
   } catch {
     throw new NoEditorError(`cannot start the editor ${label}`)
   }
@@ -91,13 +98,14 @@ export interface PrivateTemp {
 
 /** Creates a private folder with one file named `name` holding `data`. */
 export function writePrivateTemp(name: string, data: Uint8Array, env: NodeJS.ProcessEnv = process.env): PrivateTemp {
-  const dir = makePrivateDir(env, 'edit')
+  let unwatch = (): void => {}
+  const dir = makePrivateDir(env, 'edit', (d) => { unwatch = removeWhenProcessDies(d) }) // watched before it exists
   const forget = removeOnExit(dir)
   let disposed = false
   const dispose = (): void => {
     if (disposed) return
     disposed = true
-    try { rmSync(dir, { recursive: true, force: true }) } finally { forget() }
+    try { rmSync(dir, { recursive: true, force: true }) } finally { forget(); unwatch() }
   }
   const file = join(dir, basename(name) || 'file')
   try {

@@ -2,7 +2,8 @@
  * `run --as-file` (sops' exec-file): the decrypted file is handed to the child
  * through a FIFO in a private (0700) folder, `{}` in the arguments is replaced by
  * its path, and the folder is removed after the child exits, also when `run` is
- * interrupted. Without mkfifo (Windows, or mkfifo failing) a 0600 file is used.
+ * interrupted. Without mkfifo (Windows, or mkfifo failing) a 0600 file is used, which a
+ * watcher process removes even if `run` is killed outright (src/io/janitor.ts).
  *
  * The FIFO is written asynchronously: opening it blocks until the child opens it,
  * so when the child exits without reading, `run` opens the read end itself and
@@ -15,7 +16,8 @@ import { basename, join, resolve } from 'node:path'
 import { loadFormat } from '../../formats/index.js'
 import { readInput } from '../io/read.js'
 import { makePrivateDir } from '../io/private-temp.js'
-import { MetadataNotFoundError } from '../errors.js'
+import { removeWhenProcessDies } from '../io/janitor.js'
+import { MetadataNotFoundError, UsageError } from '../errors.js'
 import { pickFormat } from './codec.js'
 import { openBytes } from './decrypt.js'
 import { scrubKeyEnv } from './env.js'
@@ -35,7 +37,7 @@ export interface ExecFileOptions extends IdentityOptions {
   keepKeyEnv?: boolean
   /** The child gets an empty environment. */
   pristine?: boolean
-  /** Name of the FIFO/file (default: the file's name without `.enc`, e.g. `secrets.yaml`). */
+  /** Name of the FIFO/file (default: the file's name without `.enc`, e.g. `secrets.yaml`); a plain name, no folder (UsageError). */
   filename?: string
   /** Use a 0600 file instead of a FIFO. */
   noFifo?: boolean
@@ -61,6 +63,15 @@ export async function decryptForFile(file: string, opts: ExecFileOptions = {}): 
 
 /** `secrets.enc.yaml` → `secrets.yaml`, `.env.enc` → `.env`. */
 export const plainName = (file: string): string => basename(file).replace(/\.enc(?=\.|$)/, '') || 'secrets'
+
+/** The name `{}` gets: `filename` when given, which must be a plain file name (not `.`, `..`, nothing with a slash), else plainName(file). */
+export function fileNameFor(filename: string | undefined, file: string): string {
+  if (filename === undefined) return plainName(file)
+  if (filename === '' || filename === '.' || filename === '..' || /[/\\\0]/.test(filename)) {
+    throw new UsageError('--filename must be a plain file name: no folder, not . or ..', { hint: 'e.g. --filename secrets.yaml' })
+  }
+  return filename
+}
 
 
 function makeFifo(path: string): boolean {
@@ -122,18 +133,21 @@ async function drain(path: string, w: ReturnType<typeof writeFifo>): Promise<voi
 export async function runWithFile(file: string, argv: readonly string[], opts: ExecFileOptions = {}): Promise<number> {
   const cwd = resolve(opts.cwd ?? process.cwd())
   const parentEnv = opts.env ?? process.env
+  const name = fileNameFor(opts.filename, file)
   const data = await decryptForFile(file, { ...opts, cwd })
   resolveCommand(argv[0] ?? '', { cwd, ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}) })
   const relay = new SignalRelay().start()
   const dir = makePrivateDir(parentEnv, 'run')
   const cleanup = (): void => { try { rmSync(dir, { recursive: true, force: true }) } catch { /* gone */ } }
   process.once('exit', cleanup)
-  const path = join(dir, opts.filename ? basename(opts.filename) : plainName(file))
+  const path = join(dir, name)
   let writer: ReturnType<typeof writeFifo> | undefined
+  let unwatch = (): void => {}
   try {
     if (!opts.noFifo && makeFifo(path)) writer = writeFifo(path, data)
     else {
       opts.onNote?.('no FIFO available: the decrypted file is a private temporary file until the command exits')
+      unwatch = removeWhenProcessDies(dir) // plaintext at rest: removed even if run is killed outright
       writeFileSync(path, data, { mode: 0o600, flag: 'wx' })
     }
     if (relay.interrupted) return signalExitCode(relay.interrupted)
@@ -148,6 +162,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
   } finally {
     if (writer) await drain(path, writer)
     cleanup()
+    unwatch()
     process.removeListener('exit', cleanup)
     relay.stop()
   }

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { ConflictingOptionsError, NoMatchingRuleError } from '../errors.js'
 import { readInput } from '../io/read.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import { pickFormat } from './codec.js'
 import { decryptBytes } from './decrypt.js'
 import type { RecipientOptions } from './recipients.js'
@@ -29,6 +30,7 @@ export interface EncryptFileOptions extends RecipientOptions, FileOutputOptions 
 function checkOutputs(path: string, o: FileOutputOptions): void {
   if (o.inPlace && o.output) throw new ConflictingOptionsError('use either --in-place or --output, not both')
   if (o.inPlace && path === '-') throw new ConflictingOptionsError('--in-place cannot be used with standard input')
+  if (o.inPlace) assertInPlaceTarget(resolve(o.cwd ?? process.cwd(), path))
 }
 
 /** Encrypts a file; returns the encrypted bytes (also when written to disk). */

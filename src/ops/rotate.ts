@@ -12,6 +12,7 @@ import { metadataToNode, type Metadata } from '../core/metadata.js'
 import { NoRecipientsError, RecipientError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { readInput } from '../io/read.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import { loadConfigFor, matchRule } from '../config/rules.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity, KeyEntry, Recipient } from '../keys/key-source.js'
@@ -109,6 +110,7 @@ export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'ad
 export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOptions, load: IdentityLoader): Promise<FileReport> {
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
+  assertInPlaceTarget(abs)
   const { tree, metadata } = await parseEncrypted(readInput(abs), format.name)
   const current = metadata.keyGroups.map((g) => g.map(refOfEntry))
   const { groups, missing, ineffective } = editGroups(current, edits)

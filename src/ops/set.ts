@@ -13,6 +13,7 @@ import { parseTreePath } from '../core/tree-path.js'
 import type { Node, Path, Tree } from '../core/tree.js'
 import { AlreadyEncryptedError, InvalidPathError, InvalidSetValueError, type FormatError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
@@ -33,6 +34,8 @@ export interface RewriteOptions extends IdentityOptions, RewriteGuardOptions {
   keepUnlisted?: boolean
   /** Config for the creation-rule lookup (default: found upwards from the file). */
   configPath?: string
+  /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
+  force?: boolean
   now?: Date
 }
 
@@ -56,6 +59,7 @@ export async function rewriteEncryptedFile(
   opts: RewriteOptions = {},
 ): Promise<RewriteResult> {
   const abs = resolve(opts.cwd ?? process.cwd(), file)
+  assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
   const format = await loadFormat(pickFormat(abs, opts.inputType))
   const input = readInput(abs)
   const doc = await openBytes(input, { ...opts, inputFormat: format.name, fileName: file })

@@ -16,6 +16,7 @@ import { loadConfigFor } from '../config/rules.js'
 import { ConfigNotFoundError, ReadError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { readInput } from '../io/read.js'
+import { assertInPlaceTarget } from '../io/in-place.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity, KeyEntry, Recipient } from '../keys/key-source.js'
 import { identityLoader, runBatch, type BatchResult, type FileReport, type IdentityLoader, type KeysEvent } from './batch.js'
@@ -59,6 +60,7 @@ export async function planUpdateKeys(file: string, opts: UpdateKeysOptions = {})
   const env = opts.env ?? process.env
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(abs, opts.inputType))
+  assertInPlaceTarget(abs)
   const bytes = readInput(abs)
   const { metadata } = await parseEncrypted(bytes, format.name)
   if (!loadConfigFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env })) {

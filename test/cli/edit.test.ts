@@ -6,7 +6,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runCli, spawnCli, isolatedEnv, TSX_IMPORT, type CliResult } from '../helpers/cli.js'
@@ -14,6 +14,7 @@ import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
 import { loadFormat, type FormatName } from '../../formats/index.js'
 import { newFileTemplate } from '../../src/ops/edit-templates.js'
+import { privateLeftovers } from '../helpers/private-temp.js'
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url))
 
@@ -78,7 +79,7 @@ function noLeak(r: { stdout: string; stderr: string }): void {
   assert.not.ok(r.stderr.includes(CANARY), 'canary in stderr')
 }
 function tempGone(): void {
-  assert.equal(readdirSync(rt), [], 'temporary files left behind')
+  assert.equal(privateLeftovers(rt), [], 'temporary files left behind')
 }
 function oneLineError(r: CliResult, code: number): void {
   assert.is(r.code, code, r.stderr)
@@ -166,7 +167,7 @@ test('edit: editor with arguments (no shell); private 0600 file in a 0700 folder
   assert.match(args!, /^--wait \S+\/f\d+\.enc\.json$/)
   assert.is(fileMode, '600')
   assert.is(dirMode, '700')
-  assert.is(parent, rt)
+  assert.is(parent, join(rt, 'sops-like'))
   tempGone()
   assert.match((await run(['decrypt', '--extract', '["db"]["user"]', f])).stdout, /^root$/)
 })
@@ -236,7 +237,7 @@ async function killDuringEdit(sig: NodeJS.Signals): Promise<void> {
     if (Date.now() > deadline) { child.kill('SIGKILL'); assert.unreachable(`editor never started: ${out}`) }
     await new Promise((r) => setTimeout(r, 50))
   }
-  assert.is(readdirSync(rt).length, 1, 'temp folder exists while editing')
+  assert.is(privateLeftovers(rt).length, 1, 'temp folder exists while editing')
   const editorPid = Number(readFileSync(mark, 'utf8'))
   child.kill(sig)
   const code = await exited
@@ -322,6 +323,21 @@ test('set --value-file and --value-stdin (real process): the secret never goes t
   const bad = spawnCli(['set', '--value-stdin', f, '["db"]["token"]'], { cwd: t.dir, env: env(), input: `${CANARY}` })
   assert.is(bad.code, 7, bad.stderr)
   noLeak(bad)
+})
+
+test('edit on a read-only file: exit 42 before the editor opens, one line; --force edits it', async () => {
+  const f = await encrypted(JSON_PLAIN, 'json')
+  chmodSync(join(t.dir, f), 0o444)
+  const before = read(f)
+  const mark = join(t.dir, 'ro-editor-ran')
+  const ed = editor('ro', `touch "${mark}"; sed -i 's/"port": 5432/"port": 6543/' "$1"`)
+  oneLineError(await run(['edit', f], env(ed)), 42)
+  assert.not.ok(existsSync(mark), 'the editor was opened')
+  assert.is(read(f), before)
+  const r = await run(['edit', '--force', f], env(ed))
+  assert.is(r.code, 0, r.stderr)
+  assert.is.not(read(f), before)
+  tempGone()
 })
 
 test.run()

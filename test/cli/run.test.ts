@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runCli, isolatedEnv, type CliResult } from '../helpers/cli.js'
@@ -10,6 +10,7 @@ import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { dumpEnvCommand, readEnvDump, startCli, waitForFile, writeEncrypted } from '../helpers/run.js'
 import { CANARY } from '../helpers/fixtures.js'
 import { KEY_ENV_VARS } from '../../src/ops/env.js'
+import { privateLeftovers } from '../helpers/private-temp.js'
 
 let t: ReturnType<typeof tempDir>
 let k: TestKey
@@ -176,10 +177,10 @@ test('--as-file: the child reads the plaintext at {}; nothing is left after a no
   assert.is(r.code, 0, r.stderr)
   assertNoLeak(r)
   assert.is(readFileSync(out, 'utf8'), `SHARED=prod\nEXTRA=${CANARY}\n`)
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
   r = await run(['run', '--as-file', 'prod.enc.env', '--', process.execPath, '-e', 'process.exit(5)', '{}'])
   assert.is(r.code, 5)
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
   r = await run(['run', '--dry-run', '--as-file', 'prod.enc.env', '--', 'cat', '{}'])
   assert.is(r.code, 0, r.stderr)
   assertNoLeak(r)
@@ -256,7 +257,7 @@ test('--as-file leaves nothing behind when run is interrupted with SIGINT', asyn
   const r = await result
   assert.is(r.code, 130, r.stderr)
   assert.not.ok(existsSync(readFileSync(seen, 'utf8')))
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
 })
 
 // ---- sops-like/config ----

@@ -1,13 +1,14 @@
 /** run --as-file: the child reads the decrypted file through a FIFO at {}; nothing is left behind. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { plainName, runWithFile } from '../../src/ops/exec-file.js'
+import { fileNameFor, plainName, runWithFile } from '../../src/ops/exec-file.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { writeEncrypted } from '../helpers/run.js'
-import { isolatedEnv } from '../helpers/cli.js'
+import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { CANARY } from '../helpers/fixtures.js'
+import { privateLeftovers } from '../helpers/private-temp.js'
 
 let t: ReturnType<typeof tempDir>
 let k: TestKey
@@ -41,7 +42,7 @@ test('the child reads the plaintext from a FIFO at {} (0600, private folder); it
   assert.is(code, 0)
   const seen = JSON.parse(readFileSync(out, 'utf8'))
   assert.equal(seen, { fifo: true, mode: 0o600, dirMode: 0o700, name: 'app.json', text: PLAIN })
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
 })
 
 test('{} is replaced inside arguments; a non-zero exit passes through and cleans up', async () => {
@@ -49,13 +50,13 @@ test('{} is replaced inside arguments; a non-zero exit passes through and cleans
   const code = await runWithFile('app.enc.json', node(`require('fs').writeFileSync(process.argv[2], process.argv[1]); require('fs').readFileSync(process.argv[1].slice(7)); process.exit(3)`, 'config={}', out), opts())
   assert.is(code, 3)
   assert.match(readFileSync(out, 'utf8'), /^config=.*\/app\.json$/)
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
 })
 
 test('a child that never opens the FIFO does not hang run', async () => {
   assert.is(await runWithFile('app.enc.json', node('process.exit(0)', '{}'), opts()), 0)
   assert.is(await runWithFile('app.enc.json', node('process.kill(process.pid, "SIGKILL")', '{}'), opts()), 137)
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
 })
 
 test('a child that reads only part of a large file does not hang run', async () => {
@@ -63,7 +64,7 @@ test('a child that reads only part of a large file does not hang run', async () 
   await writeEncrypted(t.dir, 'big.enc.json', big, 'json', k.recipient)
   const code = await runWithFile('big.enc.json', node(`const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'r'); fs.readSync(fd, Buffer.alloc(10)); process.exit(4)`, '{}'), opts())
   assert.is(code, 4)
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
 })
 
 test('noFifo: a 0600 file, removed afterwards; key variables are not inherited', async () => {
@@ -73,7 +74,7 @@ test('noFifo: a 0600 file, removed afterwards; key variables are not inherited',
     fs.writeFileSync(process.argv[2], JSON.stringify({ file: st.isFile(), mode: st.mode & 0o777, key: process.env.SOPS_AGE_KEY_FILE ?? null, text: fs.readFileSync(process.argv[1], 'utf8') }))`, '{}', out), opts({ noFifo: true }))
   assert.is(code, 0)
   assert.equal(JSON.parse(readFileSync(out, 'utf8')), { file: true, mode: 0o600, key: null, text: PLAIN })
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
 })
 
 test('a command that cannot start: 127, nothing created', async () => {
@@ -83,7 +84,28 @@ test('a command that cannot start: 127, nothing created', async () => {
   } catch (e) {
     assert.is((e as { exitCode: number }).exitCode, 127)
   }
-  assert.equal(readdirSync(runtime), [])
+  assert.equal(privateLeftovers(runtime), [])
+})
+
+test('--filename .. (or a path, or .) escaping the private folder: a UsageError before anything is decrypted, not an internal error', async () => {
+  assert.is(fileNameFor('db.yaml', 'x.enc.yaml'), 'db.yaml')
+  assert.is(fileNameFor(undefined, 'x.enc.yaml'), 'x.yaml')
+  for (const bad of ['..', '.', '', '../escape.json', 'sub/app.json', '/etc/passwd', 'a\\b']) {
+    try {
+      await runWithFile('app.enc.json', node('process.exit(0)', '{}'), opts({ filename: bad }))
+      assert.unreachable(bad)
+    } catch (e) {
+      assert.is((e as { code?: string }).code, 'USAGE', `${bad}: ${String(e)}`)
+      assert.match((e as Error).message, /plain file name/)
+    }
+  }
+  assert.equal(privateLeftovers(runtime), [])
+  const r = await runCli(['run', '--as-file', 'app.enc.json', '--filename', '..', '--', 'true', '{}'], { cwd: t.dir, env: opts().env })
+  assert.is(r.code, 1, r.stderr)
+  assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /^sops-like: --filename must be a plain file name/)
+  const dry = await runCli(['run', '--dry-run', '--as-file', 'app.enc.json', '--filename', 'a/b', '--', 'true', '{}'], { cwd: t.dir, env: opts().env })
+  assert.is(dry.code, 1, dry.stderr)
 })
 
 test.run()

@@ -23,6 +23,7 @@ export interface EditFlags {
   /** false with --no-rotate (commander's negatable option) */
   rotate?: boolean
   allowUnencrypted?: boolean
+  force?: boolean
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
@@ -32,6 +33,7 @@ const common = (f: EditFlags, io: CliIo) => ({
   ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
   ...(f.rotate === false ? { noRotate: true } : {}),
   ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
+  ...(f.force ? { force: true } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },

@@ -20,6 +20,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--keep-unlisted', 'save even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
     .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
     .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
     .addHelpText('after', '\nThe editor is $SOPS_EDITOR, $VISUAL or $EDITOR (e.g. EDITOR="code --wait"), else vi or nano.\nExit code 200 when the file was not changed.\n\nExamples:\n  sops-like edit secrets.enc.yaml\n  EDITOR="code --wait" sops-like edit new.enc.json   # new file: recipients from .sops-like.yaml\n')
     .action(async (file: string, flags) => {
       const { runEdit } = await import('./edit-run.js')
@@ -41,6 +42,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
     .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
     .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
     .addHelpText('after', '\nExamples:\n  sops-like set secrets.enc.yaml \'["db"]["port"]\' 5432\n  printf \'"%s"\' "$PASSWORD" | sops-like set --value-stdin secrets.enc.yaml \'["db"]["password"]\'\n')
     .action(async (file: string, path: string, value: string | undefined, flags) => {
       const { runSet } = await import('./edit-run.js')
@@ -59,6 +61,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
     .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
     .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
     .addHelpText('after', '\nExample:\n  sops-like unset secrets.enc.yaml \'["old_token"]\'\n')
     .addHelpText('after', '\nExamples:\n  sops-like unset secrets.enc.yaml \'["db"]["password"]\'\n  sops-like unset secrets.enc.yaml \'["hosts"][0]\'\n  sops-like unset --idempotent secrets.enc.json \'["old_key"]\'\n')
     .action(async (file: string, path: string, flags) => {

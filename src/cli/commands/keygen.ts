@@ -12,6 +12,7 @@ export async function runKeygen(f: { output?: string }, io: CliIo): Promise<numb
   const path = f.output ? resolve(io.cwd, f.output) : defaultKeygenPath(io.env)
   const id = await keygenToFile(path)
   io.stderr.write(`sops-like: wrote a new age identity to ${path}\n`)
+  for (const w of id.warnings) io.stderr.write(`sops-like: warning: ${w}\n`)
   io.stdout.write(`${id.recipient}\n`)
   return 0
 }

@@ -35,11 +35,12 @@ export async function runRun(command: string[], f: RunFlags, io: CliIo): Promise
   if (f.asFile !== undefined) {
     const clash = [f.file?.length ? '-f' : '', f.upper ? '--upper' : '', f.override ? '--override' : '', f.config ? '--config' : ''].filter(Boolean)
     if (clash.length) throw new ConflictingOptionsError(`--as-file cannot be combined with ${clash.join(', ')}`)
-    const { decryptForFile, plainName, runWithFile } = await import('../../ops/exec-file.js')
-    const opts = { ...common, ...(f.filename ? { filename: f.filename } : {}), ...(f.fifo === false ? { noFifo: true } : {}) }
+    const { decryptForFile, fileNameFor, runWithFile } = await import('../../ops/exec-file.js')
+    const opts = { ...common, ...(f.filename !== undefined ? { filename: f.filename } : {}), ...(f.fifo === false ? { noFifo: true } : {}) }
     if (f.dryRun) {
+      const name = fileNameFor(f.filename, f.asFile)
       await decryptForFile(f.asFile, opts)
-      io.stdout.write(`{} → ${f.filename ?? plainName(f.asFile)} (${f.fifo === false ? 'private temporary file' : 'FIFO'}) from ${f.asFile}\n`)
+      io.stdout.write(`{} → ${name} (${f.fifo === false ? 'private temporary file' : 'FIFO'}) from ${f.asFile}\n`)
       return 0
     }
     return runWithFile(f.asFile, command, opts)
