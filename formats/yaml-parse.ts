@@ -158,10 +158,13 @@ class DocConverter {
       const t = this.target(n)
       if (this.active.has(t)) throw this.lines.error('YAML alias refers to its own anchor', startOf(n))
       this.active.add(t)
+      const outer = this.expanding
+      this.expanding = n
       try {
         return this.node(t, depth + 1)
       } finally {
         this.active.delete(t)
+        this.expanding = outer
       }
     }
     if (isMap(n)) return this.map(n as YCollection, depth)
@@ -170,11 +173,14 @@ class DocConverter {
     throw this.lines.error('unsupported YAML node', startOf(n))
   }
 
+  /** The innermost alias being expanded (where an over-budget error points). */
+  private expanding: unknown
+
   /** Charges `bytes` to the budget; throws before the node that would exceed it is built. */
   private spend(bytes: number, at: unknown): void {
     this.budget.left -= bytes
     if (this.budget.left < 0) {
-      const offset = startOf(at)
+      const offset = startOf(this.expanding ?? at)
       const where = offset === undefined ? '' : ` at line ${this.lines.line(offset) + 1}, column ${this.lines.col(offset) + 1}`
       throw new LimitExceededError(`YAML aliases expand to too much data (more than ${EXPANSION_FACTOR}× the file's size plus 1 MiB)${where}`)
     }
