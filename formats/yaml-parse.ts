@@ -8,16 +8,29 @@
  *
  * Errors are `FormatError`s carrying a fixed description and line/column only;
  * the library's messages (which can quote the source) are never used.
+ *
+ * Aliases are expanded (the tree has no references), so a small file can stand for a huge
+ * tree: 300 aliases of one 1 MB value, or nested aliases doubling at each level. What the
+ * tree holds is budgeted in bytes, not nodes: every node converted (each time an alias
+ * expands it) costs its text plus a fixed overhead, at most 10× the input plus 1 MiB in all,
+ * beyond which reading stops with a LimitExceededError before anything more is built.
  */
 import type { Document, Node as YNode, Scalar as YScalar } from 'yaml'
 import { isAlias, isMap, isPair, isScalar, isSeq, yamlLib } from './yaml-lib.js'
 import { formatFloatF } from '../src/core/go-number.js'
 import type { Comment, Mapping, Node, Pair, Scalar, Sequence } from '../src/core/tree.js'
-import { DocIndex, LineMap, MAX_DEPTH, interleaveComments, type CommentToken, type YCollection } from './yaml-index.js'
+import { LimitExceededError } from '../src/errors.js'
+import { DocIndex, LineMap, MAX_DEPTH, interleaveComments, type CommentToken, type PlacedComment, type YCollection } from './yaml-index.js'
 import { resolveScalar, type ResolvedTag } from './yaml-resolve.js'
 import { parseFast } from './yaml-fast.js'
 import { TYPE_OF, keyOf, plainScalar } from './yaml-scalar.js'
 import { ENCRYPTED_COMMENT, type YamlPairStyle } from './yaml-style.js'
+
+/** The expanded tree may hold this many bytes per input byte, plus EXPANSION_ALLOWANCE. */
+export const EXPANSION_FACTOR = 10
+export const EXPANSION_ALLOWANCE = 1024 * 1024
+/** What one node costs besides its text (a flow list of empty items is ~2 input bytes per node). */
+const NODE_COST = 8
 
 const OPTIONS = { prettyErrors: false, uniqueKeys: false, maxAliasCount: 100, schema: 'failsafe' as const, strict: true }
 
@@ -56,14 +69,11 @@ export function parseFull(text: string): Mapping[] {
   const streamErr = composer.streamInfo().errors[0]
   if (streamErr) throw lines.error(describe(streamErr.code), streamErr.pos[0])
   const comments = commentsByDocument(tokens, text, lines)
-  let budget = 100_000 + 10 * text.length
+  const budget = { left: EXPANSION_ALLOWANCE + EXPANSION_FACTOR * text.length }
   return docs.map((doc, i) => {
     const err = doc.errors[0]
     if (err) throw lines.error(describe(err.code), err.pos[0])
-    const conv = new DocConverter(doc, lines, comments[i] ?? [], i === 0, budget)
-    const branch = conv.root()
-    budget = conv.budget
-    return branch
+    return new DocConverter(doc, lines, comments[i] ?? [], i === 0, budget).root()
   })
 }
 
@@ -118,7 +128,8 @@ class DocConverter {
     private readonly lines: LineMap,
     comments: CommentToken[],
     private readonly checkDuplicates: boolean,
-    public budget: number,
+    /** Bytes the documents of this text may still expand to (shared by its documents). */
+    private readonly budget: { left: number },
   ) {
     this.index = new DocIndex(doc.contents, lines)
     this.orphans = this.index.place(comments)
@@ -141,22 +152,38 @@ class DocConverter {
 
   private node(n: unknown, depth: number): Node {
     if (depth > MAX_DEPTH) throw this.lines.error('YAML nesting is too deep', startOf(n))
-    if (--this.budget < 0) throw this.lines.error('YAML aliases expand to too much data', startOf(n))
+    this.spend(NODE_COST + (isScalar(n) ? scalarBytes(n) : 0), n)
     if (n === null || n === undefined) return { kind: 'scalar', type: 'null', text: '' }
     if (isAlias(n)) {
       const t = this.target(n)
       if (this.active.has(t)) throw this.lines.error('YAML alias refers to its own anchor', startOf(n))
       this.active.add(t)
+      const outer = this.expanding
+      this.expanding = n
       try {
         return this.node(t, depth + 1)
       } finally {
         this.active.delete(t)
+        this.expanding = outer
       }
     }
     if (isMap(n)) return this.map(n as YCollection, depth)
     if (isSeq(n)) return this.seq(n as YCollection, depth)
     if (isScalar(n)) return this.scalar(n)
     throw this.lines.error('unsupported YAML node', startOf(n))
+  }
+
+  /** The innermost alias being expanded (where an over-budget error points). */
+  private expanding: unknown
+
+  /** Charges `bytes` to the budget; throws before the node that would exceed it is built. */
+  private spend(bytes: number, at: unknown): void {
+    this.budget.left -= bytes
+    if (this.budget.left < 0) {
+      const offset = startOf(this.expanding ?? at)
+      const where = offset === undefined ? '' : ` at line ${this.lines.line(offset) + 1}, column ${this.lines.col(offset) + 1}`
+      throw new LimitExceededError(`YAML aliases expand to too much data (more than ${EXPANSION_FACTOR}× the file's size plus 1 MiB)${where}`)
+    }
   }
 
   private target(a: YNode): YNode {
@@ -173,6 +200,7 @@ class DocConverter {
     m.items.forEach((item, i) => {
       if (!isPair(item)) throw this.lines.error('invalid YAML mapping entry', startOf(m))
       const key = this.key(item.key)
+      this.spend(NODE_COST + key.text.length, item.key)
       if (seen) {
         const id = isScalar(item.key) ? `s:${String(item.key.value)}` : isAlias(item.key) ? `a:${item.key.source}` : `n:${i}`
         if (seen.has(id)) throw this.lines.error('duplicate mapping key', startOf(item.key))
@@ -183,7 +211,7 @@ class DocConverter {
       pairs.push(pair)
     })
     this.active.delete(m)
-    return { kind: 'map', entries: interleaveComments(pairs, this.index.commentsOf(m)) }
+    return { kind: 'map', entries: interleaveComments(pairs, this.comments(m)) }
   }
 
   private seq(s: YCollection, depth: number): Sequence {
@@ -197,7 +225,16 @@ class DocConverter {
       } else items.push(n)
     })
     this.active.delete(s)
-    return { kind: 'seq', items: interleaveComments(items, this.index.commentsOf(s)) }
+    return { kind: 'seq', items: interleaveComments(items, this.comments(s)) }
+  }
+
+  /** A collection's comments, charged to the budget (an alias of the collection copies them). */
+  private comments(c: YCollection): PlacedComment[] {
+    const cs = this.index.commentsOf(c)
+    let bytes = 0
+    for (const x of cs) bytes += NODE_COST + x.text.length
+    if (bytes) this.spend(bytes, c)
+    return cs
   }
 
   /** A key: strings as they are; other scalars keep their YAML spelling and type in `Pair.style`. */
@@ -240,6 +277,9 @@ class DocConverter {
 }
 
 const startOf = (n: unknown): number | undefined => (n as YNode | null)?.range?.[0]
+
+/** The text a scalar node holds (its value as read, or its source for non-strings). */
+const scalarBytes = (n: YScalar): number => (typeof n.value === 'string' ? n.value.length : (n.source ?? '').length)
 
 function shortTag(tag: string | undefined): string | undefined {
   if (tag === undefined) return undefined

@@ -4,7 +4,8 @@
  * - parse: every document must be a mapping (a `---`-only document is an empty
  *   branch; a file with no document at all, including whitespace- or comment-only
  *   files, gives zero branches). Comments become ordered `Comment` items; aliases are
- *   expanded into copies; `<<` stays a plain key. Duplicate keys are an error in the
+ *   expanded into copies, at most 10× the input plus 1 MiB (LimitExceededError beyond);
+ *   `<<` stays a plain key. Duplicate keys are an error in the
  *   first document only (as in sops). CRLF line ends and a UTF-8 BOM are recorded in
  *   `Tree.style` and written back.
  * - emit: byte-for-byte go-yaml layout (see `yaml-emit.ts` for the few deliberate
@@ -13,7 +14,7 @@
  *   type is kept in `Pair.style` (sops would refuse to encrypt such a file).
  */
 import type { Format } from './format.js'
-import { FormatError, EmitError } from '../src/errors.js'
+import { FormatError, EmitError, LimitExceededError } from '../src/errors.js'
 import type { Node, Tree } from '../src/core/tree.js'
 import { parseDocuments } from './yaml-parse.js'
 import { emitDocuments, emitNode } from './yaml-emit.js'
@@ -76,7 +77,7 @@ function guarded<T>(what: 'parse' | 'emit', f: () => T): T {
     if (e instanceof RangeError) {
       throw what === 'parse' ? new FormatError('YAML nesting is too deep') : new EmitError('YAML nesting is too deep to write')
     }
-    if (e instanceof FormatError || e instanceof EmitError || e instanceof YamlLoadError) throw e
+    if (e instanceof FormatError || e instanceof EmitError || e instanceof LimitExceededError || e instanceof YamlLoadError) throw e
     throw what === 'parse' ? new FormatError('invalid YAML') : new EmitError('could not write YAML')
   }
 }

@@ -6,13 +6,22 @@
 //   are imported lazily in the source stay lazy here (esbuild only runs them on first import).
 // - dist/cli/vendor/<package>.cjs: each heavy dependency as one file of its own, loaded only by
 //   the commands that need it (openpgp for PGP files, age-encryption to encrypt, the TOML parser
-//   for TOML files, yaml for YAML the fast reader does not take and for configs).
+//   for TOML files, yaml for YAML the fast reader does not take and for configs, re2js for a file
+//   or rule that has a regular expression).
 // bin/sops-like.cjs compiles main.cjs through a per-user V8 code cache (bin/load-bundle.cjs).
 // The library (dist/src, from tsc) is not bundled; it imports the packages as usual.
 import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
-const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser']
+const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js']
+/**
+ * Loader modules the library imports statically (so that bundlers of apps see the package) and
+ * that call through a function: here each becomes a require of the vendored file on first call.
+ */
+const LAZY = [
+  { file: /[\\/]formats[\\/]yaml-load\.ts$/, contents: "export const loadYaml = () => require('yaml')" },
+  { file: /[\\/]src[\\/]core[\\/]re2-load\.ts$/, contents: "export const loadRe2 = () => require('re2js')" },
+]
 const common = {
   bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, legalComments: 'none', logLevel: 'warning',
   // first (esbuild's own "use strict" comes after a banner, where it no longer counts): ES module code is strict
@@ -35,15 +44,15 @@ await build({
 })
 
 /**
- * Imports of a vendored package point at its file in dist/cli/vendor; formats/yaml-load.ts (a
- * static import of yaml, for the library) becomes a require on first call (yaml-lib.ts).
+ * Imports of a vendored package point at its file in dist/cli/vendor; formats/yaml-load.ts and
+ * src/core/re2-load.ts (static imports, for the library) become a require on first call.
  */
 const vendored = {
   name: 'vendored',
   setup(b) {
     const filter = new RegExp(`^(${VENDORED.map((p) => p.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`)
     b.onResolve({ filter }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }))
-    b.onLoad({ filter: /[\\/]formats[\\/]yaml-load\.ts$/ }, () => ({ contents: "export const loadYaml = () => require('yaml')", loader: 'ts' }))
+    for (const { file, contents } of LAZY) b.onLoad({ filter: file }, () => ({ contents, loader: 'ts' }))
   },
 }
 

@@ -18,7 +18,7 @@ import { VERSION } from '../src/version.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
-const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser']
+const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js']
 
 const tmp = tempDir('sops-like-bundle-')
 let key: TestKey
@@ -88,6 +88,20 @@ test('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
   assert.not.ok(vendorsIn(enc.files).includes('openpgp'))
   writeFileSync(join(tmp.dir, 'app.enc.toml'), enc.stdout)
   assert.is(cli(['decrypt', 'app.enc.toml']).stdout, '# c\nport = 8080\n[db]\npassword = "pw" # inline\n')
+})
+
+test('re2js is loaded only for a file or rule that has a regular expression', () => {
+  writeFileSync(join(tmp.dir, 'rx.yaml'), 'password: x\nname: y\n')
+  const enc = cli(['encrypt', '--age', key.recipient, '--encrypted-regex', '^pass', 'rx.yaml'])
+  assert.is(enc.code, 0, enc.stderr)
+  assert.ok(vendorsIn(enc.files).includes('re2js'))
+  writeFileSync(join(tmp.dir, 'rx.enc.yaml'), enc.stdout)
+  const r = cli(['run', '-f', 'rx.enc.yaml', '--', process.execPath, '-e', 'process.stdout.write(process.env.password + process.env.name)'])
+  assert.is(r.stdout, 'xy', r.stderr)
+  assert.equal(vendorsIn(r.files), ['re2js'])
+  const plain = cli(['decrypt', 'secrets.enc.yaml'])
+  assert.is(plain.code, 0, plain.stderr)
+  assert.equal(vendorsIn(plain.files), [])
 })
 
 interface Compiled { used: boolean; cacheFile: string | undefined; keyFile: string | undefined }

@@ -4,8 +4,8 @@
  */
 import { readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { ConfigError, NoMatchingRuleError, ReadError } from '../errors.js'
-import { goRegex, GoRegexError } from '../core/go-regex.js'
+import { NoMatchingRuleError, ReadError } from '../errors.js'
+import { goRegex, RegexBudget } from '../core/go-regex.js'
 import { findConfig } from './find.js'
 import { parseConfig, type Config, type CreationRule } from './schema.js'
 
@@ -35,20 +35,19 @@ export function loadConfigFile(path: string): Config {
   return cfg
 }
 
-/** The first matching rule; null if the config has no rules; NoMatchingRuleError if none matches. */
+/**
+ * The first matching rule; null if the config has no rules; NoMatchingRuleError if none matches.
+ * `path_regex` is Go's syntax, evaluated with RE2 (a config is untrusted input: anyone's commit);
+ * an invalid one is a RegexError naming the rule, too costly a one a LimitExceededError.
+ */
 export function matchRule(cfg: Config, filePath: string): CreationRule | null {
   if (!cfg.creationRules.length) return null
   const abs = resolve(filePath)
   const rel = abs.startsWith(cfg.dir + sep) ? relative(cfg.dir, abs).split(sep).join('/') : abs
+  const budget = new RegexBudget()
   for (const r of cfg.creationRules) {
     if (r.pathRegex === undefined || r.pathRegex === '') return r
-    let re: RegExp
-    try {
-      re = goRegex(r.pathRegex)
-    } catch (e) {
-      throw new ConfigError(`creation_rules[${r.index}].path_regex: ${e instanceof GoRegexError ? e.message : 'invalid'}`)
-    }
-    if (re.test(rel)) return r
+    if (goRegex(r.pathRegex, `${cfg.path}: creation_rules[${r.index}].path_regex`, budget).test(rel)) return r
   }
   throw new NoMatchingRuleError(`no creation rule in ${cfg.path} matches ${rel}`)
 }

@@ -59,7 +59,7 @@ export async function sealTree(plain: Tree, format: Format, opts: SealOptions): 
   }
   try {
     // as openTree does: a file whose metadata names no selector is read with sops' default one
-    const decide = compileSelectors(effectiveSelectors(selectors))
+    const decide = compileSelectors(effectiveSelectors(selectors), opts.reuse ? 'metadata' : undefined)
     const macOnlyEncrypted = !!selectors.mac_only_encrypted
     const { tree, mac } = encryptTree(plain, { decide, key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, ...(opts.reuse ? { stash: opts.reuse.stash } : {}) })
     const lastmodified = nowRfc3339(opts.now)
@@ -105,7 +105,7 @@ export async function openTree(data: Tree, metadata: Metadata, opts: OpenOptions
     const selectors = effectiveSelectors(metadata.selectors)
     const macOnlyEncrypted = !!selectors.mac_only_encrypted
     const stash = new IvStash()
-    const { tree, mac } = decryptTree(data, { decide: compileSelectors(selectors), key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, stash })
+    const { tree, mac } = decryptTree(data, { decide: compileSelectors(selectors, 'metadata'), key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, stash })
     if (!opts.ignoreMac) verifyMac(metadata, dataKey, mac)
     return { tree, metadata, dataKey, stash }
   } catch (e) {

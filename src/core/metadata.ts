@@ -3,13 +3,21 @@
  * tree node. Written as sops 3.13 does (keys sorted byte-wise at every level, empty
  * key lists omitted); read in every older layout (struct order, `kms: []`, nulls).
  */
-import { MetadataError } from '../errors.js'
+import { LimitExceededError, MetadataError } from '../errors.js'
 import type { KeyEntry } from '../keys/key-source.js'
 import { SELECTOR_KEYS, type Selectors } from './selection.js'
 import type { Mapping, Node, Pair } from './tree.js'
 
 /** The sops version we write into files (the format we follow byte for byte). */
 export const SOPS_FORMAT_VERSION = '3.13.2'
+
+/**
+ * Most key entries (wrapped data keys, all groups together) a file may list. Real files list a
+ * team's recipients; each entry may cost an ECDH or a PGP attempt per identity, so a hostile
+ * file with 150,000 of them took minutes to read.
+ */
+export const MAX_KEY_ENTRIES = 1000
+const tooManyEntries = () => new LimitExceededError(`the sops metadata lists more than ${MAX_KEY_ENTRIES} key entries: refusing to try them`)
 
 export const KEY_TYPES = ['age', 'azure_kv', 'gcp_kms', 'hc_vault', 'hckms', 'kms', 'pgp'] as const
 
@@ -47,6 +55,7 @@ function plainObject(m: Mapping, field: string): Record<string, string> {
 function readEntries(type: string, n: Node | undefined): KeyEntry[] {
   if (!n || (n.kind === 'scalar' && n.type === 'null')) return []
   if (n.kind !== 'seq') throw new MetadataError(`sops metadata field ${type} is not a list`)
+  if (n.items.length > MAX_KEY_ENTRIES) throw tooManyEntries()
   const out: KeyEntry[] = []
   for (const item of n.items) {
     if (item.kind === 'comment') continue
@@ -65,10 +74,14 @@ function readEntries(type: string, n: Node | undefined): KeyEntry[] {
 
 function readGroup(m: Mapping): KeyEntry[] {
   const group: KeyEntry[] = []
-  for (const t of KEY_TYPES) group.push(...readEntries(t, get(m, t)))
+  const add = (entries: KeyEntry[]): void => {
+    if (group.length + entries.length > MAX_KEY_ENTRIES) throw tooManyEntries()
+    for (const e of entries) group.push(e)
+  }
+  for (const t of KEY_TYPES) add(readEntries(t, get(m, t)))
   // unknown list-of-map fields inside a group are kept as key kinds of their own
   for (const e of m.entries) {
-    if (e.kind === 'pair' && !KNOWN.has(e.key) && isListOfMaps(e.value)) group.push(...readEntries(e.key, e.value))
+    if (e.kind === 'pair' && !KNOWN.has(e.key) && isListOfMaps(e.value)) add(readEntries(e.key, e.value))
   }
   return group
 }
@@ -102,6 +115,7 @@ export function metadataFromNode(node: Node): Metadata {
     extra.push(e)
   }
   if (!keyGroups.some((g) => g.length)) throw new MetadataError('no keys found in the sops metadata')
+  if (keyGroups.reduce((n, g) => n + g.length, 0) > MAX_KEY_ENTRIES) throw tooManyEntries()
   const lastmodified = scalarText(get(node, 'lastmodified'), 'lastmodified') ?? ''
   if (!parseRfc3339(lastmodified)) throw new MetadataError('sops metadata lastmodified is not an RFC3339 time')
   const selectors: Selectors = {}

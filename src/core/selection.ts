@@ -3,7 +3,7 @@
  * Every rule is tested against every key on the path, so a parent key covers its
  * whole subtree; comment rules look at the comments that precede a value.
  */
-import { goRegex } from './go-regex.js'
+import { goRegex, RegexBudget } from './go-regex.js'
 
 export interface Selectors {
   unencrypted_suffix?: string
@@ -27,11 +27,23 @@ export const SELECTOR_KEYS = [
 /** A compiled decision function: (path keys, comment stack, isComment) → encrypt? */
 export type Decide = (keys: readonly string[], stack: readonly (readonly string[])[], isComment: boolean) => boolean
 
-export function compileSelectors(s: Selectors): Decide {
-  const ur = s.unencrypted_regex ? goRegex(s.unencrypted_regex) : undefined
-  const er = s.encrypted_regex ? goRegex(s.encrypted_regex) : undefined
-  const ucr = s.unencrypted_comment_regex ? goRegex(s.unencrypted_comment_regex) : undefined
-  const ecr = s.encrypted_comment_regex ? goRegex(s.encrypted_comment_regex) : undefined
+/**
+ * Compiles a selector set. The regexes are Go's (RE2, linear time: they may come from an
+ * untrusted file's metadata, read before its MAC is checked) and share one work budget.
+ * `origin` says where the selectors came from, for errors: 'metadata' (a file's `sops`
+ * section) or a label such as `creation_rules[1]`; by default they are named bare.
+ */
+export function compileSelectors(s: Selectors, origin?: string): Decide {
+  const budget = new RegexBudget()
+  const where = (field: string) => (origin === 'metadata' ? `sops.${field} in the file's metadata` : origin ? `${origin}.${field}` : field)
+  const re = (field: (typeof SELECTOR_KEYS)[number]) => {
+    const src = s[field]
+    return src ? goRegex(src, where(field), budget) : undefined
+  }
+  const ur = re('unencrypted_regex')
+  const er = re('encrypted_regex')
+  const ucr = re('unencrypted_comment_regex')
+  const ecr = re('encrypted_comment_regex')
   const us = s.unencrypted_suffix
   const es = s.encrypted_suffix
   return (keys, stack, isComment) => {

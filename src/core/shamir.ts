@@ -101,7 +101,7 @@ export function split(secret: Uint8Array, parts: number, threshold: number, rand
 
 /**
  * Recombines shares made by {@link split} (order does not matter). Needs at
- * least 2 shares of equal length ≥ 2 with distinct x bytes; throws
+ * least 2 shares of equal length ≥ 2 with distinct, non-zero x bytes; throws
  * MetadataError otherwise. With fewer than the threshold number of shares the
  * result is just wrong bytes: Shamir has no integrity check (the MAC catches it).
  */
@@ -114,6 +114,9 @@ export function combine(shares: Uint8Array[]): Uint8Array {
   const seen = new Set<number>()
   for (const [i, s] of shares.entries()) {
     const x = s[len - 1]!
+    // split never makes x = 0: that share's values ARE the secret (interpolation at 0 returns
+    // them), so a share planted with x = 0 would choose the data key
+    if (x === 0) throw new MetadataError('a key-group share has x = 0, which sops never writes: the file was tampered with')
     if (seen.has(x)) throw new MetadataError('duplicate key-group share')
     seen.add(x)
     xs[i] = x

@@ -11,7 +11,7 @@
 import { scrypt } from 'node:crypto'
 import { Decrypter, armor } from 'age-encryption'
 import type { Identity, Stanza } from 'age-encryption'
-import { ReadError } from '../errors.js'
+import { LimitExceededError, ReadError } from '../errors.js'
 import { decodeBase64NoPad } from './ssh-wire.js'
 import { aeadOpen } from './ssh-x25519.js'
 
@@ -28,7 +28,8 @@ export function isEncryptedIdentityFile(bytes: Uint8Array): boolean {
  * Decrypts a passphrase-protected age identity file and returns its text.
  * `getPassphrase` is called once; undefined (no terminal) fails. Throws
  * `ReadError` with a one-line message for a wrong passphrase, a file not
- * encrypted with a passphrase, or malformed input.
+ * encrypted with a passphrase, or malformed input; `LimitExceededError` for a
+ * scrypt work factor above age's limit.
  */
 export async function decryptIdentityFile(
   bytes: Uint8Array,
@@ -48,6 +49,9 @@ export async function decryptIdentityFile(
     throw new ReadError('encrypted age identity file: not an age-encrypted file')
   }
   if (!hasScryptStanza(raw)) throw new ReadError('encrypted age identity file is not passphrase-protected')
+  // a work factor above age's limit is refused before anyone is asked for a passphrase
+  const logN = /^age-encryption\.org\/v1\n-> scrypt \S+ (\S+)\n/.exec(new TextDecoder().decode(raw.subarray(0, 256)))?.[1]
+  if (logN !== undefined && /^[0-9]+$/.test(logN)) scryptLogN(logN)
   const passphrase = await getPassphrase()
   if (passphrase === undefined) throw new ReadError('encrypted age identity file needs a passphrase and there is no terminal to ask for it')
   const d = new Decrypter()
@@ -56,9 +60,9 @@ export async function decryptIdentityFile(
   try {
     plain = await d.decrypt(raw)
   } catch (e) {
+    if (e instanceof LimitExceededError) throw e
     const msg = (e as Error).message
     if (/no identity matched/.test(msg)) throw new ReadError('incorrect passphrase for encrypted age identity file')
-    if (/work factor/.test(msg)) throw new ReadError('encrypted age identity file: scrypt work factor too high')
     throw new ReadError('encrypted age identity file is malformed or damaged')
   }
   try {
@@ -75,7 +79,21 @@ function hasScryptStanza(raw: Uint8Array): boolean {
 }
 
 const SCRYPT_LABEL = 'age-encryption.org/v1/scrypt'
-const MAX_LOG_N = 20
+/**
+ * Highest scrypt work factor (log2 N) accepted: age's own limit (22; `age -p` writes 18). At
+ * 2^22 scrypt needs 4 GiB and seconds of CPU; beyond, a hostile file could ask for anything.
+ */
+export const MAX_SCRYPT_LOG_N = 22
+
+/** The work factor of a scrypt stanza's arguments; LimitExceededError above MAX_SCRYPT_LOG_N. */
+export function scryptLogN(arg: string): number {
+  if (!/^[1-9][0-9]?$/.test(arg)) throw new Error('invalid scrypt stanza')
+  const logN = Number(arg)
+  if (logN > MAX_SCRYPT_LOG_N) {
+    throw new LimitExceededError(`encrypted age identity file: scrypt work factor 2^${logN} is above age's limit of 2^${MAX_SCRYPT_LOG_N}`)
+  }
+  return logN
+}
 
 /** age's scrypt identity (passphrase), on node:crypto's scrypt. */
 export class NativeScryptIdentity implements Identity {
@@ -86,11 +104,8 @@ export class NativeScryptIdentity implements Identity {
       if (s.args[0] !== 'scrypt') continue
       if (stanzas.length !== 1) throw new Error('scrypt recipient is not the only one in the header')
       const salt = s.args.length === 3 ? decodeBase64NoPad(s.args[1]!) : null
-      if (!salt || salt.length !== 16 || !/^[1-9][0-9]?$/.test(s.args[2]!) || s.body.length !== 32) {
-        throw new Error('invalid scrypt stanza')
-      }
-      const logN = Number(s.args[2])
-      if (logN > MAX_LOG_N) throw new Error('scrypt work factor is too high')
+      if (!salt || salt.length !== 16 || s.body.length !== 32) throw new Error('invalid scrypt stanza')
+      const logN = scryptLogN(s.args[2]!)
       const N = 2 ** logN
       const labelled = Buffer.concat([Buffer.from(SCRYPT_LABEL), salt])
       const key = await new Promise<Buffer>((resolve, reject) =>

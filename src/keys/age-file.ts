@@ -11,7 +11,16 @@
  * identities plug in unchanged; writing age files stays with age-encryption.
  */
 import { createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { LimitExceededError } from '../errors.js'
 import { decodeBase64NoPad } from './ssh-wire.js'
+
+/**
+ * Most recipient stanzas one age blob may have. sops and sops-like wrap the data key for each
+ * recipient separately (one stanza per blob; some age tools add a "grease" stanza), while every
+ * X25519 stanza costs an ECDH to try: 150,000 foreign stanzas took over a minute. With at most
+ * MAX_KEY_ENTRIES (src/core/metadata.ts) entries per file this bounds a file to 16,000 tries.
+ */
+export const MAX_AGE_STANZAS = 16
 
 /** A recipient stanza: `-> args…` and its body (age-encryption's `Stanza` shape). */
 export interface AgeStanza { args: string[]; body: Uint8Array }
@@ -40,7 +49,10 @@ export function dearmorAge(text: string): Uint8Array | null {
   return new Uint8Array(Buffer.from(body, 'base64'))
 }
 
-/** Parses an age file's header; null when the bytes are not an age v1 file. */
+/**
+ * Parses an age file's header; null when the bytes are not an age v1 file. More than
+ * MAX_AGE_STANZAS stanzas is a LimitExceededError (checked while reading, before any is tried).
+ */
 export function parseAgeFile(file: Uint8Array): AgeFile | null {
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength)
   let pos = 0
@@ -63,6 +75,7 @@ export function parseAgeFile(file: Uint8Array): AgeFile | null {
       return { stanzas, headerNoMac: file.subarray(0, start + 3), mac, payload: file.subarray(pos) }
     }
     if (!l.startsWith('-> ')) return null
+    if (stanzas.length === MAX_AGE_STANZAS) throw new LimitExceededError(`an age-encrypted data key has more than ${MAX_AGE_STANZAS} recipient stanzas (sops writes one): refusing to try them`)
     const args = l.slice(3).split(' ')
     if (!args.length || !args.every((a) => ARG.test(a))) return null
     const parts: Uint8Array[] = []

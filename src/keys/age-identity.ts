@@ -10,7 +10,7 @@
 import type { Identity as AgeIdentity } from 'age-encryption'
 import { ReadError } from '../errors.js'
 import type { Identity, KeyEntry } from './key-source.js'
-import { ageHeaderMacOk, dearmorAge, openAgePayload, parseAgeFile, type AgeStanza } from './age-file.js'
+import { ageHeaderMacOk, dearmorAge, openAgePayload, parseAgeFile, type AgeFile, type AgeStanza } from './age-file.js'
 import { bech32Decode, unwrapX25519Stanzas, x25519PrivateKey, x25519PublicBytes } from './ssh-x25519.js'
 import type { KeyObject } from 'node:crypto'
 
@@ -42,10 +42,8 @@ export const isPluginIdentity = (i: string | AgeIdentity): boolean => typeof i =
 /** Errors of ours (a wrong passphrase, Ctrl-C at a prompt) travel up; anything else means "cannot open". */
 const isTyped = (e: unknown): boolean => e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string'
 
-/** Opens an age file with our header reader; null when no identity matches or anything fails to authenticate. */
-async function openWith(identities: StanzaIdentity[], file: Uint8Array): Promise<Uint8Array | null> {
-  const parsed = parseAgeFile(file)
-  if (!parsed) return null
+/** Opens a parsed age file; null when no identity matches or anything fails to authenticate. */
+async function openWith(identities: StanzaIdentity[], parsed: AgeFile): Promise<Uint8Array | null> {
   for (const id of identities) {
     let fileKey: Uint8Array | null
     try {
@@ -84,7 +82,9 @@ export function createAgeIdentity(identities: Array<string | AgeIdentity>, label
       const enc = entry.fields.enc ?? ''
       const file = enc.trimStart().startsWith('-----BEGIN') ? dearmorAge(enc) : new Uint8Array(Buffer.from(enc, 'binary'))
       if (!file) return null // a malformed blob is not ours to open; other entries may still work
-      const opened = native.length ? await openWith(native, file) : null
+      // read first whatever identities there are: too many stanzas is refused before any is tried
+      const parsed = parseAgeFile(file)
+      const opened = native.length && parsed ? await openWith(native, parsed) : null
       if (opened || !others.length) return opened
       try {
         return await (await viaAgeEncryption())(file)

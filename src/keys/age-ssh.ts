@@ -26,7 +26,7 @@ import {
 } from './ssh-wire.js'
 import type { SshPublicKey } from './ssh-wire.js'
 import {
-  aeadOpen, aeadSeal, ed25519PublicToX25519, ed25519SeedToX25519Scalar, hkdf32, x25519, x25519PrivateKey,
+  aeadOpen, aeadSeal, ed25519PublicToX25519, isLowOrderX25519, ed25519SeedToX25519Scalar, hkdf32, x25519, x25519PrivateKey,
   unwrapX25519Stanzas, x25519PublicBytes, x25519Recipient,
 } from './ssh-x25519.js'
 
@@ -55,6 +55,7 @@ export class SshEd25519Recipient implements Recipient {
     if (pk.type !== 'ssh-ed25519') throw new RecipientError(`expected an ssh-ed25519 key, got ${pk.type}`)
     const x = ed25519PublicToX25519(pk.key)
     if (!x) throw new RecipientError('invalid ssh-ed25519 public key: not a valid curve point')
+    if (isLowOrderX25519(x)) throw new RecipientError('invalid ssh-ed25519 public key: a low-order point (nobody could decrypt to it)')
     this.publicKey = pk
     this.blob = marshalSshPublicKey(pk)
     this.theirX = x

@@ -6,6 +6,7 @@ import { Encrypter, armor, type Recipient as AgeRecipient } from 'age-encryption
 import { RecipientError } from '../errors.js'
 import type { KeyEntry, Recipient } from './key-source.js'
 import { parseSshRecipient } from './age-ssh.js'
+import { bech32Decode, isLowOrderX25519 } from './ssh-x25519.js'
 
 const X25519_RE = /^age1[02-9ac-hj-np-z]{58}$/
 
@@ -27,6 +28,9 @@ export function parseAgeRecipient(input: string): { id: string; recipient: strin
     if (/^age1[a-z0-9]+1/.test(id)) throw new RecipientError(`age plugin recipients are not supported: ${id.slice(0, 20)}…`)
     throw new RecipientError(`invalid age recipient: ${id.length > 70 ? id.slice(0, 12) + '…' : id}`)
   }
+  const point = bech32Decode('age', id)
+  if (!point || point.length !== 32) throw new RecipientError(`invalid age recipient: ${id}`)
+  if (isLowOrderX25519(point)) throw new RecipientError(`age recipient ${id} is not a usable public key (a low-order point): nobody could decrypt to it`)
   try {
     new Encrypter().addRecipient(id)
   } catch {
@@ -43,7 +47,13 @@ export function createAgeRecipient(input: string): Recipient {
     async wrap(dataKey: Uint8Array): Promise<KeyEntry> {
       const e = new Encrypter()
       e.addRecipient(recipient)
-      const file = await e.encrypt(dataKey)
+      let file: Uint8Array
+      try {
+        file = await e.encrypt(dataKey)
+      } catch (err) {
+        if (err instanceof RecipientError) throw err
+        throw new RecipientError(`cannot encrypt to age recipient ${id.length > 70 ? id.slice(0, 12) + '…' : id}`)
+      }
       return { type: 'age', fields: { enc: armor.encode(file), recipient: id } }
     },
   }

@@ -14,7 +14,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { homedir as osHomedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Identity } from 'age-encryption'
-import { ReadError, RecipientError } from '../errors.js'
+import { LimitExceededError, ReadError, RecipientError } from '../errors.js'
 import { promptSecret } from '../io/prompt-secret.js'
 import { SshEd25519Identity, SshEd25519X25519Identity, SshRsaIdentity, parseSshPublicKeyLine } from './age-ssh.js'
 import { parseSshPrivateKeyFile } from './ssh-key-parse.js'
@@ -90,7 +90,7 @@ export async function findSshIdentities(env: Env, opts: FindSshOptions = {}): Pr
     try {
       found.push(...(await loadSshIdentityFile(c.path, env, opts)))
     } catch (e) {
-      note(e instanceof ReadError || e instanceof RecipientError ? e.message : `SSH key ${c.path}: ${(e as Error).message}`)
+      note(e instanceof ReadError || e instanceof RecipientError || e instanceof LimitExceededError ? e.message : `SSH key ${c.path}: ${(e as Error).message}`)
     }
   }
   return found
@@ -115,6 +115,7 @@ export async function loadSshIdentityFile(path: string, env: Env, opts: FindSshO
   try {
     file = parseSshPrivateKeyFile(text)
   } catch (e) {
+    if (e instanceof LimitExceededError) throw new LimitExceededError(`SSH key ${path}: ${e.message}`)
     throw new ReadError(`SSH key ${path}: ${(e as Error).message}`)
   }
   if ((mode & 0o077) !== 0) {

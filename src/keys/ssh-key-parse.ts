@@ -8,12 +8,13 @@
  * public half of an `openssh-key-v1` file is readable without the passphrase;
  * {@link SshPrivateKeyFile.decrypt} yields the secret half.
  *
- * Errors are plain `Error`s with fixed texts, or `ReadError` for a wrong or
- * missing passphrase; messages never contain key material.
+ * Errors are plain `Error`s with fixed texts, `ReadError` for a wrong or missing
+ * passphrase, or `LimitExceededError` for too many bcrypt rounds; messages never
+ * contain key material.
  */
 import { createDecipheriv, createPrivateKey } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { ReadError } from '../errors.js'
+import { LimitExceededError, ReadError } from '../errors.js'
 import { bcryptPbkdf } from './ssh-bcrypt-pbkdf.js'
 import { WireReader, decodeBase64Strict, parseSshPublicKeyBlob, safeTypeName } from './ssh-wire.js'
 import type { SshPublicKey } from './ssh-wire.js'
@@ -32,6 +33,13 @@ export interface SshPrivateKeyFile {
   /** The secret key. Throws `ReadError` for a missing or wrong passphrase. */
   decrypt(passphrase?: string): SshPrivateKey
 }
+
+/**
+ * Most bcrypt_pbkdf rounds accepted. ssh-keygen's default is 16 and hardening guides use 64–100;
+ * OpenSSH itself spends ~8 ms of CPU per round, so a key of 10,000 rounds takes it over a minute
+ * to unlock (nobody uses one), while the field is a uint32: 4 billion rounds would never finish.
+ */
+export const MAX_BCRYPT_ROUNDS = 10_000
 
 const OPENSSH_BEGIN = '-----BEGIN OPENSSH PRIVATE KEY-----'
 const OPENSSH_END = '-----END OPENSSH PRIVATE KEY-----'
@@ -80,6 +88,7 @@ function parseOpenSsh(t: string): SshPrivateKeyFile {
     if (!encrypted && (kdfName !== 'none' || trailer.length !== 0)) throw new Error('malformed OpenSSH private key')
     if (encrypted && !CIPHERS[cipherName]) throw new Error(`unsupported OpenSSH key cipher ${safeTypeName(cipherName)}`)
     if (encrypted && kdfName !== 'bcrypt') throw new Error(`unsupported OpenSSH key KDF ${safeTypeName(kdfName)}`)
+    if (encrypted) bcryptOptions(kdfOptions) // refused now, before anyone is asked for a passphrase
     return {
       publicKey,
       encrypted,
@@ -93,20 +102,29 @@ function parseOpenSsh(t: string): SshPrivateKeyFile {
       },
     }
   } catch (e) {
-    if (e instanceof ReadError) throw e
+    if (e instanceof ReadError || e instanceof LimitExceededError) throw e
     throw new Error((e as Error).message.startsWith('unsupported') || (e as Error).message.startsWith('OpenSSH')
       ? (e as Error).message
       : 'malformed OpenSSH private key')
   }
 }
 
-function decryptSection(cipherName: string, kdfOptions: Uint8Array, sealed: Uint8Array, trailer: Uint8Array, passphrase: string): Uint8Array {
-  const c = CIPHERS[cipherName]!
+/** The bcrypt KDF options (salt, rounds); the rounds capped at MAX_BCRYPT_ROUNDS. */
+function bcryptOptions(kdfOptions: Uint8Array): { salt: Uint8Array; rounds: number } {
   const o = new WireReader(kdfOptions)
   const salt = o.string()
   const rounds = o.uint32()
   o.end()
   if (rounds < 1 || salt.length === 0) throw new Error('malformed OpenSSH private key')
+  if (rounds > MAX_BCRYPT_ROUNDS) {
+    throw new LimitExceededError(`the key's passphrase protection uses ${rounds} bcrypt rounds, more than ${MAX_BCRYPT_ROUNDS} (re-protect it with: ssh-keygen -p -a 100 -f <key>)`)
+  }
+  return { salt, rounds }
+}
+
+function decryptSection(cipherName: string, kdfOptions: Uint8Array, sealed: Uint8Array, trailer: Uint8Array, passphrase: string): Uint8Array {
+  const c = CIPHERS[cipherName]!
+  const { salt, rounds } = bcryptOptions(kdfOptions)
   const derived = bcryptPbkdf(new TextEncoder().encode(passphrase), salt, rounds, c.keyLen + c.ivLen)
   const key = derived.subarray(0, c.keyLen)
   const iv = derived.subarray(c.keyLen)

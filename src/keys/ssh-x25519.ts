@@ -5,7 +5,7 @@
  * Ed25519-seed → X25519-scalar derivation, HKDF-SHA-256 and ChaCha20-Poly1305
  * with the all-zero nonce age uses to wrap file keys, and bech32 for `age1…`.
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, hkdfSync } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { decodeBase64NoPad } from './ssh-wire.js'
 
@@ -105,6 +105,21 @@ export function x25519(scalar: Uint8Array | KeyObject, point: Uint8Array): Uint8
 }
 
 /** HKDF-SHA-256 with a 32-byte output. */
+let probe: KeyObject | undefined
+/**
+ * Whether an X25519 public key is a low-order point (the all-zero key among them): every
+ * shared secret with it is zero, so age refuses to wrap to it (the key is nobody's).
+ */
+export function isLowOrderX25519(point: Uint8Array): boolean {
+  probe ??= generateKeyPairSync('x25519').privateKey
+  try {
+    x25519(probe, point).fill(0)
+    return false
+  } catch {
+    return true
+  }
+}
+
 export function hkdf32(ikm: Uint8Array, salt: Uint8Array, info: string): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', ikm, salt, info, 32))
 }

@@ -293,7 +293,7 @@ const BOM = '\ufeff'
 
 const PLAIN: Record<FormatName, PlainCase[]> = {
   yaml: [
-    { name: 'alias bomb (billion laughs)', code: 10, bytes: ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill('*' + String.fromCharCode(97 + i)).join(',')}]`), `secret: ${CANARY}`].join('\n') + '\n' },
+    { name: 'alias bomb (billion laughs)', code: 15, bytes: ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill('*' + String.fromCharCode(97 + i)).join(',')}]`), `secret: ${CANARY}`].join('\n') + '\n' },
     { name: '10,000-level nesting', code: 10, bytes: `k: ${deep('[', ']')}\nsecret: ${CANARY}\n` },
     { name: '10,000-level block nesting', code: 10, bytes: Array.from({ length: 10_000 }, (_, i) => ' '.repeat(i) + 'k:').join('\n') + ` ${CANARY}\n` },
     { name: 'duplicate keys', code: 10, bytes: `a: 1\na: ${CANARY}\n` },

@@ -1,8 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { flatten, unflatten } from '../../src/core/flatten.js'
-import { macAad, metadataFromNode, metadataToNode, type Metadata } from '../../src/core/metadata.js'
-import { MetadataError } from '../../src/errors.js'
+import { MAX_KEY_ENTRIES, macAad, metadataFromNode, metadataToNode, type Metadata } from '../../src/core/metadata.js'
+import { LimitExceededError, MetadataError } from '../../src/errors.js'
 
 const md: Metadata = {
   keyGroups: [[
@@ -64,6 +64,18 @@ test('lastmodified must be RFC3339; MAC AAD drops fractions', () => {
 test('unflatten rejects type mismatches and incomplete lists', () => {
   assert.throws(() => unflatten([['a__list_1__map_x', 'v']]), (e: unknown) => e instanceof MetadataError)
   assert.throws(() => unflatten([['a', 'v'], ['a__map_b', 'w']]), (e: unknown) => e instanceof MetadataError)
+})
+
+test('150,000 foreign key entries in the metadata are refused (LimitExceededError, 15) before any is tried; 1,000 are read', () => {
+  const many = (n: number): Metadata => ({ ...md, keyGroups: [Array.from({ length: n }, (_, i) => ({ type: 'age', fields: { recipient: `age1x${i}`, enc: 'x' } }))] })
+  assert.is(metadataFromNode(metadataToNode(many(MAX_KEY_ENTRIES))).keyGroups[0]!.length, 1000)
+  for (const n of [MAX_KEY_ENTRIES + 1, 150_000]) {
+    const node = metadataToNode(many(n))
+    assert.throws(() => metadataFromNode(node), (e: unknown) => e instanceof LimitExceededError && e.exitCode === 15 && /more than 1000 key entries/.test((e as Error).message))
+  }
+  // across Shamir groups too
+  const groups: Metadata = { ...md, keyGroups: [many(600).keyGroups[0]!, many(600).keyGroups[0]!], shamirThreshold: 2 }
+  assert.throws(() => metadataFromNode(metadataToNode(groups)), (e: unknown) => e instanceof LimitExceededError)
 })
 
 test.run()

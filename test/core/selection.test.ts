@@ -21,9 +21,9 @@ test('comment regexes', () => {
   const u = compileSelectors({ unencrypted_comment_regex: 'clear' })
   assert.not.ok(u(['a'], [['keep clear']], false))
 })
-test('Go regex translation', () => {
-  assert.ok(goRegex('(?i)^SECRET').test('secret_x'))
-  assert.ok(goRegex('\\Aab\\z').test('ab'))
-  assert.not.ok(goRegex('\\Aab\\z').test('ab\n'))
+test('Go regex syntax', () => {
+  assert.ok(goRegex('(?i)^SECRET', 'x').test('secret_x'))
+  assert.ok(goRegex('\\Aab\\z', 'x').test('ab'))
+  assert.not.ok(goRegex('\\Aab\\z', 'x').test('ab\n'))
 })
 test.run()

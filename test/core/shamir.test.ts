@@ -127,4 +127,26 @@ test('with random coefficients, T-1 shares give uniformly spread guesses, not th
   assert.ok(counts.size > 150, 'guesses spread over the field')
 })
 
+test('a planted key-group share with x = 0 (its bytes would become the data key) is a MetadataError', () => {
+  const key = new Uint8Array(32).fill(7)
+  const [a, b] = split(key, 3, 2)
+  // what an attacker with write access and the victim's public key can wrap: chosen bytes, x = 0
+  const chosen = new Uint8Array(33).fill(0x41)
+  chosen[32] = 0
+  for (const shares of [[a!, chosen], [chosen, b!], [a!, b!, chosen]]) {
+    assert.throws(() => combine(shares), (e: unknown) => e instanceof MetadataError && e.exitCode === 11 && /x = 0/.test((e as Error).message))
+  }
+  assert.equal(combine([a!, b!]), key)
+})
+
+test('two key-group shares with the same x (a copied entry) are a MetadataError, not a division by zero', () => {
+  const [a, b, c] = split(new Uint8Array(32).fill(9), 3, 2)
+  const sameX = new Uint8Array(b!)
+  sameX[32] = a![32]!
+  for (const shares of [[a!, sameX], [a!, c!, sameX]]) {
+    assert.throws(() => combine(shares), (e: unknown) => e instanceof MetadataError && /duplicate/.test((e as Error).message))
+  }
+  assert.equal(combine([c!, a!]), new Uint8Array(32).fill(9))
+})
+
 test.run()

@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { yamlFormat as yaml } from '../../formats/yaml.js'
-import { EmitError, FormatError } from '../../src/errors.js'
+import { EmitError, FormatError, LimitExceededError } from '../../src/errors.js'
 import { getKey, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from '../../src/core/tree.js'
 import { fixture } from '../helpers/fixtures.js'
 import { canonicalTree, looseTree, yamlString } from '../helpers/yaml-gen.js'
@@ -510,20 +510,46 @@ const aliasBomb = (levels: number, fan: number): string => {
   return s
 }
 
-test('alias bomb ("billion laughs") is refused, not expanded into memory', () => {
+test('alias bomb ("billion laughs") is refused (LimitExceededError), not expanded into memory', () => {
   for (const [levels, fan] of [[10, 9], [30, 4], [64, 2]] as const) {
     try {
       parse(aliasBomb(levels, fan))
       assert.unreachable(`${levels}x${fan}`)
     } catch (e) {
-      assert.instance(e, FormatError)
-      assert.match((e as Error).message, /aliases expand to too much data at line \d+, column \d+$/)
+      assert.instance(e, LimitExceededError)
+      assert.match((e as Error).message, /aliases expand to too much data \(more than 10× the file's size plus 1 MiB\) at line \d+, column \d+$/)
       assert.not.ok(String((e as Error).stack).includes(CANARY))
     }
   }
   // ordinary use of aliases is fine
   const m = root(aliasBomb(4, 3))
   assert.is((val(m, 'a3') as Sequence).items.length, 3)
+})
+
+/** 300 aliases of one 1 MB value: a 1 MB file that stood for a 300 MB tree (~2.8 GB once encrypted and written). */
+const aliasFanOut = (valueBytes: number, aliases: number): string =>
+  `big: &v ${'x'.repeat(valueBytes)}\ncopies:\n${'    - *v\n'.repeat(aliases)}`
+
+test('alias fan-out (300 aliases of one 1 MB value) is refused by the expanded-bytes budget, not by node count', () => {
+  const src = aliasFanOut(1_000_000, 300)
+  try {
+    parse(src)
+    assert.unreachable('the fan-out was expanded')
+  } catch (e) {
+    assert.instance(e, LimitExceededError)
+    assert.is((e as LimitExceededError).exitCode, 15)
+    // the alias that went over: the 11th copy (11 MB > 10 × 1 MB + 1 MiB), on line 13
+    assert.match((e as Error).message, /^YAML aliases expand to too much data \(more than 10× the file's size plus 1 MiB\) at line 13, column 7$/)
+  }
+  // within the budget: 9 copies of a 1 MB value (≈ 9× the file) are fine, and so is a small value many times
+  assert.is((val(root(aliasFanOut(1_000_000, 9)), 'copies') as Sequence).items.length, 9)
+  assert.is((val(root(aliasFanOut(100, 20_000)), 'copies') as Sequence).items.length, 20_000)
+  // keys count too: aliases as keys of a big map, and comments copied with an aliased collection
+  // (in a second document, where sops does not check duplicate keys)
+  const keyFan = `a: 1\n---\nk: &k ${'y'.repeat(500_000)}\nm:\n${Array.from({ length: 30 }, (_, i) => `    ? *k\n    : ${i}\n`).join('')}`
+  assert.throws(() => parse(keyFan), (e: unknown) => e instanceof LimitExceededError)
+  const commentFan = `a: &a\n    # ${'c'.repeat(1_000_000)}\n    k: v\nl: [${Array(30).fill('*a').join(', ')}]\n`
+  assert.throws(() => parse(commentFan), (e: unknown) => e instanceof LimitExceededError)
 })
 
 test('10,000-level nesting is a clean FormatError / EmitError, not a crash; 200 levels work', () => {

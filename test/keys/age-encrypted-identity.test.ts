@@ -2,8 +2,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { Encrypter, armor } from 'age-encryption'
-import { ReadError } from '../../src/errors.js'
-import { decryptIdentityFile, isEncryptedIdentityFile } from '../../src/keys/age-encrypted-identity.js'
+import { LimitExceededError, ReadError } from '../../src/errors.js'
+import { MAX_SCRYPT_LOG_N, decryptIdentityFile, isEncryptedIdentityFile, scryptLogN } from '../../src/keys/age-encrypted-identity.js'
 
 const fixture = new Uint8Array(readFileSync(new URL('../../../shared/fixtures/sops/age-test-encrypted-identity.age', import.meta.url)))
 const given = (p: string | undefined) => async () => p
@@ -56,6 +56,32 @@ test('files not encrypted with a passphrase, or not age at all, are rejected wit
   await expectReadError(decryptIdentityFile(new TextEncoder().encode('hello'), ask), /not an age-encrypted file/)
   await expectReadError(decryptIdentityFile(new TextEncoder().encode('-----BEGIN AGE ENCRYPTED FILE-----\n!!\n'), ask), /malformed armor/)
   assert.not.ok(asked)
+})
+
+test('a passphrase-encrypted identity file asking for scrypt 2^23 (age refuses above 2^22) is a LimitExceededError before any prompt; up to 2^22 is accepted like age', async () => {
+  const e = new Encrypter()
+  e.setPassphrase('pw')
+  e.setScryptWorkFactor(10)
+  const bin = Buffer.from(await e.encrypt('AGE-SECRET-KEY-1XYZ\n'))
+  const header = bin.toString('latin1')
+  for (const [logN, armored] of [[23, false], [63, true], [99, false]] as const) {
+    const hostile = Buffer.from(header.replace(/^(age-encryption\.org\/v1\n-> scrypt \S+ )10\n/, `$1${logN}\n`), 'latin1')
+    assert.not.ok(hostile.equals(bin))
+    let asked = false
+    try {
+      await decryptIdentityFile(armored ? new TextEncoder().encode(armor.encode(hostile)) : hostile, async () => { asked = true; return 'pw' })
+      assert.unreachable('the work factor was accepted')
+    } catch (err) {
+      assert.instance(err, LimitExceededError)
+      assert.is((err as LimitExceededError).exitCode, 15)
+      assert.match((err as Error).message, new RegExp(`scrypt work factor 2\\^${logN} is above age's limit of 2\\^22`))
+    }
+    assert.not.ok(asked)
+  }
+  // age's limit: 21 and 22 pass the check (before: refused above 20); running them needs 2-4 GiB
+  assert.is(MAX_SCRYPT_LOG_N, 22)
+  for (const n of ['18', '20', '21', '22']) assert.is(scryptLogN(n), Number(n))
+  assert.throws(() => scryptLogN('23'), (x: unknown) => x instanceof LimitExceededError)
 })
 
 test.run()

@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createAgeIdentity, X25519Identity } from '../../src/keys/age-identity.js'
-import { dearmorAge, parseAgeFile } from '../../src/keys/age-file.js'
+import { dearmorAge, MAX_AGE_STANZAS, parseAgeFile } from '../../src/keys/age-file.js'
 import { bech32Decode, bech32Encode } from '../../src/keys/ssh-x25519.js'
-import { ReadError } from '../../src/errors.js'
+import { LimitExceededError, ReadError } from '../../src/errors.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { AGE_TEST_KEYS, fixture } from '../helpers/fixtures.js'
 import { moduleLogHook } from '../helpers/module-log.js'
@@ -143,6 +143,30 @@ test('decrypting an X25519 file does not load age-encryption; encrypting does', 
   assert.is(dec.status, 0, dec.stderr)
   assert.is(dec.stdout, 'a: 1\n')
   assert.is(count(), 0, readFileSync(log, 'utf8'))
+})
+
+/** An age file header with `n` X25519 stanzas for somebody else (each costs an ECDH to try). */
+function foreignStanzas(n: number, share: Uint8Array): string {
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64').replace(/=+$/, '')
+  const stanza = `-> X25519 ${b64(share)}\n${b64(randomBytes(32))}\n`
+  return `age-encryption.org/v1\n${stanza.repeat(n)}--- ${b64(randomBytes(32))}\n` + 'x'.repeat(64)
+}
+
+test('an age blob with 20,000 foreign X25519 stanzas (150,000 took over a minute) is refused with LimitExceededError before any is tried', async () => {
+  const share = bech32Decode('age', other.recipient)!
+  const blob = foreignStanzas(20_000, share)
+  assert.throws(() => parseAgeFile(new Uint8Array(Buffer.from(blob, 'binary'))), (e: unknown) => e instanceof LimitExceededError && e.exitCode === 15)
+  const id = createAgeIdentity([me.identity], 'me')
+  try {
+    await id.unwrap(entry(blob))
+    assert.unreachable('the stanzas were tried')
+  } catch (e) {
+    assert.instance(e, LimitExceededError)
+    assert.match((e as Error).message, /more than 16 recipient stanzas/)
+  }
+  // the cap itself is read (and tried) normally
+  assert.is(parseAgeFile(new Uint8Array(Buffer.from(foreignStanzas(MAX_AGE_STANZAS, share), 'binary')))!.stanzas.length, MAX_AGE_STANZAS)
+  assert.is(await id.unwrap(entry(foreignStanzas(MAX_AGE_STANZAS, share))), null)
 })
 
 test.run()

@@ -5,12 +5,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Decrypter, Encrypter, Stanza, armor } from 'age-encryption'
-import { ReadError, RecipientError } from '../../src/errors.js'
+import { LimitExceededError, ReadError, RecipientError } from '../../src/errors.js'
 import {
-  SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient, findSshIdentities,
+  SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient, findSshIdentities, loadSshIdentityFile,
   parseSshIdentity, parseSshRecipient, sshFingerprint,
 } from '../../src/keys/age-ssh.js'
 import { Blowfish, bcryptPbkdf, piFractionWords } from '../../src/keys/ssh-bcrypt-pbkdf.js'
+import { MAX_BCRYPT_ROUNDS, parseSshPrivateKeyFile } from '../../src/keys/ssh-key-parse.js'
 
 const fixtures = new URL('../../../shared/fixtures/sops/', import.meta.url)
 const fixture = (name: string) => readFileSync(new URL(name, fixtures), 'utf8')
@@ -294,6 +295,47 @@ keygenTest('errors about private key files never contain key material', () => {
 keygenTest('identity constructors agree with the key file', () => {
   const id = parseSshIdentity(text('ed'))
   assert.instance(id, SshEd25519Identity)
+})
+
+/** A passphrase-protected openssh-key-v1 file with its bcrypt rounds field set to `rounds`. */
+function withRounds(keyText: string, rounds: number): string {
+  const lines = keyText.trim().split('\n')
+  const raw = Buffer.from(lines.slice(1, -1).join(''), 'base64')
+  let off = 'openssh-key-v1\0'.length
+  const skipString = () => { off += 4 + raw.readUInt32BE(off) }
+  skipString() // cipher
+  skipString() // kdf name
+  off += 4 // kdf options length
+  skipString() // salt
+  raw.writeUInt32BE(rounds, off)
+  return [lines[0], ...raw.toString('base64').match(/.{1,70}/g)!, lines[lines.length - 1]].join('\n') + '\n'
+}
+
+keygenTest('an OpenSSH key with 4 billion bcrypt rounds (it would never finish) is a LimitExceededError before any passphrase prompt', async () => {
+  for (const rounds of [0xffffffff, MAX_BCRYPT_ROUNDS + 1]) {
+    const hostile = withRounds(text('edpw'), rounds)
+    assert.throws(() => parseSshPrivateKeyFile(hostile), (e: unknown) => e instanceof LimitExceededError && /bcrypt rounds, more than 10000/.test((e as Error).message))
+    writeFileSync(key('hostile'), hostile, { mode: 0o600 })
+    writeFileSync(key('hostile.pub'), readFileSync(key('edpw.pub')))
+    let prompted = false
+    const prompt = async () => { prompted = true; return PASSPHRASE }
+    try {
+      await loadSshIdentityFile(key('hostile'), {}, { prompt })
+      assert.unreachable('the key was accepted')
+    } catch (e) {
+      assert.instance(e, LimitExceededError)
+      assert.is((e as LimitExceededError).exitCode, 15)
+      assert.match((e as Error).message, /^SSH key .*hostile: the key's passphrase protection uses \d+ bcrypt rounds/)
+    }
+    // among the keys found, it is skipped with a note (as any unusable key file is)
+    const notes: string[] = []
+    const found = await findSshIdentities({ SOPS_AGE_SSH_PRIVATE_KEY_FILE: key('hostile') }, { homedir: join(dir, 'nohome'), prompt, onNote: (l) => notes.push(l) })
+    assert.is(found.length, 0)
+    assert.match(notes.join('\n'), /^SSH key .*hostile: the key's passphrase protection uses/)
+    assert.not.ok(prompted)
+  }
+  // ssh-keygen's default (16 rounds) is read as before
+  assert.ok(parseSshPrivateKeyFile(withRounds(text('edpw'), 16)).encrypted)
 })
 
 test.after(() => rmSync(dir, { recursive: true, force: true }))
