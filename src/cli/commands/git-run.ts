@@ -36,14 +36,15 @@ export async function runGitSetup(flags: { global?: boolean; pattern?: string[];
   return 0
 }
 
-/** The merge driver: 0 when merged, 1 on a conflict or any failure (git then reports a conflict and keeps ours). */
+/** The merge driver: 0 when merged, 1 on a conflict or any failure, 45 when refused (git reports a conflict for any non-zero exit and keeps %A). */
 export async function runGitMerge(args: { base: string; ours: string; theirs: string; path?: string; inputType?: string }, io: CliIo): Promise<number> {
   const name = args.path ?? args.ours
   try {
     const { gitMergeFiles } = await import('../../ops/git-merge.js')
     const r = await gitMergeFiles({ ...args, cwd: io.cwd, env: io.env, onNote: (l) => note(io, l) })
     if (r.status === 'conflict') {
-      note(io, `merge conflict in ${name}: ${r.conflicts.join(', ')} changed on both sides (the file is left as ours; edit it with sops-like edit, then git add)`)
+      const left = r.resealed ? 'the file is left as ours, re-encrypted to the merged recipients under a new data key' : 'the file is left as ours'
+      note(io, `merge conflict in ${name}: ${r.conflicts.join(', ')} changed on both sides (${left}; edit it with sops-like edit, then git add)`)
       return 1
     }
     if (r.status === 'fallback') {
@@ -56,7 +57,7 @@ export async function runGitMerge(args: { base: string; ours: string; theirs: st
     const msg = e instanceof Error && typeof (e as { code?: unknown }).code === 'string' ? e.message : 'internal error (run with SOPS_LIKE_DEBUG=1 for details)'
     note(io, `cannot merge ${name}: ${msg}`)
     if (io.env.SOPS_LIKE_DEBUG && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n')
-    return 1
+    return (e as { code?: unknown }).code === 'MERGE_REFUSED' ? 45 : 1
   }
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Issue 16, item 1: a merge never undoes an offboarding or a rotation. Played by
+ * three people (alice, bob, carol) in real git with the built CLI as merge driver
+ * and hooks: pull --no-rebase, pull --rebase, merging main into a stale branch and
+ * fast-forwarding, a rotation on a branch, a merger without a key to one side, and
+ * the post-merge hook catching a regression made without the driver.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { built, Team } from './harness.js'
+
+const FILE = 'secrets.enc.yaml'
+const PLAIN = 'db_password: old-db\napi_token: old-api\nport: 5432\n'
+
+let tpl: Team | undefined
+const teams: Team[] = []
+const fork = (): Team => { const t = tpl!.fork(); teams.push(t); return t }
+
+test.before(async () => {
+  if (!built()) return
+  tpl = await Team.template({ files: { [FILE]: PLAIN } })
+})
+test.after(() => { for (const t of teams) t.cleanup(); tpl?.cleanup() })
+
+const skip = (): boolean => {
+  if (tpl) return false
+  console.log('team tests skipped: run npm run build first (they drive the built CLI)')
+  return true
+}
+
+/**
+ * The issue's story up to the merge: alice changes a value in a commit she does not
+ * push; meanwhile on main carol offboards bob (rotation) and changes another value.
+ */
+function staleCommitAndOffboarding(team: Team): void {
+  team.set('alice', FILE, 'db_password', 'alice-db')
+  team.commit('alice', 'alice: new db password (not pushed yet)')
+  team.cli('carol', ['offboard', team.members.bob.recipient, '-q'])
+  team.set('carol', FILE, 'api_token', 'after-bob-left')
+  team.commit('carol', 'offboard bob, new api token')
+  team.push('carol')
+}
+
+/** Whether the member's key opens a file's text. */
+async function opens(team: Team, who: 'alice' | 'bob' | 'carol', text: string): Promise<boolean> {
+  return team.dataKey(who, text).then(() => true, () => false)
+}
+
+/** The merged file on `who`'s side: not encrypted to bob, bob cannot open it, every change is there. */
+async function assertBobStaysOut(team: Team, who: 'alice' | 'carol', text: string): Promise<void> {
+  const recipients = await Team.recipients(text)
+  assert.not.ok(recipients.includes(team.members.bob.recipient), 'bob is a recipient again')
+  assert.equal(recipients, [team.members.alice.recipient, team.members.carol.recipient].sort())
+  assert.is(await opens(team, 'bob', text), false, 'bob can open the merged file')
+  assert.is(team.decryptText(who, text), 'db_password: alice-db\napi_token: after-bob-left\nport: 5432\n')
+}
+
+test('offboarding survives git pull --no-rebase of a stale unpushed commit (the driver removes bob and keeps the new key)', async () => {
+  if (skip()) return
+  const team = fork()
+  staleCommitAndOffboarding(team)
+  const mainKey = await team.dataKey('alice', team.show('carol', 'HEAD', FILE))
+  const r = team.pull('alice', '--no-rebase')
+  assert.is(r.code, 0, r.stderr)
+  const merged = team.read('alice', FILE)
+  await assertBobStaysOut(team, 'alice', merged)
+  assert.is.not(await team.dataKey('alice', merged), await team.dataKey('alice', team.show('alice', 'HEAD^1', FILE)), 'the pre-offboarding key came back')
+  assert.ok([mainKey].length) // main's key or a fresh one: both are newer than the key bob held
+  assert.is(team.git('alice', ['status', '--porcelain']).stdout.trim(), '')
+})
+
+test.run()
