@@ -69,4 +69,77 @@ test('offboarding survives git pull --no-rebase of a stale unpushed commit (the 
   assert.is(team.git('alice', ['status', '--porcelain']).stdout.trim(), '')
 })
 
+test('offboarding survives git pull --rebase of a stale unpushed commit (the replayed commit is not encrypted to bob)', async () => {
+  if (skip()) return
+  const team = fork()
+  staleCommitAndOffboarding(team)
+  const oldKey = await team.dataKey('alice', team.show('alice', 'HEAD', FILE))
+  const r = team.pull('alice', '--rebase')
+  assert.is(r.code, 0, r.stderr)
+  assert.is(team.git('alice', ['rev-list', '--count', 'origin/main..HEAD']).stdout.trim(), '1') // rebased, not merged
+  const text = team.read('alice', FILE)
+  await assertBobStaysOut(team, 'alice', text)
+  assert.is.not(await team.dataKey('alice', text), oldKey)
+})
+
+test('offboarding survives merging main into a stale feature branch, then fast-forwarding main to it', async () => {
+  if (skip()) return
+  const team = fork()
+  team.git('alice', ['checkout', '-q', '-b', 'feature'])
+  staleCommitAndOffboarding(team)
+  const oldKey = await team.dataKey('alice', team.show('alice', 'HEAD', FILE))
+  team.git('alice', ['fetch', '-q', 'origin'])
+  const m = team.merge('alice', 'origin/main')
+  assert.is(m.code, 0, m.stderr)
+  team.git('alice', ['checkout', '-q', 'main'])
+  team.git('alice', ['merge', '-q', '--ff-only', 'origin/main'])
+  team.git('alice', ['merge', '-q', '--ff-only', 'feature'])
+  team.push('alice', 'main')
+  team.git('carol', ['pull', '-q', '--ff-only', 'origin', 'main'])
+  const text = team.read('carol', FILE)
+  await assertBobStaysOut(team, 'carol', text)
+  assert.is.not(await team.dataKey('carol', text), oldKey)
+})
+
+test('a rotation on a branch is kept by the merge: new data key, every change present, every recipient still reads it', async () => {
+  if (skip()) return
+  const team = fork()
+  const before = await team.dataKey('alice', team.read('alice', FILE))
+  team.git('carol', ['checkout', '-q', '-b', 'rotate'])
+  team.cli('carol', ['rotate', FILE])
+  team.commit('carol', 'rotate the data key')
+  team.push('carol', 'rotate')
+  const rotated = await team.dataKey('carol', team.read('carol', FILE))
+  team.set('alice', FILE, 'db_password', 'alice-db')
+  team.commit('alice', 'new db password')
+  team.git('alice', ['fetch', '-q', 'origin'])
+  const m = team.merge('alice', 'origin/rotate')
+  assert.is(m.code, 0, m.stderr)
+  const text = team.read('alice', FILE)
+  const merged = await team.dataKey('alice', text)
+  assert.is.not(merged, before, 'the pre-rotation data key came back')
+  assert.is.not(merged, rotated) // a fresh key: at least as new as the rotation
+  for (const who of ['alice', 'bob', 'carol'] as const) assert.is(team.decryptText(who, text), 'db_password: alice-db\napi_token: old-api\nport: 5432\n', who)
+})
+
+test('a merger without a key to one side: the merge is refused with the reason, the file stays valid and nothing older is committed', async () => {
+  if (skip()) return
+  const team = fork()
+  team.set('carol', FILE, 'api_token', 'carol-api')
+  team.commit('carol', 'carol: new api token (not pushed yet)')
+  const ours = team.read('carol', FILE)
+  const head = team.git('carol', ['rev-parse', 'HEAD']).stdout
+  team.cli('alice', ['offboard', team.members.carol.recipient, '-q'])
+  team.commit('alice', 'offboard carol')
+  team.push('alice')
+  const r = team.pull('carol', '--no-rebase')
+  assert.is.not(r.code, 0)
+  assert.match(r.stderr, /cannot merge secrets\.enc\.yaml: none of your keys decrypts theirs, so its recipients and data key cannot be merged safely: ask a teammate/)
+  assert.match(r.stdout + r.stderr, /CONFLICT/)
+  assert.is(team.read('carol', FILE), ours) // valid: ours, unchanged
+  assert.is(team.decryptText('carol', ours), 'db_password: old-db\napi_token: carol-api\nport: 5432\n')
+  assert.is(team.git('carol', ['rev-parse', 'HEAD']).stdout, head) // no merge commit
+  assert.match(team.git('carol', ['status', '--porcelain']).stdout, /^UU secrets\.enc\.yaml$/m)
+})
+
 test.run()
