@@ -142,4 +142,49 @@ test('a merger without a key to one side: the merge is refused with the reason, 
   assert.match(team.git('carol', ['status', '--porcelain']).stdout, /^UU secrets\.enc\.yaml$/m)
 })
 
+test('post-merge hook: a merge made without the driver (the keep-ours driver=true) that re-lists bob is flagged with the fix; the fix clears it', async () => {
+  if (skip()) return
+  const team = fork()
+  staleCommitAndOffboarding(team)
+  const bob = team.members.bob.recipient
+  const r = team.git('alice', ['-c', 'merge.sops-like.driver=true', 'pull', '-q', '--no-rebase', 'origin', 'main'])
+  assert.is(team.git('alice', ['rev-list', '--count', '--merges', 'ORIG_HEAD..HEAD']).stdout.trim(), '1') // git made the merge
+  assert.ok(await opens(team, 'bob', team.read('alice', FILE)), 'setup: the regression exists')
+  const fix = `sops-like rotate --rm-age ${bob} ${FILE}`
+  assert.ok(r.stderr.includes(`check: ${FILE}: age ${bob} can read it again`), r.stderr)
+  assert.ok(r.stderr.includes(`run ${fix}, then commit and push`), r.stderr)
+  assert.match(r.stderr, /the merge above is done, but it put back keys that were removed/)
+  const c = team.cli('alice', ['check', '--since', 'ORIG_HEAD'], { expect: 40 })
+  assert.match(c.stderr, /keys went backwards since ORIG_HEAD in 1 file: secrets\.enc\.yaml/)
+  team.cli('alice', fix.split(' ').slice(1))
+  team.commit('alice', 'remove bob again')
+  assert.match(team.cli('alice', ['check', '--since', 'ORIG_HEAD']).stdout, /no recipient or data key went backwards/)
+  assert.is(await opens(team, 'bob', team.read('alice', FILE)), false)
+})
+
+test('post-rewrite hook: a rebase conflict resolved by taking the stale version (driver off) is flagged: bob back, old data key back', async () => {
+  if (skip()) return
+  const team = fork()
+  staleCommitAndOffboarding(team)
+  const off = { env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'merge.sops-like.driver', GIT_CONFIG_VALUE_0: 'false' } }
+  assert.is.not(team.git('alice', ['pull', '-q', '--rebase', 'origin', 'main'], { ...off, allowFail: true }).code, 0)
+  team.git('alice', ['checkout', '--theirs', FILE]) // in a rebase, "theirs" is the commit being replayed: the stale file
+  team.git('alice', ['add', FILE])
+  const r = team.git('alice', ['rebase', '--continue'], off)
+  assert.match(r.stderr, new RegExp(`check: ${FILE}: age ${team.members.bob.recipient} can read it again`))
+  assert.match(r.stderr, /the rebase above is done, but it put back keys that were removed/)
+  // the same without bob: only the rotation undone
+  const t2 = fork()
+  t2.set('alice', FILE, 'db_password', 'alice-db')
+  t2.commit('alice', 'alice: new db password (not pushed yet)')
+  t2.cli('carol', ['rotate', FILE])
+  t2.commit('carol', 'rotate')
+  t2.push('carol')
+  assert.is.not(t2.git('alice', ['pull', '-q', '--rebase', 'origin', 'main'], { ...off, allowFail: true }).code, 0)
+  t2.git('alice', ['checkout', '--theirs', FILE])
+  t2.git('alice', ['add', FILE])
+  const r2 = t2.git('alice', ['rebase', '--continue'], off)
+  assert.match(r2.stderr, /check: secrets\.enc\.yaml: its data key went back to the one from before the rotation in \w+ \(commit \w+\); run sops-like rotate secrets\.enc\.yaml, then commit and push/)
+})
+
 test.run()

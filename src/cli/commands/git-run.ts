@@ -1,5 +1,5 @@
 /** Actions of the git commands: map flags to src/ops and render results (each loads only its own op). */
-import { CheckFailedError } from '../../errors.js'
+import { CheckFailedError, UsageError } from '../../errors.js'
 import { list, type CliIo } from '../io.js'
 
 const note = (io: CliIo, line: string) => { io.stderr.write(`sops-like: ${line}\n`) }
@@ -62,15 +62,33 @@ export async function runGitMerge(args: { base: string; ours: string; theirs: st
 }
 
 export async function runHookInstall(flags: { command?: string }, io: CliIo): Promise<number> {
-  const { installPreCommitHook } = await import('../../ops/git-hook.js')
-  const r = installPreCommitHook({ cwd: io.cwd, env: io.env, ...(flags.command ? { command: flags.command } : {}) })
-  if (r.action === 'unchanged') io.stdout.write(`pre-commit hook already installed: ${r.path}\n`)
-  else if (r.action === 'chained') io.stdout.write(`installed ${r.path}; the previous hook moved to ${r.previous} and runs first\n`)
-  else io.stdout.write(`installed ${r.path}\n`)
+  const { installGitHooks } = await import('../../ops/git-hook.js')
+  for (const r of installGitHooks({ cwd: io.cwd, env: io.env, ...(flags.command ? { command: flags.command } : {}) })) {
+    if (r.action === 'unchanged') io.stdout.write(`${r.hook} hook already installed: ${r.path}\n`)
+    else if (r.action === 'chained') io.stdout.write(`installed ${r.path}; the previous hook moved to ${r.previous} and runs first\n`)
+    else io.stdout.write(`installed ${r.path}\n`)
+  }
   return 0
 }
 
-export async function runCheck(files: string[], flags: { staged?: boolean; config?: string }, io: CliIo): Promise<number> {
+/** `check --since REV`: recipients or data keys that went backwards in REV..HEAD (exit 40 when any did). */
+async function runCheckSince(files: string[], since: string, io: CliIo): Promise<number> {
+  const { checkKeyRegressions } = await import('../../ops/key-regression.js')
+  const r = await checkKeyRegressions({ since, cwd: io.cwd, env: io.env, ...(files.length ? { files } : {}) })
+  for (const p of r.problems) note(io, `check: ${p.message}`)
+  if (r.problems.length) {
+    const names = [...new Set(r.problems.map((p) => p.file))]
+    throw new CheckFailedError(`keys went backwards since ${since} in ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')} (run the commands above, then commit and push)`)
+  }
+  io.stdout.write(`check: ${r.commits} commit${r.commits === 1 ? '' : 's'} since ${since}, ${r.files.length} encrypted file${r.files.length === 1 ? '' : 's'} changed, no recipient or data key went backwards\n`)
+  return 0
+}
+
+export async function runCheck(files: string[], flags: { staged?: boolean; config?: string; since?: string }, io: CliIo): Promise<number> {
+  if (flags.since !== undefined) {
+    if (flags.staged) throw new UsageError('check: --since and --staged check different things: run them one at a time')
+    return runCheckSince(files, flags.since, io)
+  }
   const { checkFiles } = await import('../../ops/check.js')
   const r = await checkFiles({
     cwd: io.cwd,
