@@ -55,7 +55,7 @@ async function assertBobStaysOut(team: Team, who: 'alice' | 'carol', text: strin
   assert.is(team.decryptText(who, text), 'db_password: alice-db\napi_token: after-bob-left\nport: 5432\n')
 }
 
-test('offboarding survives git pull --no-rebase of a stale unpushed commit (the driver removes bob and keeps the new key)', async () => {
+test('attack: a stale unpushed commit merged by git pull --no-rebase re-grants offboarded bob — the driver keeps him out (not a recipient, cannot decrypt, all changes kept)', async () => {
   if (skip()) return
   const team = fork()
   staleCommitAndOffboarding(team)
@@ -69,7 +69,7 @@ test('offboarding survives git pull --no-rebase of a stale unpushed commit (the 
   assert.is(team.git('alice', ['status', '--porcelain']).stdout.trim(), '')
 })
 
-test('offboarding survives git pull --rebase of a stale unpushed commit (the replayed commit is not encrypted to bob)', async () => {
+test('attack: a stale unpushed commit replayed by git pull --rebase re-grants offboarded bob — the replayed commit stays without him', async () => {
   if (skip()) return
   const team = fork()
   staleCommitAndOffboarding(team)
@@ -82,7 +82,7 @@ test('offboarding survives git pull --rebase of a stale unpushed commit (the rep
   assert.is.not(await team.dataKey('alice', text), oldKey)
 })
 
-test('offboarding survives merging main into a stale feature branch, then fast-forwarding main to it', async () => {
+test('attack: merging main into a stale feature branch, then fast-forwarding main, re-grants offboarded bob — the merge keeps him out', async () => {
   if (skip()) return
   const team = fork()
   team.git('alice', ['checkout', '-q', '-b', 'feature'])
@@ -101,7 +101,7 @@ test('offboarding survives merging main into a stale feature branch, then fast-f
   assert.is.not(await team.dataKey('carol', text), oldKey)
 })
 
-test('a rotation on a branch is kept by the merge: new data key, every change present, every recipient still reads it', async () => {
+test('attack: a rotation on a branch silently dropped by the merge — the merged file gets a new data key, every change present, every recipient reads it', async () => {
   if (skip()) return
   const team = fork()
   const before = await team.dataKey('alice', team.read('alice', FILE))
@@ -122,7 +122,7 @@ test('a rotation on a branch is kept by the merge: new data key, every change pr
   for (const who of ['alice', 'bob', 'carol'] as const) assert.is(team.decryptText(who, text), 'db_password: alice-db\napi_token: old-api\nport: 5432\n', who)
 })
 
-test('a merger without a key to one side: the merge is refused with the reason, the file stays valid and nothing older is committed', async () => {
+test('attack: a merger without a key to one side writes an older file — the merge is refused (reason, conflict), the file stays valid, nothing committed', async () => {
   if (skip()) return
   const team = fork()
   team.set('carol', FILE, 'api_token', 'carol-api')
@@ -142,7 +142,7 @@ test('a merger without a key to one side: the merge is refused with the reason, 
   assert.match(team.git('carol', ['status', '--porcelain']).stdout, /^UU secrets\.enc\.yaml$/m)
 })
 
-test('post-merge hook: a merge made without the driver (the keep-ours driver=true) that re-lists bob is flagged with the fix; the fix clears it', async () => {
+test('attack: a merge made without the driver (keep-ours driver=true) re-lists bob — the post-merge hook flags it with the fix, and the fix clears it', async () => {
   if (skip()) return
   const team = fork()
   staleCommitAndOffboarding(team)
@@ -162,7 +162,7 @@ test('post-merge hook: a merge made without the driver (the keep-ours driver=tru
   assert.is(await opens(team, 'bob', team.read('alice', FILE)), false)
 })
 
-test('post-rewrite hook: a rebase conflict resolved by taking the stale version (driver off) is flagged: bob back, old data key back', async () => {
+test('attack: a rebase conflict resolved by taking the stale version (driver off) — the post-rewrite hook flags bob back, and a rotation undone', async () => {
   if (skip()) return
   const team = fork()
   staleCommitAndOffboarding(team)
