@@ -1,7 +1,10 @@
 /**
  * `git hook install`: three hooks that run sops-like at the moments a secret can
  * go wrong in git:
- * - pre-commit: `sops-like check --staged` (plaintext, bad MAC, stale recipients);
+ * - pre-commit: `sops-like check --staged` (plaintext, bad MAC, stale recipients),
+ *   and when it concludes a conflicted merge `check --merging` (the staged result
+ *   against both sides). Git's pre-merge-commit hook is not used: git 2.39 runs it
+ *   before MERGE_HEAD exists, so the incoming side is unknown there;
  * - post-merge and post-rewrite (after a rebase): `sops-like check --since ORIG_HEAD`,
  *   which flags a file whose recipients or data key went backwards in what the merge
  *   or rebase brought in (see src/ops/key-regression.ts). They cannot undo anything,
@@ -49,7 +52,13 @@ const chain = (name: HookName, onFail: string): string[] => [
 /** The script of one hook. */
 export function hookScriptFor(name: HookName, command = 'sops-like'): string {
   const head = ['#!/bin/sh', `${markerOf(name)} (installed by: sops-like git hook install)`]
-  if (name === 'pre-commit') return [...head, ...chain(name, 'exit $?'), `exec ${command} check --staged`, ''].join('\n')
+  const merging = [
+    '# a merge in progress: its staged result must not re-list a removed recipient or an older data key',
+    'if git rev-parse -q --verify MERGE_HEAD >/dev/null; then',
+    `  ${command} check --merging >/dev/null || exit $?`,
+    'fi',
+  ]
+  if (name === 'pre-commit') return [...head, ...chain(name, 'exit $?'), ...merging, `exec ${command} check --staged`, ''].join('\n')
   const only = name === 'post-merge'
     ? ['# a squash merge ($1 = 1) commits nothing yet', '[ "$1" = 1 ] && exit $status']
     : ['# only rebases: an amend leaves ORIG_HEAD as it was', '[ "$1" = rebase ] || exit $status']

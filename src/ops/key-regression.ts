@@ -16,6 +16,10 @@
  *   F at C still carries one of B's wrapped keys, and so does F at HEAD.
  * A regression a later commit already fixed is not reported. Known limit: re-adding
  * on purpose someone removed in the same range is reported too (harmless to confirm).
+ *
+ * `merging` (pre-commit when it concludes a conflicted merge): the same rules for the
+ * staged result against HEAD and MERGE_HEAD, so a conflict resolved by taking the
+ * stale side (`git checkout --ours`) is stopped before it is committed.
  */
 import { formatForPath } from '../../formats/index.js'
 import type { Metadata } from '../core/metadata.js'
@@ -25,8 +29,10 @@ import { git, repoRoot, runGit, type GitRunOptions } from './git-exec.js'
 import { refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
 
 export interface KeyRegressionOptions {
-  /** The revision the check starts after (the hooks pass ORIG_HEAD). */
-  since: string
+  /** The revision the check starts after (the post-merge and post-rewrite hooks pass ORIG_HEAD). */
+  since?: string
+  /** Instead: the staged result of the merge in progress, against HEAD and MERGE_HEAD. */
+  merging?: boolean
   /** Only these files (paths relative to `cwd`); default: every sops file at HEAD. */
   files?: string[]
   cwd?: string
@@ -37,7 +43,7 @@ export interface KeyRegression {
   /** Path relative to the repository's top folder. */
   file: string
   kind: 'recipient-back' | 'key-back'
-  /** The commit that brought it back (full id). */
+  /** The commit that brought it back (full id; '' for the staged merge result). */
   commit: string
   recipient?: RecipientRef
   /** One line: the file, what went back, and the command that fixes it. */
@@ -45,7 +51,7 @@ export interface KeyRegression {
 }
 
 export interface KeyRegressionReport {
-  /** Commits in since..HEAD. */
+  /** Commits in since..HEAD (0 with `merging`). */
   commits: number
   /** Sops files looked at. */
   files: string[]
@@ -104,71 +110,30 @@ function fixFor(file: string, r?: RecipientRef): string {
   return `sops-like updatekeys ${file} (after removing ${r.type} ${r.id} from its creation rule)`
 }
 
-/** Finds key regressions in since..HEAD (see module doc). Throws UsageError outside a repository or for an unknown revision. */
-export async function checkKeyRegressions(opts: KeyRegressionOptions): Promise<KeyRegressionReport> {
-  const o0: GitRunOptions = { cwd: opts.cwd ?? process.cwd(), ...(opts.env ? { env: opts.env } : {}) }
-  const root = repoRoot(o0)
-  const o: GitRunOptions = { ...o0, cwd: root }
-  const since = runGit(['rev-parse', '--verify', '-q', `${opts.since}^{commit}`], o)
-  if (since.status !== 0) throw new UsageError(`check --since: ${opts.since} is not a commit here`)
-  const rev = since.stdout.toString('utf8').trim()
-  const commits = lines(git(['rev-list', '--parents', `${rev}..HEAD`], o)).map((l) => l.split(' '))
-  const report: KeyRegressionReport = { commits: commits.length, files: [], problems: [] }
-  if (!commits.length) return report
+/** One version of a file to judge: F at `commit` ('' = the index) against its parents and base. */
+interface Step { commit: string; parents: string[]; file: string; base: string | null }
 
-  // the sops files at HEAD (the files asked for, or every file mentioning sops)
-  let files: string[]
+/** The sops files (the files asked for, or every file mentioning sops at `rev`; '' = the index). */
+async function sopsFiles(rev: string, opts: KeyRegressionOptions, root: string, o: GitRunOptions): Promise<string[]> {
   if (opts.files?.length) {
     const { relative, resolve } = await import('node:path')
-    files = opts.files.map((f) => relative(root, resolve(o0.cwd, f)).split('\\').join('/'))
-  } else {
-    const g = runGit(['grep', '-l', '-z', '-I', '-F', 'sops', 'HEAD', '--'], o)
-    files = g.status === 0 ? g.stdout.toString('utf8').split('\0').filter(Boolean).map((s) => s.replace(/^HEAD:/, '')) : []
+    return opts.files.map((f) => relative(root, resolve(opts.cwd ?? process.cwd(), f)).split('\\').join('/'))
   }
-  if (!files.length) return report
+  const g = runGit(['grep', '-l', '-z', '-I', '-F', ...(rev ? [] : ['--cached']), 'sops', ...(rev ? [rev] : []), '--'], o)
+  return g.status === 0 ? g.stdout.toString('utf8').split('\0').filter(Boolean).map((s) => (rev ? s.slice(rev.length + 1) : s)) : []
+}
 
-  // which commits changed which file (blob differs from a parent's)
-  const revs = new Set<string>(['HEAD'])
-  for (const c of commits) for (const x of c) revs.add(x)
-  const ids = objectIds([...revs].flatMap((r) => files.map((f) => `${r}:${f}`)), o)
-  const id = (r: string, f: string) => ids.get(`${r}:${f}`)
-  const touched: Array<{ commit: string; parents: string[]; file: string }> = []
-  for (const [c, ...parents] of commits) {
-    for (const f of files) {
-      const here = id(c!, f)
-      if (here && parents.some((p) => id(p, f) !== here)) touched.push({ commit: c!, parents, file: f })
-    }
-  }
-  if (!touched.length) return report
-
-  // the base of each touched commit
-  const bases = new Map<string, string | null>()
-  const baseOf = (c: string, parents: string[]): string | null => {
-    const pair = parents.length >= 2 ? [parents[0]!, parents[1]!] : parents.length === 1 ? [parents[0]!, rev] : null
-    if (!pair) return null
-    const key = pair.join(' ')
-    if (!bases.has(key)) {
-      const r = runGit(['merge-base', ...pair], o)
-      bases.set(key, r.status === 0 ? r.stdout.toString('utf8').trim() : null)
-    }
-    return bases.get(key)!
-  }
-  const baseRevs = touched.map((t) => baseOf(t.commit, t.parents))
-  const more = objectIds(baseRevs.flatMap((b, i) => (b ? [`${b}:${touched[i]!.file}`] : [])), o)
+/** Applies the two rules to every step; `final` is the state that must still show the regression ('' = the index). */
+async function judge(steps: Step[], final: string, ids: Map<string, string>, o: GitRunOptions, after: string): Promise<{ problems: KeyRegression[]; files: string[] }> {
+  const more = objectIds(steps.flatMap((t) => [t.base ? `${t.base}:${t.file}` : '', `${final}:${t.file}`, `${t.commit}:${t.file}`, ...t.parents.map((p) => `${p}:${t.file}`)]).filter((x) => x && !ids.has(x)), o)
   for (const [k, v] of more) ids.set(k, v)
-
-  // parse each needed version once
+  const id = (r: string | null, f: string) => (r === null ? undefined : ids.get(`${r}:${f}`))
   const needed = new Set<string>()
-  touched.forEach((t, i) => {
-    for (const r of [t.commit, ...t.parents, baseRevs[i], 'HEAD']) {
-      const x = r ? id(r, t.file) : undefined
-      if (x) needed.add(x)
-    }
-  })
+  for (const t of steps) for (const r of [t.commit, ...t.parents, t.base, final]) { const x = id(r, t.file); if (x) needed.add(x) }
   const contents = blobs([...needed], o)
   const parsed = new Map<string, Keys | null>()
-  const keysAt = async (r: string | null | undefined, f: string): Promise<Keys | null> => {
-    const x = r ? id(r, f) : undefined
+  const keysAt = async (r: string | null, f: string): Promise<Keys | null> => {
+    const x = id(r, f)
     if (!x) return null
     if (!parsed.has(x)) {
       try {
@@ -179,11 +144,12 @@ export async function checkKeyRegressions(opts: KeyRegressionOptions): Promise<K
     }
     return parsed.get(x)!
   }
-
+  const problems: KeyRegression[] = []
   const seen = new Set<string>()
   const checked = new Set<string>()
-  for (const [i, t] of touched.entries()) {
-    const [result, base, head] = [await keysAt(t.commit, t.file), await keysAt(baseRevs[i], t.file), await keysAt('HEAD', t.file)]
+  const where = (c: string) => (c ? `commit ${short(c)}` : 'the staged merge result')
+  for (const t of steps) {
+    const [result, base, head] = [await keysAt(t.commit, t.file), await keysAt(t.base, t.file), await keysAt(final, t.file)]
     if (!result || !base || !head) continue
     checked.add(t.file)
     for (const p of t.parents) {
@@ -194,25 +160,83 @@ export async function checkKeyRegressions(opts: KeyRegressionOptions): Promise<K
         const key = `r ${t.file} ${r.type} ${r.id}`
         if (seen.has(key)) continue
         seen.add(key)
-        report.problems.push({
+        problems.push({
           file: t.file, kind: 'recipient-back', commit: t.commit, recipient: r,
-          message: `${t.file}: ${showRef(r)} can read it again: commit ${short(t.commit)} lists this recipient, which ${short(p)} had removed (a merge or rebase without the sops-like merge driver?); run ${fixFor(t.file, r)}, then commit and push`,
+          message: `${t.file}: ${showRef(r)} can read it again: ${where(t.commit)} lists this recipient, which ${short(p)} had removed (a merge or rebase without the sops-like merge driver?); run ${fixFor(t.file, r)}, then ${after}`,
         })
       }
       const rotated = side.wrapped.size > 0 && !shares(side, base)
       const key = `k ${t.file}`
       if (rotated && shares(result, base) && shares(head, base) && !seen.has(key)) {
         seen.add(key)
-        report.problems.push({
+        problems.push({
           file: t.file, kind: 'key-back', commit: t.commit,
-          message: `${t.file}: its data key went back to the one from before the rotation in ${short(p)} (commit ${short(t.commit)}); run ${fixFor(t.file)}, then commit and push`,
+          message: `${t.file}: its data key went back to the one from before the rotation in ${short(p)} (${where(t.commit)}); run ${fixFor(t.file)}, then ${after}`,
         })
       }
     }
   }
-  report.files = [...checked]
   // `rotate --rm-…` also replaces the data key: one fix per file is enough
-  const back = new Set(report.problems.filter((p) => p.kind === 'recipient-back').map((p) => p.file))
-  report.problems = report.problems.filter((p) => p.kind === 'recipient-back' || !back.has(p.file))
-  return report
+  const back = new Set(problems.filter((p) => p.kind === 'recipient-back').map((p) => p.file))
+  return { problems: problems.filter((p) => p.kind === 'recipient-back' || !back.has(p.file)), files: [...checked] }
+}
+
+const mergeBase = (a: string, b: string, o: GitRunOptions): string | null => {
+  const r = runGit(['merge-base', a, b], o)
+  return r.status === 0 ? r.stdout.toString('utf8').trim() : null
+}
+
+/**
+ * Finds key regressions in since..HEAD (see module doc), or with `merging` in the staged
+ * result of the merge in progress (against HEAD and MERGE_HEAD: what pre-commit and
+ * runs it while MERGE_HEAD exists). Throws UsageError outside a repository or for an unknown revision.
+ */
+export async function checkKeyRegressions(opts: KeyRegressionOptions): Promise<KeyRegressionReport> {
+  const o0: GitRunOptions = { cwd: opts.cwd ?? process.cwd(), ...(opts.env ? { env: opts.env } : {}) }
+  const root = repoRoot(o0)
+  const o: GitRunOptions = { ...o0, cwd: root }
+  const verify = (r: string): string | null => {
+    const v = runGit(['rev-parse', '--verify', '-q', `${r}^{commit}`], o)
+    return v.status === 0 ? v.stdout.toString('utf8').trim() : null
+  }
+  if (opts.merging) {
+    const head = verify('HEAD')
+    const theirs = verify('MERGE_HEAD')
+    if (!head || !theirs) return { commits: 0, files: [], problems: [] } // no merge in progress: nothing to compare
+    const base = mergeBase(head, theirs, o)
+    const files = await sopsFiles('', opts, root, o)
+    const steps = files.map((file) => ({ commit: '', parents: [head, theirs], file, base }))
+    const r = await judge(steps, '', new Map(), o, 'git add it and commit')
+    return { commits: 0, ...r }
+  }
+  const rev = verify(opts.since ?? '')
+  if (!rev) throw new UsageError(`check --since: ${opts.since ?? ''} is not a commit here`)
+  const commits = lines(git(['rev-list', '--parents', `${rev}..HEAD`], o)).map((l) => l.split(' '))
+  const report: KeyRegressionReport = { commits: commits.length, files: [], problems: [] }
+  if (!commits.length) return report
+  const files = await sopsFiles('HEAD', opts, root, o)
+  if (!files.length) return report
+
+  // which commits changed which file (blob differs from a parent's)
+  const revs = new Set<string>(['HEAD'])
+  for (const c of commits) for (const x of c) revs.add(x)
+  const ids = objectIds([...revs].flatMap((r) => files.map((f) => `${r}:${f}`)), o)
+  const bases = new Map<string, string | null>()
+  const baseOf = (parents: string[]): string | null => {
+    // a merge: its own sides' base; one parent: what that parent's line did since it left REV's
+    const pair = parents.length >= 2 ? [parents[0]!, parents[1]!] : parents.length === 1 ? [parents[0]!, rev] : null
+    if (!pair) return null
+    const key = pair.join(' ')
+    if (!bases.has(key)) bases.set(key, mergeBase(pair[0]!, pair[1]!, o))
+    return bases.get(key)!
+  }
+  const steps: Step[] = []
+  for (const [c, ...parents] of commits) {
+    for (const f of files) {
+      const here = ids.get(`${c}:${f}`)
+      if (here && parents.some((p) => ids.get(`${p}:${f}`) !== here)) steps.push({ commit: c!, parents, file: f, base: baseOf(parents) })
+    }
+  }
+  const r = await judge(steps, 'HEAD', ids, o, 'commit and push')
+  return { ...report, ...r }
 }

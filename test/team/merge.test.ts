@@ -142,13 +142,28 @@ test('attack: a merger without a key to one side writes an older file — the me
   assert.match(team.git('carol', ['status', '--porcelain']).stdout, /^UU secrets\.enc\.yaml$/m)
 })
 
-test('attack: a merge made without the driver (keep-ours driver=true) re-lists bob — the post-merge hook flags it with the fix, and the fix clears it', async () => {
+test('attack: a merge made without the driver (keep-ours driver=true) re-lists bob — pre-commit stops the commit of a conflict resolved as ours; merged by git itself, post-merge flags it with the fix, and the fix clears it', async () => {
   if (skip()) return
   const team = fork()
   staleCommitAndOffboarding(team)
   const bob = team.members.bob.recipient
-  const r = team.git('alice', ['-c', 'merge.sops-like.driver=true', 'pull', '-q', '--no-rebase', 'origin', 'main'])
-  assert.is(team.git('alice', ['rev-list', '--count', '--merges', 'ORIG_HEAD..HEAD']).stdout.trim(), '1') // git made the merge
+  const keepOurs = ['-c', 'merge.sops-like.driver=true']
+  team.git('alice', ['fetch', '-q', 'origin'])
+  const head = team.git('alice', ['rev-parse', 'HEAD']).stdout
+  // a clone whose driver fails (or is missing): conflict; taking ours and committing is stopped by pre-commit
+  const m = team.git('alice', ['-c', 'merge.sops-like.driver=false', 'merge', '--no-edit', 'origin/main'], { allowFail: true })
+  assert.is.not(m.code, 0)
+  team.git('alice', ['add', FILE])
+  const c0 = team.git('alice', ['commit', '--no-edit'], { allowFail: true })
+  assert.is.not(c0.code, 0)
+  assert.ok(c0.stderr.includes(`check: ${FILE}: age ${bob} can read it again: the staged merge result lists this recipient`), c0.stderr)
+  assert.ok(c0.stderr.includes(`run sops-like rotate --rm-age ${bob} ${FILE}, then git add it and commit`), c0.stderr)
+  assert.match(c0.stderr, /keys went backwards in the merge in progress in 1 file: secrets\.enc\.yaml/)
+  assert.is(team.git('alice', ['rev-parse', 'HEAD']).stdout, head) // nothing committed
+  team.git('alice', ['merge', '--abort'])
+
+  // git merges on its own: post-merge cannot undo it, so it is loud and says what to run
+  const r = team.git('alice', [...keepOurs, 'merge', '--no-edit', 'origin/main'])
   assert.ok(await opens(team, 'bob', team.read('alice', FILE)), 'setup: the regression exists')
   const fix = `sops-like rotate --rm-age ${bob} ${FILE}`
   assert.ok(r.stderr.includes(`check: ${FILE}: age ${bob} can read it again`), r.stderr)

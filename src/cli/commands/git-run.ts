@@ -72,21 +72,24 @@ export async function runHookInstall(flags: { command?: string }, io: CliIo): Pr
 }
 
 /** `check --since REV`: recipients or data keys that went backwards in REV..HEAD (exit 40 when any did). */
-async function runCheckSince(files: string[], since: string, io: CliIo): Promise<number> {
+async function runCheckSince(files: string[], since: string | undefined, io: CliIo): Promise<number> {
   const { checkKeyRegressions } = await import('../../ops/key-regression.js')
-  const r = await checkKeyRegressions({ since, cwd: io.cwd, env: io.env, ...(files.length ? { files } : {}) })
+  const r = await checkKeyRegressions({ ...(since !== undefined ? { since } : { merging: true }), cwd: io.cwd, env: io.env, ...(files.length ? { files } : {}) })
   for (const p of r.problems) note(io, `check: ${p.message}`)
+  const what = since !== undefined ? `since ${since}` : 'in the merge in progress'
   if (r.problems.length) {
     const names = [...new Set(r.problems.map((p) => p.file))]
-    throw new CheckFailedError(`keys went backwards since ${since} in ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')} (run the commands above, then commit and push)`)
+    throw new CheckFailedError(`keys went backwards ${what} in ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')} (run the commands above)`)
   }
-  io.stdout.write(`check: ${r.commits} commit${r.commits === 1 ? '' : 's'} since ${since}, ${r.files.length} encrypted file${r.files.length === 1 ? '' : 's'} changed, no recipient or data key went backwards\n`)
+  const n = `${r.files.length} encrypted file${r.files.length === 1 ? '' : 's'}`
+  const summary = since !== undefined ? `${r.commits} commit${r.commits === 1 ? '' : 's'} since ${since}, ${n} changed` : `${n} compared with both sides of the merge`
+  io.stdout.write(`check: ${summary}, no recipient or data key went backwards\n`)
   return 0
 }
 
-export async function runCheck(files: string[], flags: { staged?: boolean; config?: string; since?: string }, io: CliIo): Promise<number> {
-  if (flags.since !== undefined) {
-    if (flags.staged) throw new UsageError('check: --since and --staged check different things: run them one at a time')
+export async function runCheck(files: string[], flags: { staged?: boolean; config?: string; since?: string; merging?: boolean }, io: CliIo): Promise<number> {
+  if (flags.since !== undefined || flags.merging) {
+    if (flags.staged || (flags.since !== undefined && flags.merging)) throw new UsageError('check: --staged, --since and --merging check different things: use one at a time')
     return runCheckSince(files, flags.since, io)
   }
   const { checkFiles } = await import('../../ops/check.js')

@@ -52,7 +52,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .command('hook')
     .description('git hooks')
     .command('install')
-    .description('install hooks: pre-commit runs sops-like check --staged; post-merge and post-rewrite run check --since ORIG_HEAD (existing hooks are kept and run first)')
+    .description('install hooks: pre-commit (check --staged, and check --merging during a merge), post-merge and post-rewrite (check --since ORIG_HEAD); existing hooks are kept and run first')
     .option('--command <cmd>', 'the command the hook should run', 'sops-like')
     .addHelpText('after', "\nExamples:\n  sops-like git hook install\n  sops-like git hook install --command 'npx sops-like'\n")
     .action(async (flags: { command: string }) => {
@@ -66,9 +66,10 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .argument('[files...]', 'files to check (default: the staged files with --staged, else every tracked file)')
     .option('--staged', 'check the staged contents (what is about to be committed)')
     .option('--since <rev>', 'instead: flag files whose recipients or data key went backwards in the commits since REV (the post-merge hook passes ORIG_HEAD); needs no key')
+    .option('--merging', 'instead: the same for the staged result of the merge in progress, against both sides (pre-commit runs it while a merge is in progress)')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .addHelpText('after', '\nExit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n  sops-like check --since ORIG_HEAD     # after a merge or pull: did an offboarded recipient or an old data key come back?\n')
-    .action(async (files: string[], flags: { staged?: boolean; config?: string; since?: string }) => {
+    .action(async (files: string[], flags: { staged?: boolean; config?: string; since?: string; merging?: boolean }) => {
       const { runCheck } = await import('./git-run.js')
       ctx.exit(await runCheck(files, flags, ctx.io))
     })
