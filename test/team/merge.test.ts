@@ -62,6 +62,7 @@ test('attack: a stale unpushed commit merged by git pull --no-rebase re-grants o
   const mainKey = await team.dataKey('alice', team.show('carol', 'HEAD', FILE))
   const r = team.pull('alice', '--no-rebase')
   assert.is(r.code, 0, r.stderr)
+  assert.not.match(r.stderr, /can read it again|went back/) // the post-merge hook ran and found nothing
   const merged = team.read('alice', FILE)
   await assertBobStaysOut(team, 'alice', merged)
   assert.is.not(await team.dataKey('alice', merged), await team.dataKey('alice', team.show('alice', 'HEAD^1', FILE)), 'the pre-offboarding key came back')
@@ -76,6 +77,7 @@ test('attack: a stale unpushed commit replayed by git pull --rebase re-grants of
   const oldKey = await team.dataKey('alice', team.show('alice', 'HEAD', FILE))
   const r = team.pull('alice', '--rebase')
   assert.is(r.code, 0, r.stderr)
+  assert.not.match(r.stderr, /can read it again|went back/) // the post-rewrite hook ran and found nothing
   assert.is(team.git('alice', ['rev-list', '--count', 'origin/main..HEAD']).stdout.trim(), '1') // rebased, not merged
   const text = team.read('alice', FILE)
   await assertBobStaysOut(team, 'alice', text)
@@ -115,6 +117,7 @@ test('attack: a rotation on a branch silently dropped by the merge — the merge
   team.git('alice', ['fetch', '-q', 'origin'])
   const m = team.merge('alice', 'origin/rotate')
   assert.is(m.code, 0, m.stderr)
+  assert.not.match(m.stderr, /can read it again|went back/)
   const text = team.read('alice', FILE)
   const merged = await team.dataKey('alice', text)
   assert.is.not(merged, before, 'the pre-rotation data key came back')
