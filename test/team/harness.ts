@@ -56,6 +56,8 @@ export interface TemplateOptions {
   recipients?: Name[]
   /** Install the hooks (`git hook install`) in every clone (default true). */
   hooks?: boolean
+  /** Members whose clone gets neither `git setup` nor hooks (a clone nobody set up; not alice). */
+  unconfigured?: Array<'bob' | 'carol'>
 }
 
 export class Team {
@@ -91,7 +93,7 @@ export class Team {
     for (const name of ['bob', 'carol'] as const) {
       team.run(t.dir, ['clone', '-q', team.origin, members[name].repo], name)
       team.configure(name)
-      team.setup(name, opts.hooks ?? true)
+      if (!opts.unconfigured?.includes(name)) team.setup(name, opts.hooks ?? true)
     }
     return team
   }
