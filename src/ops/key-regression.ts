@@ -56,6 +56,8 @@ export interface KeyRegressionReport {
   /** Sops files looked at. */
   files: string[]
   problems: KeyRegression[]
+  /** With `merging`: no merge is in progress (nothing was compared). */
+  noMerge?: boolean
 }
 
 interface Keys { recipients: RecipientRef[]; wrapped: Set<string> }
@@ -202,7 +204,7 @@ export async function checkKeyRegressions(opts: KeyRegressionOptions): Promise<K
   if (opts.merging) {
     const head = verify('HEAD')
     const theirs = verify('MERGE_HEAD')
-    if (!head || !theirs) return { commits: 0, files: [], problems: [] } // no merge in progress: nothing to compare
+    if (!head || !theirs) return { commits: 0, files: [], problems: [], noMerge: true }
     const base = mergeBase(head, theirs, o)
     const files = await sopsFiles('', opts, root, o)
     const steps = files.map((file) => ({ commit: '', parents: [head, theirs], file, base }))

@@ -81,6 +81,7 @@ async function runCheckSince(files: string[], since: string | undefined, io: Cli
     const names = [...new Set(r.problems.map((p) => p.file))]
     throw new CheckFailedError(`keys went backwards ${what} in ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')} (run the commands above)`)
   }
+  if (r.noMerge) { io.stdout.write('check: no merge in progress, nothing to compare\n'); return 0 }
   const n = `${r.files.length} encrypted file${r.files.length === 1 ? '' : 's'}`
   const summary = since !== undefined ? `${r.commits} commit${r.commits === 1 ? '' : 's'} since ${since}, ${n} changed` : `${n} compared with both sides of the merge`
   io.stdout.write(`check: ${summary}, no recipient or data key went backwards\n`)
