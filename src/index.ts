@@ -82,8 +82,10 @@ export { textconvFile, textconvBytes, type TextconvOptions, type TextconvResult,
 export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/git-merge.js'
 /** `git setup`: register the diff and merge drivers and the `.gitattributes` patterns. */
 export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git-setup.js'
-/** `git hook install`: the pre-commit hook that runs `check --staged`. */
-export { installPreCommitHook, type HookInstallOptions, type HookInstallResult } from './ops/git-hook.js'
+/** `git hook install`: pre-commit (`check --staged`), post-merge and post-rewrite (`check --since ORIG_HEAD`). */
+export { installPreCommitHook, installGitHooks, type HookInstallOptions, type HookInstallResult } from './ops/git-hook.js'
+/** `check --since REV`: files whose recipients or data key went backwards in REV..HEAD (what the post-merge hook runs). */
+export { checkKeyRegressions, type KeyRegressionOptions, type KeyRegressionReport, type KeyRegression } from './ops/key-regression.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/check.js'
 /** Which files must be encrypted: a rule's path_regex, or for a catch-all rule the files named like secrets files (plus check.include, minus check.exclude). */

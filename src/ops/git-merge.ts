@@ -1,10 +1,14 @@
 /**
  * The git merge driver (`merge.sops-like.driver = sops-like git merge %O %A %B %P`):
  * decrypts base, ours and theirs, merges them key by key (src/core/tree-merge.ts)
- * and re-encrypts the result with OUR data key and recipients, reusing ciphertext
- * for every value that did not change, into %A (atomically). Plaintext never
- * touches disk. A conflict leaves %A as ours. Files that are not sops files at all
- * are merged line by line with `git merge-file`.
+ * and writes the result into %A (atomically). Recipients and the data key follow
+ * src/ops/merge-keys.ts (a removal or rotation on either side is never undone):
+ * when they end up as ours, the result keeps OUR data key and reuses ciphertext for
+ * every value that did not change; otherwise every value is re-encrypted under a
+ * fresh data key wrapped to the merged recipients. Plaintext never touches disk.
+ * A value conflict leaves %A as ours' values (re-encrypted if the keys moved on); a
+ * side no key of ours opens refuses the merge (MergeRefusedError) and leaves %A as
+ * ours. Files that are not sops files at all are merged with `git merge-file`.
  */
 import { resolve } from 'node:path'
 import { loadFormat, type Format } from '../../formats/index.js'
@@ -15,7 +19,7 @@ import { IvStash } from '../core/tree-cipher.js'
 import { mergeTrees } from '../core/tree-merge.js'
 import { formatTreePath } from '../core/tree-path.js'
 import type { Tree } from '../core/tree.js'
-import { MetadataNotFoundError } from '../errors.js'
+import { MergeRefusedError, MetadataNotFoundError, NoIdentityError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { readInput } from '../io/read.js'
 import { loadIdentities, type IdentityOptions } from '../keys/identities.js'
@@ -23,7 +27,8 @@ import type { Identity } from '../keys/key-source.js'
 import { encryptedCodec, pickFormat } from './codec.js'
 import { parseEncrypted } from './decrypt.js'
 import { runGit } from './git-exec.js'
-import { refOfEntry, sameRecipient } from './recipient-diff.js'
+import { describeKeyMerge, planKeyMerge } from './merge-keys.js'
+import { recipientsFor, resealRotated, rulePgpKeyFiles } from './rotate.js'
 
 export interface GitMergeOptions extends IdentityOptions {
   /** %O: the common ancestor's version (empty when the file was added on both sides). */
@@ -42,7 +47,8 @@ export interface GitMergeOptions extends IdentityOptions {
 
 export type GitMergeResult =
   | { status: 'merged'; changed: boolean; notes: string[] }
-  | { status: 'conflict'; conflicts: string[] }
+  /** `resealed`: ours' values were re-encrypted to the merged recipients under a new data key. */
+  | { status: 'conflict'; conflicts: string[]; resealed: boolean }
   | { status: 'fallback'; clean: boolean }
 
 type Parsed = { tree: Tree; metadata: Metadata } | null
@@ -68,12 +74,6 @@ class ChainedStash extends IvStash {
   }
 }
 
-const sameKeys = (a: Metadata, b: Metadata): boolean => {
-  const x = a.keyGroups.flat().map(refOfEntry)
-  const y = b.keyGroups.flat().map(refOfEntry)
-  return x.length === y.length && x.every((r) => y.some((s) => sameRecipient(r, s)))
-}
-
 /** Runs the merge; writes %A only for a clean merge that changed it. Throws typed errors (no key, bad MAC, …). */
 export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResult> {
   const cwd = opts.cwd ?? process.cwd()
@@ -91,18 +91,44 @@ export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResu
   }
   const all = [ours, theirs, ...(base ? [base] : [])]
   const identities = opts.identities ?? (await loadIdentities(all.flatMap((p) => p.metadata.keyGroups.flat()), opts))
-  const open = async (p: NonNullable<Parsed>): Promise<OpenedDocument> =>
-    openTree(p.tree, p.metadata, { dataKey: await unwrapDataKey(p.metadata.keyGroups, p.metadata.shamirThreshold, identities) })
-  const o = await open(ours)
-  const t = await open(theirs)
-  const b = base ? await open(base) : null
+  const open = async (p: NonNullable<Parsed>, side: 'ours' | 'theirs' | 'the common ancestor'): Promise<OpenedDocument> => {
+    let dataKey: Uint8Array
+    try {
+      dataKey = await unwrapDataKey(p.metadata.keyGroups, p.metadata.shamirThreshold, identities)
+    } catch (e) {
+      if (!(e instanceof NoIdentityError)) throw e
+      throw new MergeRefusedError(`none of your keys decrypts ${side}, so its recipients and data key cannot be merged safely: ask a teammate who can decrypt every side to do this merge (the file is left as ours, conflicted)`)
+    }
+    return openTree(p.tree, p.metadata, { dataKey })
+  }
+  const o = await open(ours, 'ours')
+  const t = await open(theirs, 'theirs')
+  const b = base ? await open(base, 'the common ancestor') : null
+  const plan = planKeyMerge(name, b, o, t)
   const merged = mergeTrees(b?.tree ?? null, o.tree, t.tree)
+  const reseal = async (tree: Tree): Promise<Uint8Array> => {
+    const pgpKeyFiles = rulePgpKeyFiles(abs(name), { ...(opts.env ? { env: opts.env } : {}) })
+    let recipients
+    try {
+      recipients = await recipientsFor(plan.groups, { ...(opts.env ? { env: opts.env } : {}), pgpKeyFiles })
+    } catch (e) {
+      throw new MergeRefusedError(`the merged recipients of ${name} need a new data key and it cannot be wrapped here (${e instanceof Error ? e.message : 'error'})`)
+    }
+    return resealRotated({ ...o, tree }, format, recipients, { ...(plan.threshold ? { threshold: plan.threshold } : {}), ...(opts.now ? { now: opts.now } : {}) })
+  }
   if (merged.conflicts.length) {
     const multi = Math.max(o.tree.branches.length, t.tree.branches.length) > 1
-    return { status: 'conflict', conflicts: merged.conflicts.map((c) => `${multi ? `document ${c.branch + 1} ` : ''}${c.path.length ? formatTreePath(c.path) : '(whole document)'}`) }
+    // ours' values, but never ours' stale keys: a removal or rotation on theirs already applies
+    if (!plan.keepOurs) writeFileAtomic(abs(opts.ours), await reseal(o.tree))
+    return { status: 'conflict', conflicts: merged.conflicts.map((c) => `${multi ? `document ${c.branch + 1} ` : ''}${c.path.length ? formatTreePath(c.path) : '(whole document)'}`), resealed: !plan.keepOurs }
   }
   const notes: string[] = []
-  if (!sameKeys(ours.metadata, theirs.metadata)) notes.push(`${name}: theirs is encrypted to other recipients; the merged file keeps ours (run sops-like updatekeys if that is wrong)`)
+  const keyNote = describeKeyMerge(name, plan)
+  if (keyNote) notes.push(keyNote)
+  if (!plan.keepOurs) {
+    writeFileAtomic(abs(opts.ours), await reseal(merged.tree))
+    return { status: 'merged', changed: true, notes }
+  }
   if (!merged.changed) return { status: 'merged', changed: false, notes }
   const same = (d: OpenedDocument | null): d is OpenedDocument => !!d && Buffer.from(d.dataKey).equals(Buffer.from(o.dataKey))
   const stash = new ChainedStash([o.stash, ...[t, b].filter(same).map((d) => d.stash)])

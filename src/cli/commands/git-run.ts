@@ -1,5 +1,5 @@
 /** Actions of the git commands: map flags to src/ops and render results (each loads only its own op). */
-import { CheckFailedError } from '../../errors.js'
+import { CheckFailedError, UsageError } from '../../errors.js'
 import { list, type CliIo } from '../io.js'
 
 const note = (io: CliIo, line: string) => { io.stderr.write(`sops-like: ${line}\n`) }
@@ -48,7 +48,7 @@ export async function runGitSetup(flags: { global?: boolean; pattern?: string[];
   return 0
 }
 
-/** The merge driver: 0 when merged, 1 on a conflict or any failure (git then reports a conflict and keeps ours). */
+/** The merge driver: 0 when merged, 1 on a conflict or any failure, 45 when refused (git reports a conflict for any non-zero exit and keeps %A). */
 export async function runGitMerge(args: { base: string; ours: string; theirs: string; path?: string; inputType?: string }, io: CliIo): Promise<number> {
   const name = args.path ?? args.ours
   await setupNotice(io)
@@ -56,7 +56,8 @@ export async function runGitMerge(args: { base: string; ours: string; theirs: st
     const { gitMergeFiles } = await import('../../ops/git-merge.js')
     const r = await gitMergeFiles({ ...args, cwd: io.cwd, env: io.env, onNote: (l) => note(io, l) })
     if (r.status === 'conflict') {
-      note(io, `merge conflict in ${name}: ${r.conflicts.join(', ')} changed on both sides (the file is left as ours; edit it with sops-like edit, then git add)`)
+      const left = r.resealed ? 'the file is left as ours, re-encrypted to the merged recipients under a new data key' : 'the file is left as ours'
+      note(io, `merge conflict in ${name}: ${r.conflicts.join(', ')} changed on both sides (${left}; edit it with sops-like edit, then git add)`)
       return 1
     }
     if (r.status === 'fallback') {
@@ -69,20 +70,42 @@ export async function runGitMerge(args: { base: string; ours: string; theirs: st
     const msg = e instanceof Error && typeof (e as { code?: unknown }).code === 'string' ? e.message : 'internal error (run with SOPS_LIKE_DEBUG=1 for details)'
     note(io, `cannot merge ${name}: ${msg}`)
     if (io.env.SOPS_LIKE_DEBUG && e instanceof Error && e.stack) io.stderr.write(e.stack + '\n')
-    return 1
+    return (e as { code?: unknown }).code === 'MERGE_REFUSED' ? 45 : 1
   }
 }
 
 export async function runHookInstall(flags: { command?: string }, io: CliIo): Promise<number> {
-  const { installPreCommitHook } = await import('../../ops/git-hook.js')
-  const r = installPreCommitHook({ cwd: io.cwd, env: io.env, ...(flags.command ? { command: flags.command } : {}) })
-  if (r.action === 'unchanged') io.stdout.write(`pre-commit hook already installed: ${r.path}\n`)
-  else if (r.action === 'chained') io.stdout.write(`installed ${r.path}; the previous hook moved to ${r.previous} and runs first\n`)
-  else io.stdout.write(`installed ${r.path}\n`)
+  const { installGitHooks } = await import('../../ops/git-hook.js')
+  for (const r of installGitHooks({ cwd: io.cwd, env: io.env, ...(flags.command ? { command: flags.command } : {}) })) {
+    if (r.action === 'unchanged') io.stdout.write(`${r.hook} hook already installed: ${r.path}\n`)
+    else if (r.action === 'chained') io.stdout.write(`installed ${r.path}; the previous hook moved to ${r.previous} and runs first\n`)
+    else io.stdout.write(`installed ${r.path}\n`)
+  }
   return 0
 }
 
-export async function runCheck(files: string[], flags: { staged?: boolean; config?: string }, io: CliIo): Promise<number> {
+/** `check --since REV`: recipients or data keys that went backwards in REV..HEAD (exit 40 when any did). */
+async function runCheckSince(files: string[], since: string | undefined, io: CliIo): Promise<number> {
+  const { checkKeyRegressions } = await import('../../ops/key-regression.js')
+  const r = await checkKeyRegressions({ ...(since !== undefined ? { since } : { merging: true }), cwd: io.cwd, env: io.env, ...(files.length ? { files } : {}) })
+  for (const p of r.problems) note(io, `check: ${p.message}`)
+  const what = since !== undefined ? `since ${since}` : 'in the merge in progress'
+  if (r.problems.length) {
+    const names = [...new Set(r.problems.map((p) => p.file))]
+    throw new CheckFailedError(`keys went backwards ${what} in ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')} (run the commands above)`)
+  }
+  if (r.noMerge) { io.stdout.write('check: no merge in progress, nothing to compare\n'); return 0 }
+  const n = `${r.files.length} encrypted file${r.files.length === 1 ? '' : 's'}`
+  const summary = since !== undefined ? `${r.commits} commit${r.commits === 1 ? '' : 's'} since ${since}, ${n} changed` : `${n} compared with both sides of the merge`
+  io.stdout.write(`check: ${summary}, no recipient or data key went backwards\n`)
+  return 0
+}
+
+export async function runCheck(files: string[], flags: { staged?: boolean; config?: string; since?: string; merging?: boolean }, io: CliIo): Promise<number> {
+  if (flags.since !== undefined || flags.merging) {
+    if (flags.staged || (flags.since !== undefined && flags.merging)) throw new UsageError('check: --staged, --since and --merging check different things: use one at a time')
+    return runCheckSince(files, flags.since, io)
+  }
   const { checkFiles } = await import('../../ops/check.js')
   const r = await checkFiles({
     cwd: io.cwd,

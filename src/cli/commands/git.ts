@@ -53,7 +53,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .command('hook')
     .description('git hooks')
     .command('install')
-    .description('install a pre-commit hook running sops-like check --staged (an existing hook is kept and runs first)')
+    .description('install hooks: pre-commit (check --staged, and check --merging during a merge), post-merge and post-rewrite (check --since ORIG_HEAD); existing hooks are kept and run first')
     .option('--command <cmd>', 'the command the hook should run', 'sops-like')
     .addHelpText('after', "\nExamples:\n  sops-like git hook install\n  sops-like git hook install --command 'npx sops-like'\n")
     .action(async (flags: { command: string }) => {
@@ -66,9 +66,11 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .description('pre-commit guard: fail when a covered file is not encrypted, invalid, fails its MAC or has stale recipients')
     .argument('[files...]', 'files to check (default: the staged files with --staged, else every tracked file)')
     .option('--staged', 'check the staged contents (what is about to be committed)')
+    .option('--since <rev>', 'instead: flag files whose recipients or data key went backwards in the commits since REV (the post-merge hook passes ORIG_HEAD); needs no key')
+    .option('--merging', 'instead: the same for the staged result of the merge in progress, against both sides (pre-commit runs it while a merge is in progress)')
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
-    .addHelpText('after', '\nCovered: files a creation rule\'s path_regex matches; for a catch-all rule (path_regex \'\'), files named\nlike secrets files (*.enc.* *.sops.* .env .env.* *.key *.pem, not .env.example); plus check.include,\nminus check.exclude in the config. Exit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n')
-    .action(async (files: string[], flags: { staged?: boolean; config?: string }) => {
+    .addHelpText('after', '\nCovered: files a creation rule\'s path_regex matches; for a catch-all rule (path_regex \'\'), files named\nlike secrets files (*.enc.* *.sops.* .env .env.* *.key *.pem, not .env.example); plus check.include,\nminus check.exclude in the config. Exit code 40 when a file fails the check.\n\nExamples:\n  sops-like check --staged\n  sops-like check secrets.enc.yaml\n  sops-like check --since ORIG_HEAD     # after a merge or pull: did an offboarded recipient or an old data key come back?\n')
+    .action(async (files: string[], flags: { staged?: boolean; config?: string; since?: string; merging?: boolean }) => {
       const { runCheck } = await import('./git-run.js')
       ctx.exit(await runCheck(files, flags, ctx.io))
     })
