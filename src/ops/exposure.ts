@@ -60,7 +60,7 @@ const MAX_BLOB = 16 * 1024 * 1024
  * could read it (the revision's metadata lists them). Paths are relative to `cwd`.
  * Returns null outside a git repository.
  */
-export async function historyExposure(cwd: string, who: RecipientRef, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Map<string, string[]> | null> {
+export async function historyExposure(cwd: string, who: RecipientRef | readonly RecipientRef[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Map<string, string[]> | null> {
   const top = await gitTopLevel(cwd, opts.env)
   if (!top) return null
   const g = (args: string[], input?: string) => git(args, top, { ...(opts.env ? { env: opts.env } : {}), ...(input !== undefined ? { input } : {}) })
@@ -94,7 +94,8 @@ export async function historyExposure(cwd: string, who: RecipientRef, opts: { en
     if (type !== 'blob' || !path || body.indexOf('sops') < 0) continue
     try {
       const { tree, metadata } = await parseEncrypted(body, formatForPath(path))
-      if (!hasRecipient(metadata.keyGroups.map((gr) => gr.map(refOfEntry)), who)) continue
+      const groups = metadata.keyGroups.map((gr) => gr.map(refOfEntry))
+      if (!(Array.isArray(who) ? who : [who]).some((w: RecipientRef) => hasRecipient(groups, w))) continue
       const rel = relative(cwd, resolve(top, path)) || path
       const names = out.get(rel) ?? []
       for (const k of encryptedKeyNames(tree)) if (!names.includes(k)) names.push(k)

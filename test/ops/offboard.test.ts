@@ -122,6 +122,60 @@ test('offboard: invalid recipient and unknown recipient', async () => {
   assert.is(r.config?.removed, 0)
 })
 
+const NAMED = (a: string, b: string, c: string, flow = false) => flow
+  ? `recipients: {alice: ${a}, bob: [${b}, ${c}]}\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: alice, bob\n`
+  : `# who is who\nrecipients:\n  alice: ${a}\n  bob:\n    - ${b}\n    - ${c}\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: alice, bob\n`
+
+async function setupNamed(dir: string, flow = false): Promise<void> {
+  await setup(dir, [A, B, C])
+  writeFileSync(join(dir, '.sops-like.yaml'), NAMED(A.recipient, B.recipient, C.recipient, flow))
+}
+
+test('offboard NAME: every key of the name leaves every file, the name leaves recipients: and the rules', async () => {
+  for (const flow of [false, true]) {
+    const dir = join(t.dir, flow ? 'named-flow' : 'named')
+    await setupNamed(dir, flow)
+    const r = await offboard('bob', { cwd: dir, env: env(A) })
+    assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+    assert.is(r.name, 'bob')
+    assert.equal(r.recipients.map((x) => x.id), [B.recipient, C.recipient])
+    assert.is(r.exposed.length, FILES.length)
+    for (const f of FILES) {
+      const ids = (await parseEncrypted(readFileSync(join(dir, f.path)), f.format)).metadata.keyGroups.flat().map((e) => e.fields.recipient)
+      assert.equal(ids, [A.recipient], f.path)
+      await open(dir, f, A) // A still opens it
+    }
+    const cfg = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+    assert.not.ok(cfg.includes(B.recipient) || cfg.includes(C.recipient) || /\bbob\b/.test(cfg), cfg)
+    assert.ok(cfg.includes('age: alice'), cfg)
+    if (!flow) assert.ok(cfg.startsWith('# who is who\n'), 'comments kept')
+    assert.is(r.config?.written, true)
+  }
+})
+
+test('offboard KEY of a name with two keys: only that key leaves the name; the report shows the name', async () => {
+  const dir = join(t.dir, 'named-key')
+  await setupNamed(dir)
+  const r = await offboard(C.recipient, { cwd: dir, env: env(A) })
+  assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+  assert.is(r.name, 'bob')
+  const cfg = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+  assert.is(cfg, NAMED(A.recipient, B.recipient, C.recipient).replace(`    - ${C.recipient}\n`, ''))
+  const ids = (await parseEncrypted(readFileSync(join(dir, FILES[0]!.path)), 'json')).metadata.keyGroups.flat().map((e) => e.fields.recipient)
+  assert.equal(ids, [A.recipient, B.recipient])
+})
+
+test('offboard an unknown name: RecipientError (30) saying it is neither a name nor a key; nothing written', async () => {
+  const dir = join(t.dir, 'named-unknown')
+  await setupNamed(dir)
+  const before = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+  try { await offboard('carol', { cwd: dir, env: env(A) }); assert.unreachable() } catch (e) {
+    assert.is((e as { exitCode?: number }).exitCode, 30)
+    assert.match((e as Error).message, /carol, is not a name under recipients: in \.sops-like\.yaml/)
+  }
+  assert.is(readFileSync(join(dir, '.sops-like.yaml'), 'utf8'), before)
+})
+
 const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, env: env(), stdio: 'pipe' })
 
 test('offboard --history: key names of past revisions (deleted keys, deleted files) readable by B', async () => {

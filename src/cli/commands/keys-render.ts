@@ -71,7 +71,7 @@ export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures =
 
 export function renderOffboard(io: CliIo, r: OffboardReport): void {
   const out: string[] = []
-  const who = showRef(r.recipient)
+  const who = r.name ? `${r.name} (${r.recipients.map(showRef).join(', ')})` : showRef(r.recipient)
   out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Offboarded'}: ${who}`)
   out.push('')
   out.push(`Exposure: key names ${who} could read — rotate these credentials at their providers:`)
@@ -110,7 +110,7 @@ export function renderStatus(io: CliIo, s: FileStatus): void {
   for (const [i, g] of groups.entries()) {
     if (groups.length > 1) out.push(`  key group ${i}${i === 0 && s.shamirThreshold ? ` (shamir threshold ${s.shamirThreshold})` : ''}:`)
     const pad = groups.length > 1 ? '    ' : '  '
-    for (const r of g) out.push(`${pad}${showRef(r)}${r.createdAt ? ` (created ${r.createdAt})` : ''}`)
+    for (const r of g) out.push(`${pad}${r.name ? `${r.name}: ` : ''}${showRef(r)}${r.createdAt ? ` (created ${r.createdAt})` : ''}`)
   }
   if (s.matchesRule === true) out.push('  creation rule: matches')
   else if (s.matchesRule === false) {
