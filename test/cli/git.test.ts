@@ -159,7 +159,55 @@ test('git diff / log -p / show print decrypted changes with a key, the keyless v
   assert.equal(changedLines(wt.stdout).map((l) => l.slice(1).split(':')[0]), ['user', 'user'])
   const all = git(repo, ['log', '-p'], noKeyEnv())
   assert.not.ok(all.stdout.includes(CANARY))
-  assert.match(all.stdout, /\n\+# sops: recipients age age1\w+; lastmodified /)
+  assert.match(all.stdout, /\n\+# sops-like: recipients age1\w+; data key [0-9a-f]{12}\n/)
+  assert.match(all.stdout, /\n\+# sops: lastmodified /)
+})
+
+test('git log -p shows a recipient added, a recipient offboarded (by name) and a rotation as one-line hunks', async () => {
+  const repo = await setupRepo()
+  const cfg = (age: string) => `recipients:\n  alice: ${k.recipient}\n  bob: ${other.recipient}\ncreation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${age}\n`
+  writeFileSync(join(repo, '.sops-like.yaml'), cfg('alice'))
+  await encryptedFile(repo, 'secrets.enc.yaml', PLAIN)
+  ok(repo, ['add', '.'])
+  ok(repo, ['commit', '-q', '-m', 'one'])
+  const header = (who: string) => new RegExp(`^# sops-like: recipients ${who}; data key ([0-9a-f]{12})$`)
+  const hunk = (): string[] => changedLines(ok(repo, ['show', 'HEAD', '--', 'secrets.enc.yaml']))
+  const fp = (line: string, who: string): string => { const m = header(who).exec(line.slice(1)); assert.ok(m, `${line} !~ ${who}`); return m![1]! }
+  assert.match(ok(repo, ['show', 'HEAD:secrets.enc.yaml']), /recipient: age1/)
+
+  writeFileSync(join(repo, '.sops-like.yaml'), cfg('alice, bob'))
+  const u = await cli(repo, ['updatekeys', '-y', 'secrets.enc.yaml'])
+  assert.is(u.code, 0, u.stderr)
+  ok(repo, ['commit', '-q', '-am', 'bob joins'])
+  const added = hunk()
+  assert.is(added.length, 2, added.join('\n'))
+  const fp1 = fp(added[0]!, 'alice')
+  const fp2 = fp(added[1]!, 'alice, bob')
+  assert.is.not(fp1, fp2)
+
+  const o = await cli(repo, ['offboard', 'bob'])
+  assert.is(o.code, 0, o.stderr)
+  assert.match(o.stdout, /Offboarded: bob \(age age1/)
+  ok(repo, ['commit', '-q', '-am', 'bob leaves'])
+  const removed = hunk()
+  assert.is(removed.length, 2, removed.join('\n'))
+  // names come from the working tree's config, which no longer names bob: his key is shown
+  assert.is(fp(removed[0]!, `alice, ${other.recipient}`), fp2)
+  const fp3 = fp(removed[1]!, 'alice')
+
+  const r = await cli(repo, ['rotate', 'secrets.enc.yaml'])
+  assert.is(r.code, 0, r.stderr)
+  ok(repo, ['commit', '-q', '-am', 'rotate'])
+  const rotated = hunk()
+  assert.is(rotated.length, 2, rotated.join('\n'))
+  assert.is(fp(rotated[0]!, 'alice'), fp3)
+  assert.is.not(fp(rotated[1]!, 'alice'), fp3)
+
+  // the same history without a key still shows who was added and removed
+  const noKey = git(repo, ['log', '-p', '--', 'secrets.enc.yaml'], noKeyEnv())
+  assert.is(noKey.code, 0, noKey.stderr)
+  for (const l of [`+# sops-like: recipients alice, ${other.recipient}; data key`, `-# sops-like: recipients alice, ${other.recipient}; data key`]) assert.ok(noKey.stdout.includes(l), l)
+  assert.not.ok(noKey.stdout.includes(CANARY))
 })
 
 test('merge driver: different keys merge cleanly; the result decrypts (MAC ok) with both changes', async () => {

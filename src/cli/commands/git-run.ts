@@ -10,7 +10,7 @@ export async function runTextconv(file: string, flags: { inputType?: string }, i
   try {
     const { textconvFile } = await import('../../ops/textconv.js')
     const { resolve } = await import('node:path')
-    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, ...(flags.inputType ? { inputType: flags.inputType } : {}), ...(debug ? { onDebug: debug } : {}) })
+    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, cwd: io.cwd, ...(flags.inputType ? { inputType: flags.inputType } : {}), ...(debug ? { onDebug: debug } : {}) })
     io.stdout.write(r.output)
   } catch (e) {
     debug?.(`textconv: ${e instanceof Error ? e.message : 'error'}`)
