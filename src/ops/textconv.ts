@@ -17,7 +17,8 @@ import { formatForPath, isFormatName, type FormatName } from '../../formats/inde
 import type { IdentityOptions } from '../keys/identities.js'
 import { findConfig } from '../config/find.js'
 import { loadConfigFile } from '../config/rules.js'
-import { recipientName } from '../config/names.js'
+import { parseRecipientNames, recipientName } from '../config/names.js'
+import { readRecipientsSection } from '../config/names-fast.js'
 import type { Metadata } from '../core/metadata.js'
 import type { Tree } from '../core/tree.js'
 
@@ -141,14 +142,18 @@ export async function textconvFile(path: string, opts: TextconvOptions = {}): Pr
 
 /**
  * The names the config found from `dir` gives recipients, or undefined. A config without a
- * top-level `recipients:` line is not parsed (no YAML parser loaded on git's diff path).
+ * top-level `recipients:` line is not parsed, and a plain `recipients:` section is read by
+ * names-fast.ts: no YAML parser is loaded on git's diff path in either case.
  */
 function namesNear(dir: string, env: NodeJS.ProcessEnv, debug?: (line: string) => void): TextconvOptions['nameOf'] {
   try {
     const { path } = findConfig(dir, { env })
     if (!path) return undefined
-    if (!/^recipients[ \t]*:/m.test(readFileSync(path, 'utf8'))) return undefined
-    const names = loadConfigFile(path).recipients
+    const text = readFileSync(path, 'utf8')
+    if (!/^recipients[ \t]*:/m.test(text)) return undefined
+    // the plain shapes are read without the YAML parser; anything else goes to the full one
+    const simple = readRecipientsSection(text)
+    const names = simple ? parseRecipientNames(simple, path) : loadConfigFile(path).recipients
     return (r) => recipientName(names, r)
   } catch (e) {
     debug?.(`textconv: recipient names unavailable (${errText(e)})`)
