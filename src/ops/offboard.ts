@@ -3,7 +3,10 @@
  * (all its keys) — from every encrypted file of the repository that lists them
  * (rotating each file's data key), and from the config's creation rules and names;
  * report, per file, the key NAMES this person could read — the credentials to rotate
- * at their providers — and with `history` every key name any past revision exposed.
+ * at their providers — and with `history` every key name any past revision exposed,
+ * split into values changed since and values to rotate at the provider, plus the
+ * branches and tags still encrypting to them (offboard-history.ts); and the git
+ * commands that finish the job.
  */
 import { readFileSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
@@ -17,7 +20,8 @@ import type { IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
 import { describeError, identityLoader, runBatch, type FileFailure, type FileReport, type KeysEvent } from './batch.js'
 import { removeRecipientsFromConfig } from './config-edit.js'
-import { encryptedKeyNames, historyExposure } from './exposure.js'
+import { encryptedKeyNames, historyScan } from './exposure.js'
+import { judgeValues, refsStillEncrypting, type RefTip, type ValueVerdicts } from './offboard-history.js'
 import { hasRecipient, parseRecipientArg, refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
 import { listRepoFiles } from './repo-files.js'
 import { rotateOne } from './rotate.js'
@@ -59,6 +63,12 @@ export interface OffboardReport {
   config?: { path: string; removed: number; written: boolean; refused?: string }
   /** With `history`: key names per path over every revision readable by the recipient; null outside git. */
   history?: ExposedFile[] | null
+  /** With `history` in git: those values split into "must rotate at the provider" and "changed since". */
+  values?: ValueVerdicts
+  /** With `history` in git: branches and tags whose tip still encrypts a file to them. */
+  stillEncrypting?: RefTip[]
+  /** Shell commands that finish the job (commit and push; other branches), one per line. */
+  nextSteps: string[]
   /** Things left for a human (e.g. an age recipients file that still lists them). */
   warnings: string[]
   exitCode: number
@@ -102,7 +112,7 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
   const dryRun = !!opts.dryRun
   const files = (await listRepoFiles(cwd, { env, requireRule: false, ...(opts.configPath ? { configPath: opts.configPath } : {}) }))
     .filter((f) => refs.some((r) => hasRecipient(f.metadata.keyGroups.map((g) => g.map(refOfEntry)), r)))
-  const exposed = files.map((f) => ({ path: f.path, keys: encryptedKeyNames(f.tree) }))
+  const exposed = files.map((f) => ({ path: f.path, keys: encryptedKeyNames(f.tree, f.metadata.selectors) }))
   const load = identityLoader(opts)
   const rotateOpts = { ...opts, cwd, env, dryRun }
   const removeFrom = (p: string) => {
@@ -110,7 +120,7 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
     return refs.filter((r) => hasRecipient(groups, r))
   }
   const batch = await runBatch(files.map((f) => f.path), (p) => rotateOne(p, { add: [], remove: removeFrom(p) }, rotateOpts, load), opts.onEvent)
-  const report: OffboardReport = { recipient: who, recipients: refs, ...(name ? { name } : {}), dryRun, exposed, results: batch.reports, failures: batch.failures, warnings: [], exitCode: batch.exitCode }
+  const report: OffboardReport = { recipient: who, recipients: refs, ...(name ? { name } : {}), dryRun, exposed, results: batch.reports, failures: batch.failures, warnings: [], nextSteps: [], exitCode: batch.exitCode }
 
   try {
     if (cfgProblem) throw cfgProblem
@@ -129,10 +139,36 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
   report.exitCode = report.failures[0]?.exitCode ?? 0
 
   if (opts.history) {
-    const h = await historyExposure(cwd, refs, { env })
-    report.history = h ? [...h.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, keys]) => ({ path, keys })) : null
+    const scan = await historyScan(cwd, refs, { env })
+    report.history = scan ? [...scan.names.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, keys]) => ({ path, keys })) : null
+    if (scan) {
+      report.values = await judgeValues(scan, cwd, load)
+      report.stillEncrypting = await refsStillEncrypting(scan, cwd, env)
+    }
   }
+  report.nextSteps = nextSteps(report, target.trim(), !!opts.history)
   return report
+}
+
+/** A word for a POSIX shell: as is when safe, else single-quoted. */
+const sh = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+/** The commands that finish an offboarding: commit and push what changed, then the other branches. */
+function nextSteps(r: OffboardReport, target: string, history: boolean): string[] {
+  const again = `sops-like offboard ${sh(target)}${history ? ' --history' : ''}`
+  if (r.dryRun) return [again]
+  const who = r.name ?? showRef(r.recipient).replace(/^\S+ /, '').slice(0, 24)
+  const message = `Offboard ${who}: remove from recipients, rotate data keys`
+  const changed = [...r.results.filter((x) => x.outcome === 'rotated').map((x) => x.path), ...(r.config?.written ? [r.config.path] : [])]
+  const out: string[] = []
+  if (changed.length) out.push(`git add -- ${changed.map(sh).join(' ')}`, `git commit -m ${sh(message)}`, 'git push')
+  for (const tip of r.stillEncrypting ?? []) {
+    if (tip.current || tip.kind === 'tag') continue
+    if (tip.kind === 'remote' && r.stillEncrypting!.some((t) => t.kind === 'branch' && tip.ref.endsWith('/' + t.ref))) continue
+    const branch = tip.kind === 'remote' ? tip.ref.replace(/^[^/]+\//, '') : tip.ref
+    out.push(`git switch ${sh(branch)} && sops-like offboard ${sh(target)} && git commit -am ${sh(message)} && git push`)
+  }
+  return out
 }
 
 /** age recipients files named by the config's rules that list `who` (we do not edit those). */

@@ -202,4 +202,63 @@ test('offboard --history: key names of past revisions (deleted keys, deleted fil
   assert.ok(outside.history === null || Array.isArray(outside.history))
 })
 
+test('offboard NAME --history: must-rotate vs changed-since, refs still encrypting, clear look-alikes excluded, next steps that work', async () => {
+  const dir = join(t.dir, 'hist-report')
+  const origin = join(t.dir, 'hist-report-origin.git')
+  mkdirSync(dir)
+  git(t.dir, 'init', '-q', '--bare', origin)
+  git(dir, 'init', '-q', '-b', 'main')
+  const enc = async (plain: string, ks: TestKey[]) => encryptBytes(Buffer.from(plain), { inputFormat: 'json', groups: [ks.map((k) => createAgeRecipient(k.recipient))] })
+  writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\ncreation_rules:\n  - path_regex: \\.json$\n    age: alice, bob\n`)
+  // a clear value under the unencrypted suffix that merely looks encrypted is not a secret they read
+  const lookAlike = 'ENC[AES256_GCM,data:AAAA,iv:AAAAAAAAAAAAAAAAAAAAAA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]'
+  writeFileSync(join(dir, 's.json'), await enc(`{"old_secret": "1", "keep": "2", "rotated": "x1", "note_unencrypted": "${lookAlike}"}`, [A, B]))
+  writeFileSync(join(dir, 'gone.json'), await enc('{"legacy_token": "3"}', [A, B]))
+  writeFileSync(join(dir, 'cur.json'), await enc('{"api": "k"}', [A, B]))
+  writeFileSync(join(dir, 'private.json'), await enc('{"not_theirs": "4"}', [A]))
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'one')
+  git(dir, 'tag', 'v1')
+  git(dir, 'branch', 'feature')
+  // later on main bob lost s.json (one value replaced, one dropped) and gone.json was deleted
+  writeFileSync(join(dir, 's.json'), await enc('{"keep": "2", "rotated": "x2", "fresh": "5"}', [A]))
+  git(dir, 'rm', '-q', 'gone.json')
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'two')
+  git(dir, 'remote', 'add', 'origin', origin)
+  git(dir, 'push', '-q', '-u', 'origin', 'main', 'feature')
+
+  const r = await offboard('bob', { cwd: dir, env: env(A), history: true })
+  assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+  assert.equal(r.exposed, [{ path: 'cur.json', keys: ['api'] }])
+  assert.equal(r.values!.mustRotate, [
+    { path: 'cur.json', key: 'api', why: 'unchanged' },
+    { path: 'gone.json', key: 'legacy_token', why: 'removed' },
+    { path: 's.json', key: 'old_secret', why: 'removed' },
+    { path: 's.json', key: 'keep', why: 'unchanged' },
+  ])
+  assert.equal(r.values!.changedSince, [{ path: 's.json', key: 'rotated' }])
+  assert.not.ok(JSON.stringify(r).includes('note_unencrypted'), 'a clear look-alike is not reported')
+  assert.not.ok(JSON.stringify(r).includes('not_theirs'))
+  const tips = Object.fromEntries(r.stillEncrypting!.map((x) => [`${x.kind} ${x.ref}`, { current: x.current, paths: [...x.paths].sort() }]))
+  assert.equal(tips, {
+    'branch feature': { current: false, paths: ['cur.json', 'gone.json', 's.json'] },
+    'branch main': { current: true, paths: ['cur.json'] },
+    'remote origin/feature': { current: false, paths: ['cur.json', 'gone.json', 's.json'] },
+    'remote origin/main': { current: false, paths: ['cur.json'] },
+    'tag v1': { current: false, paths: ['cur.json', 'gone.json', 's.json'] },
+  })
+  assert.equal(r.nextSteps, [
+    'git add -- cur.json .sops-like.yaml',
+    "git commit -m 'Offboard bob: remove from recipients, rotate data keys'",
+    'git push',
+    "git switch feature && sops-like offboard bob && git commit -am 'Offboard bob: remove from recipients, rotate data keys' && git push",
+  ])
+  // the commands work as printed: afterwards main and origin/main no longer encrypt to bob
+  for (const cmd of r.nextSteps.slice(0, 3)) execFileSync('sh', ['-c', cmd], { cwd: dir, env: { ...env(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' }, stdio: 'pipe' })
+  const again = await offboard(B.recipient, { cwd: dir, env: env(A), history: true, dryRun: true })
+  assert.equal(again.stillEncrypting!.map((x) => x.ref).sort(), ['feature', 'origin/feature', 'v1'])
+  assert.equal(again.exposed, [])
+})
+
 test.run()

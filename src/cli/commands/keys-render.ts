@@ -69,6 +69,8 @@ export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures =
   io.stderr.write(`sops-like: ${verb}: ${total} file${total === 1 ? '' : 's'}${parts.length ? ': ' + parts.join(', ') : ''}\n`)
 }
 
+const WHY: Record<string, string> = { removed: 'no longer in the repository', undecryptable: 'a revision could not be decrypted to compare' }
+
 export function renderOffboard(io: CliIo, r: OffboardReport): void {
   const out: string[] = []
   const who = r.name ? `${r.name} (${r.recipients.map(showRef).join(', ')})` : showRef(r.recipient)
@@ -89,13 +91,30 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
   if (r.history !== undefined) {
     out.push('')
     if (r.history === null) out.push('History: not a git repository, skipped')
-    else {
+    else if (!r.values) {
       out.push(`History: key names held by any past revision readable by ${who}:`)
       if (!r.history.length) out.push('  (none)')
       for (const f of r.history) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+    } else {
+      const byPath = (vs: Array<{ path: string; key: string; why?: string }>, why: boolean): string[] => {
+        const m = new Map<string, string[]>()
+        for (const v of vs) m.set(v.path, [...(m.get(v.path) ?? []), why && v.why && v.why !== 'unchanged' ? `${v.key} (${WHY[v.why] ?? v.why})` : v.key])
+        return vs.length ? [...m].map(([p, ks]) => `  ${p}: ${ks.join(', ')}`) : ['  (none)']
+      }
+      out.push(`Must be rotated at the provider: values ${who} could read in any revision and that the files still hold (or that we cannot tell):`)
+      out.push(...byPath(r.values.mustRotate, true))
+      out.push('', `Changed since access ended: every value ${who} could read has been replaced since:`)
+      out.push(...byPath(r.values.changedSince, false))
+      out.push('', `Branches and tags whose tip still encrypts to ${who}:`)
+      if (!r.stillEncrypting?.length) out.push('  (none)')
+      for (const t of r.stillEncrypting ?? []) {
+        const note = t.current ? ' (checked out: the commit below fixes it)' : t.kind === 'tag' ? ' (a tag keeps the old data keys: rotate its values at the provider)' : ''
+        out.push(`  ${t.kind} ${t.ref}${note}: ${t.paths.join(', ')}`)
+      }
     }
   }
   for (const w of r.warnings) out.push('', `Warning: ${w}`)
+  if (r.nextSteps.length) out.push('', r.dryRun ? 'Next: run it for real:' : 'Next: commit and push:', ...r.nextSteps.map((c) => `  ${c}`))
   io.stdout.write(out.join('\n') + '\n')
 }
 
