@@ -49,6 +49,18 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     })
 
   gitCmd
+    .command('conflicts')
+    .description('during a conflicted merge: the values both sides changed, decrypted, with the base (from the index stages :1: :2: :3:)')
+    .argument('<file>', 'the conflicted encrypted file')
+    .option('--json', 'print JSON')
+    .addOption(typeOption())
+    .addHelpText('after', '\nPrints decrypted values: like decrypt, only where you can read them.\n\nExamples:\n  sops-like git conflicts secrets.enc.yaml\n  git show :3:secrets.enc.yaml | sops-like decrypt --filename-override secrets.enc.yaml\n')
+    .action(async (file: string, flags: { json?: boolean; inputType?: string }) => {
+      const { runGitConflicts } = await import('./git-run.js')
+      ctx.exit(await runGitConflicts(file, flags, ctx.io))
+    })
+
+  gitCmd
     .command('hook')
     .description('git hooks')
     .command('install')
