@@ -147,7 +147,7 @@ test('offboard --json: report of key names, no values anywhere', async () => {
   noLeak(text)
 })
 
-test('status shows the names the config gives, in the recipient list and the rule diff', async () => {
+test('status and updatekeys show the names the config gives, in the recipient list and the rule diff', async () => {
   const dir = await repo('st-names', 1, [A, B])
   writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\n  carol: ${C.recipient}\ncreation_rules:\n  - path_regex: secrets/.*\\.json$\n    age: alice, carol\n`)
   const txt = await runCli(['status', 'secrets/f0.json'], { cwd: dir, env: env() })
@@ -155,6 +155,9 @@ test('status shows the names the config gives, in the recipient list and the rul
   assert.ok(txt.stdout.includes(`  alice: age ${A.recipient}`), txt.stdout)
   assert.ok(txt.stdout.includes(`+++ carol (age ${C.recipient})`), txt.stdout)
   assert.ok(txt.stdout.includes(`--- bob (age ${B.recipient})`), txt.stdout)
+  const plan = await runCli(['updatekeys', '--dry-run', 'secrets/f0.json'], { cwd: dir, env: env(A) })
+  assert.is(plan.code, 0, plan.stderr)
+  assert.ok(plan.stdout.includes(`+++ carol (age ${C.recipient})`) && plan.stdout.includes(`--- bob (age ${B.recipient})`), plan.stdout)
   const js = JSON.parse((await runCli(['status', '--json', 'secrets/f0.json'], { cwd: dir, env: env() })).stdout) as Array<{ keyGroups: Array<Array<{ name?: string }>> }>
   assert.equal(js[0]!.keyGroups[0]!.map((x) => x.name), ['alice', 'bob'])
   // an unknown name in a rule: status still reports the file, the rule verdict names the problem

@@ -2,7 +2,7 @@
 import type { BatchResult, FileReport, KeysEvent } from '../../ops/batch.js'
 import type { OffboardReport } from '../../ops/offboard.js'
 import type { FileStatus } from '../../ops/status.js'
-import { formatDiff, showRef } from '../../ops/recipient-diff.js'
+import { formatDiff, showRef, type NameOf } from '../../ops/recipient-diff.js'
 import type { CliIo } from '../io.js'
 
 const LABEL: Record<FileReport['outcome'], string> = {
@@ -140,8 +140,8 @@ export function renderStatus(io: CliIo, s: FileStatus): void {
 }
 
 /** The plan lines updatekeys shows before asking. */
-export function renderPlan(io: CliIo, p: { path: string; action: string; diff: Parameters<typeof formatDiff>[0] }): void {
-  const lines = [`${p.path}:`, ...formatDiff(p.diff).map((l) => `  ${l}`)]
+export function renderPlan(io: CliIo, p: { path: string; action: string; diff: Parameters<typeof formatDiff>[0] }, nameOf?: NameOf): void {
+  const lines = [`${p.path}:`, ...formatDiff(p.diff, nameOf).map((l) => `  ${l}`)]
   lines.push(p.action === 'rotate' ? '  (a recipient loses access: the data key will be rotated and every value re-encrypted)' : '  (only additions: the data key is kept and wrapped for the new recipients)')
   io.stdout.write(lines.join('\n') + '\n')
 }
