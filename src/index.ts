@@ -61,12 +61,14 @@ export { rotateFiles, rotateFile, parseEdits, type RotateOptions, type ParsedEdi
 export { updateKeys, planUpdateKeys, applyUpdateKeys, planAll, applyAll, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/updatekeys.js'
 /** `offboard`: remove a recipient from every file and the config, rotating each data key; report what they could read. */
 export { offboard, type OffboardOptions, type OffboardReport, type ExposedFile } from './ops/offboard.js'
+/** `offboard --history`: values to rotate at the provider vs changed since, and refs still encrypting to the leaver. */
+export type { ValueVerdict, ValueVerdicts, RotateReason, RefTip } from './ops/offboard-history.js'
 /** `status`: what a file is encrypted to and whether that matches its rule (no key needed). */
 export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/status.js'
 /** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */
 export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type CheckStatus, type ConfigCheck, type RuleCheck, type IdentitySource, type IdentityCheck, type FoundIdentity, type EntryMatch, type FileCheck, type FileRecipient } from './ops/doctor.js'
 /** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */
-export { diffRecipients, formatDiff, showRef, type RecipientRef, type RecipientDiff, type GroupDiff } from './ops/recipient-diff.js'
+export { diffRecipients, formatDiff, showRef, showNamed, type RecipientRef, type RecipientDiff, type GroupDiff, type NameOf } from './ops/recipient-diff.js'
 /** The encrypted files of a repository (`--all`). */
 export { listRepoFiles, type RepoFile, type ListOptions as ListRepoFilesOptions } from './ops/repo-files.js'
 
@@ -80,6 +82,8 @@ export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/
 export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git-setup.js'
 /** `git hook install`: the pre-commit hook that runs `check --staged`. */
 export { installPreCommitHook, type HookInstallOptions, type HookInstallResult } from './ops/git-hook.js'
+/** `git conflicts`: the values a conflicted merge left, decrypted from the index stages (base, ours, theirs). */
+export { gitConflicts, type GitConflictsOptions, type GitConflictsReport, type ConflictingValue } from './ops/git-conflicts.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/check.js'
 
@@ -117,7 +121,9 @@ export { findAgeIdentities, parseIdentityFile } from './keys/age-identities.js'
 /** Find `.sops-like.yaml` / `.sops.yaml` upwards from a folder. */
 export { findConfig } from './config/find.js'
 /** Load and validate a config, and pick a file's creation rule. */
-export { loadConfigFor, loadConfigFile, matchRule } from './config/rules.js'
+export { loadConfigFor, loadConfigFile, matchRule, recipientNamesFor } from './config/rules.js'
+/** Named recipients (`recipients:` in the config): the reverse lookup (key → name) and a name's keys. */
+export { recipientName, keysOfName, type RecipientNames, type NamedKeys, type KeyRef } from './config/names.js'
 /** The config's shape (sops' `.sops.yaml` schema). */
 export type { Config, CreationRule, KeyGroupSpec } from './config/schema.js'
 
