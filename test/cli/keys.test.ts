@@ -183,6 +183,7 @@ test('offboard NAME --history through the CLI: the two lists, the refs, the next
   noLeak(r)
   const out = r.stdout
   assert.match(out, new RegExp(`^Offboarded: bob \\(age ${B.recipient}\\)`))
+  assert.match(out, /\nFiles that listed bob \(key names they could read\):\n  secrets\/f0\.json: k0, k1, k2\n/)
   assert.match(out, /Must be rotated at the provider: [^\n]*\n  secrets\/f0\.json: k0, k1, k2\n/)
   assert.match(out, /Changed since access ended: [^\n]*\n  \(none\)\n/)
   assert.match(out, /  branch feature: secrets\/f0\.json\n/)

@@ -76,12 +76,20 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
   const who = r.name ? `${r.name} (${r.recipients.map(showRef).join(', ')})` : showRef(r.recipient)
   out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : 'Offboarded'}: ${who}`)
   out.push('')
-  out.push(`Exposure: key names ${who} could read — rotate these credentials at their providers:`)
-  if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
-  for (const f of r.exposed) {
-    out.push(`  ${f.path}`)
-    for (const k of f.keys) out.push(`    ${k}`)
-    if (!f.keys.length) out.push('    (no encrypted values)')
+  const them = r.name ?? who
+  if (r.values) {
+    // the history lists below say what to rotate; here only what this run changed
+    out.push(`Files that listed ${them} (key names they could read):`)
+    if (!r.exposed.length) out.push('  (none)')
+    for (const f of r.exposed) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+  } else {
+    out.push(`Exposure: key names ${them} could read — rotate these credentials at their providers:`)
+    if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
+    for (const f of r.exposed) {
+      out.push(`  ${f.path}`)
+      for (const k of f.keys) out.push(`    ${k}`)
+      if (!f.keys.length) out.push('    (no encrypted values)')
+    }
   }
   if (r.config) {
     const c = r.config
@@ -92,7 +100,7 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
     out.push('')
     if (r.history === null) out.push('History: not a git repository, skipped')
     else if (!r.values) {
-      out.push(`History: key names held by any past revision readable by ${who}:`)
+      out.push(`History: key names held by any past revision readable by ${them}:`)
       if (!r.history.length) out.push('  (none)')
       for (const f of r.history) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
     } else {
@@ -101,11 +109,11 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
         for (const v of vs) m.set(v.path, [...(m.get(v.path) ?? []), why && v.why && v.why !== 'unchanged' ? `${v.key} (${WHY[v.why] ?? v.why})` : v.key])
         return vs.length ? [...m].map(([p, ks]) => `  ${p}: ${ks.join(', ')}`) : ['  (none)']
       }
-      out.push(`Must be rotated at the provider: values ${who} could read in any revision and that the files still hold (or that we cannot tell):`)
+      out.push(`Must be rotated at the provider: values ${them} could read in any revision that the files still hold (or that left them, or we cannot tell):`)
       out.push(...byPath(r.values.mustRotate, true))
-      out.push('', `Changed since access ended: every value ${who} could read has been replaced since:`)
+      out.push('', `Changed since access ended: every value ${them} could read has been replaced since:`)
       out.push(...byPath(r.values.changedSince, false))
-      out.push('', `Branches and tags whose tip still encrypts to ${who}:`)
+      out.push('', `Branches and tags whose tip still encrypts to ${them}:`)
       if (!r.stillEncrypting?.length) out.push('  (none)')
       for (const t of r.stillEncrypting ?? []) {
         const note = t.current ? ' (checked out: the commit below fixes it)' : t.kind === 'tag' ? ' (a tag keeps the old data keys: rotate its values at the provider)' : ''
