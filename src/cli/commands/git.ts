@@ -11,7 +11,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .description('print a file for git diff: decrypted, or a keyless view without a key, or unchanged if not encrypted (always exits 0)')
     .argument('<file>', 'file to show (git passes a temporary copy)')
     .addOption(typeOption())
-    .addHelpText('after', '\nUsed by git as diff.sops-like.textconv (see: sops-like git setup). Set SOPS_LIKE_DEBUG=1 to see why a file was not decrypted.\n')
+    .addHelpText('after', '\nUsed by git as diff.sops-like.textconv (see: sops-like git setup). Set SOPS_LIKE_DEBUG=1 to see why a file was not decrypted.\nThe first line of every sops file\'s view names its recipients (the config\'s names where it gives them) and the data key\'s fingerprint (a hash of the wrapped keys), so a diff shows a recipient added or removed, or a rotation.\n')
     .addHelpText('after', '\nExamples (git runs it; set up with `sops-like git setup`):\n  sops-like textconv secrets.enc.yaml\n  git diff secrets.enc.yaml          # readable lines, also without a key\n')
     .action(async (file: string, flags: { inputType?: string }) => {
       const { runTextconv } = await import('./git-run.js')
