@@ -63,6 +63,8 @@ export { updateKeys, planUpdateKeys, applyUpdateKeys, planAll, applyAll, type Up
 export { offboard, type OffboardOptions, type OffboardReport, type ExposedFile } from './ops/offboard.js'
 /** Recipient policy: a file's recipients checked against its creation rule, so keys are never wrapped for injected recipients. */
 export { checkRecipientsAgainstRule, checkFileRecipients, ruleRecipients, unlistedRecipients, type RecipientCheck, type RecipientPolicyOptions, type RuleRecipients, type NoRule } from './ops/recipient-policy.js'
+/** `offboard --history`: values to rotate at the provider vs changed since, and refs still encrypting to the leaver. */
+export type { ValueVerdict, ValueVerdicts, RotateReason, RefTip } from './ops/offboard-history.js'
 /** `status`: what a file is encrypted to and whether that matches its rule (no key needed). */
 export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/status.js'
 /** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */
@@ -70,7 +72,7 @@ export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type
 /** The git section of a doctor report: drivers, hook, attributes vs rules. */
 export type { GitCheck, GitLine } from './ops/doctor-git.js'
 /** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */
-export { diffRecipients, formatDiff, showRef, type RecipientRef, type RecipientDiff, type GroupDiff } from './ops/recipient-diff.js'
+export { diffRecipients, formatDiff, showRef, showNamed, type RecipientRef, type RecipientDiff, type GroupDiff, type NameOf } from './ops/recipient-diff.js'
 /** The encrypted files of a repository (`--all`). */
 export { listRepoFiles, type RepoFile, type ListOptions as ListRepoFilesOptions } from './ops/repo-files.js'
 
@@ -86,6 +88,8 @@ export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git-s
 export { installPreCommitHook, installGitHooks, type HookInstallOptions, type HookInstallResult } from './ops/git-hook.js'
 /** `check --since REV`: files whose recipients or data key went backwards in REV..HEAD (what the post-merge hook runs). */
 export { checkKeyRegressions, type KeyRegressionOptions, type KeyRegressionReport, type KeyRegression } from './ops/key-regression.js'
+/** `git conflicts`: the values a conflicted merge left, decrypted from the index stages (base, ours, theirs). */
+export { gitConflicts, type GitConflictsOptions, type GitConflictsReport, type ConflictingValue } from './ops/git-conflicts.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/check.js'
 /** Which files must be encrypted: a rule's path_regex, or for a catch-all rule the files named like secrets files (plus check.include, minus check.exclude). */
@@ -127,7 +131,9 @@ export { findAgeIdentities, parseIdentityFile } from './keys/age-identities.js'
 /** Find `.sops-like.yaml` / `.sops.yaml` upwards from a folder. */
 export { findConfig } from './config/find.js'
 /** Load and validate a config, and pick a file's creation rule. */
-export { loadConfigFor, loadConfigFile, matchRule } from './config/rules.js'
+export { loadConfigFor, loadConfigFile, matchRule, recipientNamesFor } from './config/rules.js'
+/** Named recipients (`recipients:` in the config): the reverse lookup (key → name) and a name's keys. */
+export { recipientName, keysOfName, type RecipientNames, type NamedKeys, type KeyRef } from './config/names.js'
 /** The config's shape (sops' `.sops.yaml` schema). */
 export type { Config, CreationRule, KeyGroupSpec } from './config/schema.js'
 

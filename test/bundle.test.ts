@@ -64,6 +64,19 @@ test('run on a sops-written YAML file requires no module but the launcher (which
   assert.not.ok(r.esm, 'the ES module loader started')
 })
 
+test('textconv with a config that names recipients loads no vendored package (the recipients: section is read without the YAML parser)', () => {
+  mkdirSync(join(tmp.dir, 'names'), { recursive: true })
+  writeFileSync(join(tmp.dir, 'names', '.sops-like.yaml'), `recipients:\n  ops-lead: ${key.recipient}\ncreation_rules:\n  - age: ops-lead\n`)
+  writeFileSync(join(tmp.dir, 'names', 'plain.yaml'), 'a: 1\nb: two\n')
+  const enc = cli(['encrypt', 'names/plain.yaml'])
+  assert.is(enc.code, 0, enc.stderr)
+  writeFileSync(join(tmp.dir, 'names', 's.enc.yaml'), enc.stdout)
+  const r = cli(['textconv', 'names/s.enc.yaml'])
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stdout, /^# sops-like: recipients ops-lead; data key [0-9a-f]{12}\na: 1\nb: two\n$/)
+  assert.equal(vendorsIn(r.files), [])
+})
+
 test('encrypting YAML the fast reader does not take loads yaml and age-encryption, never openpgp', () => {
   writeFileSync(join(tmp.dir, 'flow.yaml'), 'a: [1, 2]\nb: {c: d}\n')
   const r = cli(['encrypt', '--age', key.recipient, 'flow.yaml'])

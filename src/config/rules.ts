@@ -8,6 +8,7 @@ import { NoMatchingRuleError, ReadError } from '../errors.js'
 import { goRegex, RegexBudget } from '../core/go-regex.js'
 import { findConfig } from './find.js'
 import { parseConfig, type Config, type CreationRule } from './schema.js'
+import { recipientName, type KeyRef, type RecipientNames } from './names.js'
 
 const cache = new Map<string, Config>()
 
@@ -50,4 +51,17 @@ export function matchRule(cfg: Config, filePath: string): CreationRule | null {
     if (goRegex(r.pathRegex, `${cfg.path}: creation_rules[${r.index}].path_regex`, budget).test(rel)) return r
   }
   throw new NoMatchingRuleError(`no creation rule in ${cfg.path} matches ${rel}`)
+}
+
+/**
+ * For display: a lookup of the names the config (found as for `filePath`) gives recipients.
+ * Never throws: no config, or one that does not load, gives no names (commands that need
+ * the config report its problems themselves).
+ */
+export function recipientNamesFor(filePath: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): (r: KeyRef) => string | undefined {
+  let names: RecipientNames = {}
+  try {
+    names = loadConfigFor(filePath, opts)?.recipients ?? {}
+  } catch { /* no names */ }
+  return (r) => recipientName(names, r)
 }

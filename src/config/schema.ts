@@ -1,11 +1,13 @@
 /**
  * Parses and validates `.sops-like.yaml` / `.sops.yaml` (sops' creation_rules schema
  * plus our extensions: `pgp_keys`, `age_recipients_file`, `run.files`, `check.include` /
- * `check.exclude`).
+ * `check.exclude`, `recipients:` names, which are resolved here so rules carry key strings
+ * only; see names.ts).
  */
 import { yamlLib } from '../../formats/yaml-lib.js'
 import { ConfigError } from '../errors.js'
 import { SELECTOR_KEYS, type Selectors } from '../core/selection.js'
+import { expandNames, parseRecipientNames, type RecipientNames } from './names.js'
 
 export interface KeyGroupSpec {
   age: string[]
@@ -33,6 +35,8 @@ export interface Config {
   run: { files: string[] }
   /** Globs (gitignore-style) that `check` and `git setup` treat as secrets files, or not. */
   check: { include: string[]; exclude: string[] }
+  /** Named recipients (`recipients:`); rules already hold the keys these names stand for. */
+  recipients: RecipientNames
 }
 
 const RULE_KEYS = new Set([
@@ -59,15 +63,17 @@ function keyList(v: unknown, where: string): string[] {
 
 const fp = (s: string): string => s.replace(/\s+/g, '').toUpperCase()
 
-function group(g: unknown, where: string): KeyGroupSpec {
+function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
   if (!isObj(g)) throw new ConfigError(`${where} must be a mapping`)
   for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
-  const spec: KeyGroupSpec = { age: keyList(g.age, `${where}.age`), pgp: keyList(g.pgp, `${where}.pgp`).map(fp), unsupported: [] }
+  const a = expandNames(keyList(g.age, `${where}.age`), 'age', names, `${where}.age`)
+  const p = expandNames(keyList(g.pgp, `${where}.pgp`), 'pgp', names, `${where}.pgp`)
+  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), unsupported: [] }
   for (const k of UNSUPPORTED) if (g[k] !== undefined && g[k] !== null && !(Array.isArray(g[k]) && (g[k] as unknown[]).length === 0)) spec.unsupported.push(k)
   if (g.merge !== undefined) {
     if (!Array.isArray(g.merge)) throw new ConfigError(`${where}.merge must be a list`)
     for (const [i, m] of g.merge.entries()) {
-      const sub = group(m, `${where}.merge[${i}]`)
+      const sub = group(m, `${where}.merge[${i}]`, names)
       spec.age.unshift(...sub.age)
       spec.pgp.unshift(...sub.pgp)
       spec.unsupported.push(...sub.unsupported)
@@ -78,7 +84,7 @@ function group(g: unknown, where: string): KeyGroupSpec {
   return spec
 }
 
-function rule(r: unknown, index: number): CreationRule {
+function rule(r: unknown, index: number, names: RecipientNames): CreationRule {
   const where = `creation_rules[${index}]`
   if (!isObj(r)) throw new ConfigError(`${where} must be a mapping`)
   for (const k of Object.keys(r)) if (!RULE_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
@@ -100,9 +106,9 @@ function rule(r: unknown, index: number): CreationRule {
   // as sops: an empty key_groups list means "use the flat key lists"; an empty group is an
   // error only when the rule is used to encrypt (a config may hold rules for other tools)
   if (Array.isArray(r.key_groups) && r.key_groups.length > 0) {
-    keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`))
+    keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`, names))
   } else {
-    keyGroups = [group({ age: r.age, pgp: r.pgp, ...Object.fromEntries(UNSUPPORTED.filter((k) => k !== 'hc_vault' && r[k] !== undefined).map((k) => [k, r[k]])) }, where)]
+    keyGroups = [group({ age: r.age, pgp: r.pgp, ...Object.fromEntries(UNSUPPORTED.filter((k) => k !== 'hc_vault' && r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
   }
   let shamirThreshold: number | undefined
   if (r.shamir_threshold !== undefined && r.shamir_threshold !== null) {
@@ -163,7 +169,8 @@ export function parseConfig(text: string, path: string, dir: string): Config {
   }
   const check = checkSection(doc.check, path)
   for (const k of Object.keys(doc)) {
-    if (!['creation_rules', 'destination_rules', 'stores', 'run', 'check'].includes(k)) throw new ConfigError(`config ${path} has unknown top-level field ${k}`)
+    if (!['creation_rules', 'destination_rules', 'stores', 'run', 'check', 'recipients'].includes(k)) throw new ConfigError(`config ${path} has unknown top-level field ${k}`)
   }
-  return { path, dir, creationRules: (rules ?? []).map(rule), run: { files: runFiles }, check }
+  const recipients = parseRecipientNames(doc.recipients, path)
+  return { path, dir, creationRules: (rules ?? []).map((r: unknown, i: number) => rule(r, i, recipients)), run: { files: runFiles }, check, recipients }
 }

@@ -1,6 +1,7 @@
 /**
  * Exposure: which key NAMES (never values) a recipient could read. Derived from the
- * encrypted tree alone (no decryption): every leaf holding an `ENC[...]` value.
+ * encrypted tree alone (no decryption): every leaf holding an `ENC[...]` value that the
+ * file's selectors encrypt (a value in clear under `unencrypted_*` was never a secret).
  * With git, every blob that ever existed in the history is checked too.
  */
 import { spawn } from 'node:child_process'
@@ -8,25 +9,42 @@ import { relative, resolve } from 'node:path'
 import { formatForPath } from '../../formats/index.js'
 import { isEncrypted } from '../core/cipher.js'
 import type { Mapping, Node, Tree } from '../core/tree.js'
+import { compileSelectors, effectiveSelectors, type Selectors } from '../core/selection.js'
 import { parseEncrypted } from './decrypt.js'
 import { hasRecipient, refOfEntry, type RecipientRef } from './recipient-diff.js'
 
-/** Leaf paths of encrypted values, like `db.password`, `hosts[0]`, in document order, without duplicates. */
-export function encryptedKeyNames(tree: Tree): string[] {
-  const out = new Set<string>()
-  const visit = (n: Node, path: string): void => {
-    if (n.kind === 'scalar') {
-      if (n.type === 'str' && isEncrypted(n.text)) out.add(path)
-      return
-    }
+/** Every leaf with its display path (`db.password`, `hosts[0]`) and its map keys, in document order. */
+export function leaves(tree: Tree, each: (n: Node & { kind: 'scalar' }, path: string, keys: readonly string[]) => void): void {
+  const visit = (n: Node, path: string, keys: string[]): void => {
+    if (n.kind === 'scalar') { each(n, path, keys); return }
     if (n.kind === 'map') {
-      for (const e of n.entries) if (e.kind === 'pair') visit(e.value, path ? `${path}.${e.key}` : e.key)
+      for (const e of n.entries) if (e.kind === 'pair') visit(e.value, path ? `${path}.${e.key}` : e.key, [...keys, e.key])
       return
     }
     let i = 0
-    for (const it of n.items) if (it.kind !== 'comment') visit(it, `${path}[${i++}]`)
+    for (const it of n.items) if (it.kind !== 'comment') visit(it, `${path}[${i++}]`, keys)
   }
-  for (const b of tree.branches) visit(b as Mapping, '')
+  for (const b of tree.branches) visit(b as Mapping, '', [])
+}
+
+/**
+ * Leaf paths of encrypted values, like `db.password`, `hosts[0]`, in document order, without
+ * duplicates. With the file's `selectors`, a leaf its key-based `unencrypted_*` /
+ * `encrypted_*` rules leave in clear is skipped even if its text looks like `ENC[…]`.
+ */
+export function encryptedKeyNames(tree: Tree, selectors?: Selectors): string[] {
+  const out = new Set<string>()
+  let decide: ((keys: readonly string[]) => boolean) | undefined
+  if (selectors) {
+    try {
+      const { unencrypted_comment_regex: _u, encrypted_comment_regex: _e, ...byKey } = effectiveSelectors(selectors)
+      const d = compileSelectors(byKey)
+      decide = (keys) => d(keys, [], false)
+    } catch { /* an unusable selector: judge by the text alone */ }
+  }
+  leaves(tree, (n, path, keys) => {
+    if (n.type === 'str' && isEncrypted(n.text) && (!decide || decide(keys))) out.add(path)
+  })
   return [...out]
 }
 
@@ -60,16 +78,40 @@ const MAX_BLOB = 16 * 1024 * 1024
  * could read it (the revision's metadata lists them). Paths are relative to `cwd`.
  * Returns null outside a git repository.
  */
-export async function historyExposure(cwd: string, who: RecipientRef, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Map<string, string[]> | null> {
+export async function historyExposure(cwd: string, who: RecipientRef | readonly RecipientRef[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Map<string, string[]> | null> {
+  return (await historyScan(cwd, Array.isArray(who) ? who : [who as RecipientRef], opts))?.names ?? null
+}
+
+/** A revision of a file that listed the recipient. */
+export interface ReadableBlob {
+  sha: string
+  /** Path relative to the repository's top (where the blob first appeared). */
+  path: string
+  bytes: Buffer
+  /** Its encrypted key names (see encryptedKeyNames). */
+  keys: string[]
+}
+
+export interface HistoryScan {
+  top: string
+  /** Key names per path (relative to `cwd`) over every revision readable by the recipient. */
+  names: Map<string, string[]>
+  /** Every such revision, by blob id. */
+  blobs: Map<string, ReadableBlob>
+}
+
+/** Walks every object reachable from any ref for revisions encrypted to any of `who`. Null outside git. */
+export async function historyScan(cwd: string, who: readonly RecipientRef[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<HistoryScan | null> {
   const top = await gitTopLevel(cwd, opts.env)
   if (!top) return null
+  const readable = new Map<string, ReadableBlob>()
   const g = (args: string[], input?: string) => git(args, top, { ...(opts.env ? { env: opts.env } : {}), ...(input !== undefined ? { input } : {}) })
   // every object reachable from any ref, blobs with the path they first appeared at
   let listing: string
   try {
     listing = (await g(['rev-list', '--all', '--objects'])).toString('utf8')
   } catch {
-    return new Map() // a repository without commits
+    return { top, names: new Map(), blobs: readable } // a repository without commits
   }
   const named = new Map<string, string>()
   for (const line of listing.split('\n')) {
@@ -80,7 +122,7 @@ export async function historyExposure(cwd: string, who: RecipientRef, opts: { en
   const check = (await g(['cat-file', '--batch-check'], shas.join('\n') + '\n')).toString('utf8').split('\n')
   const blobs = check.map((l) => l.split(' ')).filter((p) => p[1] === 'blob' && Number(p[2]) <= MAX_BLOB).map((p) => p[0]!)
   const out = new Map<string, string[]>()
-  if (!blobs.length) return out
+  if (!blobs.length) return { top, names: out, blobs: readable }
   const data = await g(['cat-file', '--batch'], blobs.join('\n') + '\n')
   let off = 0
   while (off < data.length) {
@@ -94,14 +136,17 @@ export async function historyExposure(cwd: string, who: RecipientRef, opts: { en
     if (type !== 'blob' || !path || body.indexOf('sops') < 0) continue
     try {
       const { tree, metadata } = await parseEncrypted(body, formatForPath(path))
-      if (!hasRecipient(metadata.keyGroups.map((gr) => gr.map(refOfEntry)), who)) continue
+      const groups = metadata.keyGroups.map((gr) => gr.map(refOfEntry))
+      if (!who.some((w) => hasRecipient(groups, w))) continue
       const rel = relative(cwd, resolve(top, path)) || path
       const names = out.get(rel) ?? []
-      for (const k of encryptedKeyNames(tree)) if (!names.includes(k)) names.push(k)
+      const keys = encryptedKeyNames(tree, metadata.selectors)
+      for (const k of keys) if (!names.includes(k)) names.push(k)
       out.set(rel, names)
+      readable.set(sha!, { sha: sha!, path, bytes: Buffer.from(body), keys })
     } catch {
       continue // not a sops file in this revision
     }
   }
-  return out
+  return { top, names: out, blobs: readable }
 }

@@ -104,7 +104,13 @@ export async function decryptFile(path: string, opts: DecryptFileOptions = {}): 
   const inputFormat = pickFormat(name, opts.inputType)
   const outputFormat = opts.outputType ? pickFormat(name, opts.outputType) : inputFormat
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
-  const out = await decryptBytes(input, { ...opts, inputFormat, outputFormat, fileName: name })
+  let out: Uint8Array
+  try {
+    out = await decryptBytes(input, { ...opts, inputFormat, outputFormat, fileName: name })
+  } catch (e) {
+    const { withFormatHint } = await import('./format-hint.js')
+    throw withFormatHint(e, input, inputFormat, path === '-' && !opts.filenameOverride)
+  }
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out, { mode: 0o600 })
   return out

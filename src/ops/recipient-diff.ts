@@ -34,6 +34,15 @@ export const hasRecipient = (groups: readonly (readonly RecipientRef[])[], r: Re
 /** A short printable form of an identifier (SSH keys are long). */
 export const showRef = (r: RecipientRef): string => `${r.type} ${r.id.length > 72 ? r.id.slice(0, 60) + '…' : r.id}`
 
+/** Looks up the config's name for a recipient (see config/names.ts), for display only. */
+export type NameOf = (r: RecipientRef) => string | undefined
+
+/** `ops-lead (age age1…)` when the config names the recipient, else showRef. */
+export const showNamed = (r: RecipientRef, nameOf?: NameOf): string => {
+  const name = nameOf?.(r)
+  return name ? `${name} (${showRef(r)})` : showRef(r)
+}
+
 const FP_RE = /^(?:[0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})!?$/
 const AGE_PREFIX = /^(age1|ssh-|ecdsa-|sk-)/
 
@@ -108,14 +117,14 @@ export function diffRecipients(current: RecipientRef[][], desired: RecipientRef[
 }
 
 /** Human lines for a diff: `+++ age age1…` / `--- pgp ABC…`, per group when there are several. */
-export function formatDiff(d: RecipientDiff): string[] {
+export function formatDiff(d: RecipientDiff, nameOf?: NameOf): string[] {
   const lines: string[] = []
   const multi = d.groupsBefore > 1 || d.groupsAfter > 1
   for (const g of d.groups) {
     if (!g.added.length && !g.removed.length) continue
     const pre = multi ? `group ${g.index}: ` : ''
-    for (const r of g.added) lines.push(`${pre}+++ ${showRef(r)}`)
-    for (const r of g.removed) lines.push(`${pre}--- ${showRef(r)}`)
+    for (const r of g.added) lines.push(`${pre}+++ ${showNamed(r, nameOf)}`)
+    for (const r of g.removed) lines.push(`${pre}--- ${showNamed(r, nameOf)}`)
   }
   if (d.groupsBefore !== d.groupsAfter) lines.push(`key groups: ${d.groupsBefore} → ${d.groupsAfter}`)
   if ((d.thresholdBefore ?? 1) !== (d.thresholdAfter ?? 1)) lines.push(`shamir threshold: ${d.thresholdBefore ?? 1} → ${d.thresholdAfter ?? 1}`)

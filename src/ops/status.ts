@@ -1,7 +1,8 @@
 /**
  * `status`: what a file is, without any key: encrypted or not, its format, its key
  * groups (recipients, fingerprints), threshold, lastmodified, and whether its
- * recipients match its creation rule (the diff `updatekeys` would apply).
+ * recipients match its creation rule (the diff `updatekeys` would apply). Recipients
+ * the config names (`recipients:`) carry their name.
  */
 import { resolve } from 'node:path'
 import { loadFormat, type FormatName } from '../../formats/index.js'
@@ -12,10 +13,13 @@ import { describeError } from './batch.js'
 import { planUpdateKeys } from './updatekeys.js'
 import { formatDiff, refOfEntry } from './recipient-diff.js'
 import { ruleSelectorStatus } from './selector-guard.js'
+import { recipientNamesFor } from '../config/rules.js'
 
 export interface StatusRecipient {
   type: string
   id: string
+  /** The config's name for this recipient, if it gives one. */
+  name?: string
   createdAt?: string
 }
 
@@ -60,11 +64,12 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
     throw e
   }
   const md = parsed.metadata
+  const nameOf = recipientNamesFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
   const st: FileStatus = {
     path: file,
     encrypted: true,
     format: format.name,
-    keyGroups: md.keyGroups.map((g) => g.map((e) => ({ ...refOfEntry(e), ...(e.fields.created_at ? { createdAt: e.fields.created_at } : {}) }))),
+    keyGroups: md.keyGroups.map((g) => g.map((e) => ({ ...refOfEntry(e), ...named(nameOf(refOfEntry(e))), ...(e.fields.created_at ? { createdAt: e.fields.created_at } : {}) }))),
     lastmodified: md.lastmodified,
     version: md.version,
   }
@@ -72,7 +77,7 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
   try {
     const plan = await planUpdateKeys(file, opts)
     st.matchesRule = plan.action === 'up-to-date'
-    if (!st.matchesRule) st.ruleDiff = formatDiff(plan.diff)
+    if (!st.matchesRule) st.ruleDiff = formatDiff(plan.diff, nameOf)
   } catch (e) {
     st.matchesRule = null
     st.rule = describeError(e).message
@@ -82,3 +87,5 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
   if (sel?.differs.length) st.selectorDiff = sel.differs
   return st
 }
+
+const named = (name: string | undefined): { name?: string } => (name ? { name } : {})

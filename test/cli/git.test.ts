@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runCli, isolatedEnv } from '../helpers/cli.js'
+import { runCli, isolatedEnv, spawnCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
 
@@ -159,7 +159,106 @@ test('git diff / log -p / show print decrypted changes with a key, the keyless v
   assert.equal(changedLines(wt.stdout).map((l) => l.slice(1).split(':')[0]), ['user', 'user'])
   const all = git(repo, ['log', '-p'], noKeyEnv())
   assert.not.ok(all.stdout.includes(CANARY))
-  assert.match(all.stdout, /\n\+# sops: recipients age age1\w+; lastmodified /)
+  assert.match(all.stdout, /\n\+# sops-like: recipients age1\w+; data key [0-9a-f]{12}\n/)
+  assert.match(all.stdout, /\n\+# sops: lastmodified /)
+})
+
+test('git log -p shows a recipient added, a recipient offboarded (by name) and a rotation as one-line hunks', async () => {
+  const repo = await setupRepo()
+  const cfg = (age: string) => `recipients:\n  alice: ${k.recipient}\n  bob: ${other.recipient}\ncreation_rules:\n  - path_regex: \\.enc\\.yaml$\n    age: ${age}\n`
+  writeFileSync(join(repo, '.sops-like.yaml'), cfg('alice'))
+  await encryptedFile(repo, 'secrets.enc.yaml', PLAIN)
+  ok(repo, ['add', '.'])
+  ok(repo, ['commit', '-q', '-m', 'one'])
+  const header = (who: string) => new RegExp(`^# sops-like: recipients ${who}; data key ([0-9a-f]{12})$`)
+  const hunk = (): string[] => changedLines(ok(repo, ['show', 'HEAD', '--', 'secrets.enc.yaml']))
+  const fp = (line: string, who: string): string => { const m = header(who).exec(line.slice(1)); assert.ok(m, `${line} !~ ${who}`); return m![1]! }
+  assert.match(ok(repo, ['show', 'HEAD:secrets.enc.yaml']), /recipient: age1/)
+
+  writeFileSync(join(repo, '.sops-like.yaml'), cfg('alice, bob'))
+  const u = await cli(repo, ['updatekeys', '-y', 'secrets.enc.yaml'])
+  assert.is(u.code, 0, u.stderr)
+  ok(repo, ['commit', '-q', '-am', 'bob joins'])
+  const added = hunk()
+  assert.is(added.length, 2, added.join('\n'))
+  const fp1 = fp(added[0]!, 'alice')
+  const fp2 = fp(added[1]!, 'alice, bob')
+  assert.is.not(fp1, fp2)
+
+  const o = await cli(repo, ['offboard', 'bob'])
+  assert.is(o.code, 0, o.stderr)
+  assert.match(o.stdout, /Offboarded: bob \(age age1/)
+  ok(repo, ['commit', '-q', '-am', 'bob leaves'])
+  const removed = hunk()
+  assert.is(removed.length, 2, removed.join('\n'))
+  // names come from the working tree's config, which no longer names bob: his key is shown
+  assert.is(fp(removed[0]!, `alice, ${other.recipient}`), fp2)
+  const fp3 = fp(removed[1]!, 'alice')
+
+  const r = await cli(repo, ['rotate', 'secrets.enc.yaml'])
+  assert.is(r.code, 0, r.stderr)
+  ok(repo, ['commit', '-q', '-am', 'rotate'])
+  const rotated = hunk()
+  assert.is(rotated.length, 2, rotated.join('\n'))
+  assert.is(fp(rotated[0]!, 'alice'), fp3)
+  assert.is.not(fp(rotated[1]!, 'alice'), fp3)
+
+  // the same history without a key still shows who was added and removed
+  const noKey = git(repo, ['log', '-p', '--', 'secrets.enc.yaml'], noKeyEnv())
+  assert.is(noKey.code, 0, noKey.stderr)
+  for (const l of [`+# sops-like: recipients alice, ${other.recipient}; data key`, `-# sops-like: recipients alice, ${other.recipient}; data key`]) assert.ok(noKey.stdout.includes(l), l)
+  assert.not.ok(noKey.stdout.includes(CANARY))
+})
+
+test('conflicts are readable: git conflicts prints base/ours/theirs decrypted from the index; decrypt of git show :3: via --filename-override; wrong-format errors name --input-type', async () => {
+  const repo = await setupRepo()
+  await encryptedFile(repo, 'secrets.enc.yaml', PLAIN)
+  ok(repo, ['add', '.'])
+  ok(repo, ['commit', '-q', '-m', 'base'])
+  ok(repo, ['checkout', '-q', '-b', 'feature'])
+  await setValue(repo, 'secrets.enc.yaml', 'token', 'theirs-token')
+  await setValue(repo, 'secrets.enc.yaml', 'user', 'feature-user')
+  ok(repo, ['commit', '-q', '-am', 'feature'])
+  ok(repo, ['checkout', '-q', 'main'])
+  await setValue(repo, 'secrets.enc.yaml', 'token', 'ours-token')
+  ok(repo, ['commit', '-q', '-am', 'main'])
+  assert.is.not(git(repo, ['merge', '--no-edit', 'feature']).code, 0)
+
+  const r = await cli(repo, ['git', 'conflicts', 'secrets.enc.yaml'])
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, 'secrets.enc.yaml: 1 conflicting value\n["token"]\n  base:   t0\n  ours:   ours-token\n  theirs: theirs-token\n')
+  assert.match(r.stderr, /resolve with: sops-like edit secrets\.enc\.yaml/)
+  const js = JSON.parse((await cli(repo, ['git', 'conflicts', '--json', 'secrets.enc.yaml'])).stdout) as { conflicts: unknown[]; stages: unknown }
+  assert.equal(js.conflicts, [{ path: '["token"]', base: 't0', ours: 'ours-token', theirs: 'theirs-token' }])
+  assert.equal(js.stages, { base: true, ours: true, theirs: true })
+  const none = await cli(repo, ['git', 'conflicts', 'secrets.enc.yaml'], noKeyEnv())
+  assert.is(none.code, 128, none.stderr)
+  assert.not.ok(none.stdout.includes('t0'))
+
+  // one side as git stores it, on standard input: the name given picks the format
+  const theirs = Buffer.from(ok(repo, ['show', ':3:secrets.enc.yaml']))
+  const d = spawnCli(['decrypt', '--filename-override', 'secrets.enc.yaml', '-'], { cwd: repo, env: keyEnv(), input: theirs })
+  assert.is(d.code, 0, d.stderr)
+  assert.ok(d.stdout.includes('token: theirs-token\n'), d.stdout)
+  const unnamed = spawnCli(['decrypt', '-'], { cwd: repo, env: keyEnv(), input: theirs })
+  assert.is(unnamed.code, 10, unnamed.stderr)
+  assert.match(unnamed.stderr, /looks like YAML: pass --input-type yaml \(or --filename-override PATH/)
+  assert.is(unnamed.stderr.trim().split('\n').length, 1)
+  writeFileSync(join(repo, 'named-wrong.json'), theirs)
+  const wrong = await cli(repo, ['decrypt', 'named-wrong.json'])
+  assert.is(wrong.code, 10)
+  assert.match(wrong.stderr, /looks like YAML: pass --input-type yaml$/m)
+  // a JSON sops file on unnamed standard input is read as binary: the error names the flags too
+  mkdirSync(join(repo, 'vault'))
+  await encryptedFile(repo, 'vault/c.json', '{"a": "b"}')
+  const js2 = spawnCli(['decrypt', '-'], { cwd: repo, env: keyEnv(), input: readFileSync(join(repo, 'vault/c.json')) })
+  assert.is(js2.code, 4, js2.stderr)
+  assert.match(js2.stderr, /looks like JSON: pass --input-type json \(or --filename-override PATH/)
+
+  ok(repo, ['merge', '--abort'])
+  const clean = await cli(repo, ['git', 'conflicts', 'secrets.enc.yaml'])
+  assert.is(clean.code, 1)
+  assert.match(clean.stderr, /secrets\.enc\.yaml is not in conflict/)
 })
 
 test('merge driver: different keys merge cleanly; the result decrypts (MAC ok) with both changes', async () => {

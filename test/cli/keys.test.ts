@@ -1,7 +1,7 @@
 /** End to end: rotate / updatekeys / offboard / status through the CLI, bad input, and a rotate --all killed midway. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -145,6 +145,50 @@ test('offboard --json: report of key names, no values anywhere', async () => {
   const text = await runCli(['offboard', A.recipient, '--dry-run'], { cwd: dir, env: env(A) })
   assert.is(text.code, 111) // A is the last recipient everywhere: refused
   noLeak(text)
+})
+
+test('status and updatekeys show the names the config gives, in the recipient list and the rule diff', async () => {
+  const dir = await repo('st-names', 1, [A, B])
+  writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\n  carol: ${C.recipient}\ncreation_rules:\n  - path_regex: secrets/.*\\.json$\n    age: alice, carol\n`)
+  const txt = await runCli(['status', 'secrets/f0.json'], { cwd: dir, env: env() })
+  assert.is(txt.code, 0, txt.stderr)
+  assert.ok(txt.stdout.includes(`  alice: age ${A.recipient}`), txt.stdout)
+  assert.ok(txt.stdout.includes(`+++ carol (age ${C.recipient})`), txt.stdout)
+  assert.ok(txt.stdout.includes(`--- bob (age ${B.recipient})`), txt.stdout)
+  const plan = await runCli(['updatekeys', '--dry-run', 'secrets/f0.json'], { cwd: dir, env: env(A) })
+  assert.is(plan.code, 0, plan.stderr)
+  assert.ok(plan.stdout.includes(`+++ carol (age ${C.recipient})`) && plan.stdout.includes(`--- bob (age ${B.recipient})`), plan.stdout)
+  const js = JSON.parse((await runCli(['status', '--json', 'secrets/f0.json'], { cwd: dir, env: env() })).stdout) as Array<{ keyGroups: Array<Array<{ name?: string }>> }>
+  assert.equal(js[0]!.keyGroups[0]!.map((x) => x.name), ['alice', 'bob'])
+  // an unknown name in a rule: status still reports the file, the rule verdict names the problem
+  writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\ncreation_rules:\n  - path_regex: secrets/.*\\.json$\n    age: alice, dave\n`)
+  const bad = await runCli(['status', 'secrets/f0.json'], { cwd: dir, env: env() })
+  assert.is(bad.code, 0, bad.stderr)
+  assert.match(bad.stdout, /creation rule: none \(creation_rules\[0\]\.age: unknown recipient name dave/)
+  const enc = await runCli(['encrypt', '--filename-override', 'secrets/new.json'], { cwd: dir, env: env() })
+  assert.is(enc.code, 5, enc.stderr)
+  assert.match(enc.stderr, /creation_rules\[0\]\.age: unknown recipient name dave/)
+})
+
+test('offboard NAME --history through the CLI: the two lists, the refs, the next commands; no values', async () => {
+  const dir = await repo('off-hist', 1, [A, B])
+  writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\ncreation_rules:\n  - path_regex: secrets/.*\\.json$\n    age: alice, bob\n`)
+  const g = (...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, env: env() })
+  g('init', '-q', '-b', 'main')
+  g('add', '-A')
+  g('commit', '-q', '-m', 'one')
+  g('branch', 'feature')
+  const r = await runCli(['offboard', 'bob', '--history'], { cwd: dir, env: env(A) })
+  assert.is(r.code, 0, r.stderr)
+  noLeak(r)
+  const out = r.stdout
+  assert.match(out, new RegExp(`^Offboarded: bob \\(age ${B.recipient}\\)`))
+  assert.match(out, /\nFiles that listed bob \(key names they could read\):\n  secrets\/f0\.json: k0, k1, k2\n/)
+  assert.match(out, /Must be rotated at the provider: [^\n]*\n  secrets\/f0\.json: k0, k1, k2\n/)
+  assert.match(out, /Changed since access ended: [^\n]*\n  \(none\)\n/)
+  assert.match(out, /  branch feature: secrets\/f0\.json\n/)
+  assert.match(out, /  branch main \(checked out: the commit below fixes it\): secrets\/f0\.json\n/)
+  assert.match(out, /Next: commit and push:\n  git add -- secrets\/f0\.json \.sops-like\.yaml\n  git commit -m 'Offboard bob: [^']+'\n  git push\n  git switch feature && sops-like offboard bob && /)
 })
 
 // ---- a real process killed midway ----

@@ -123,6 +123,60 @@ test('offboard: invalid recipient and unknown recipient', async () => {
   assert.is(r.config?.removed, 0)
 })
 
+const NAMED = (a: string, b: string, c: string, flow = false) => flow
+  ? `recipients: {alice: ${a}, bob: [${b}, ${c}]}\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: alice, bob\n`
+  : `# who is who\nrecipients:\n  alice: ${a}\n  bob:\n    - ${b}\n    - ${c}\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: alice, bob\n`
+
+async function setupNamed(dir: string, flow = false): Promise<void> {
+  await setup(dir, [A, B, C])
+  writeFileSync(join(dir, '.sops-like.yaml'), NAMED(A.recipient, B.recipient, C.recipient, flow))
+}
+
+test('offboard NAME: every key of the name leaves every file, the name leaves recipients: and the rules', async () => {
+  for (const flow of [false, true]) {
+    const dir = join(t.dir, flow ? 'named-flow' : 'named')
+    await setupNamed(dir, flow)
+    const r = await offboard('bob', { cwd: dir, env: env(A) })
+    assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+    assert.is(r.name, 'bob')
+    assert.equal(r.recipients.map((x) => x.id), [B.recipient, C.recipient])
+    assert.is(r.exposed.length, FILES.length)
+    for (const f of FILES) {
+      const ids = (await parseEncrypted(readFileSync(join(dir, f.path)), f.format)).metadata.keyGroups.flat().map((e) => e.fields.recipient)
+      assert.equal(ids, [A.recipient], f.path)
+      await open(dir, f, A) // A still opens it
+    }
+    const cfg = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+    assert.not.ok(cfg.includes(B.recipient) || cfg.includes(C.recipient) || /\bbob\b/.test(cfg), cfg)
+    assert.ok(cfg.includes('age: alice'), cfg)
+    if (!flow) assert.ok(cfg.startsWith('# who is who\n'), 'comments kept')
+    assert.is(r.config?.written, true)
+  }
+})
+
+test('offboard KEY of a name with two keys: only that key leaves the name; the report shows the name', async () => {
+  const dir = join(t.dir, 'named-key')
+  await setupNamed(dir)
+  const r = await offboard(C.recipient, { cwd: dir, env: env(A) })
+  assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+  assert.is(r.name, 'bob')
+  const cfg = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+  assert.is(cfg, NAMED(A.recipient, B.recipient, C.recipient).replace(`    - ${C.recipient}\n`, ''))
+  const ids = (await parseEncrypted(readFileSync(join(dir, FILES[0]!.path)), 'json')).metadata.keyGroups.flat().map((e) => e.fields.recipient)
+  assert.equal(ids, [A.recipient, B.recipient])
+})
+
+test('offboard an unknown name: RecipientError (30) saying it is neither a name nor a key; nothing written', async () => {
+  const dir = join(t.dir, 'named-unknown')
+  await setupNamed(dir)
+  const before = readFileSync(join(dir, '.sops-like.yaml'), 'utf8')
+  try { await offboard('carol', { cwd: dir, env: env(A) }); assert.unreachable() } catch (e) {
+    assert.is((e as { exitCode?: number }).exitCode, 30)
+    assert.match((e as Error).message, /carol, is not a name under recipients: in \.sops-like\.yaml/)
+  }
+  assert.is(readFileSync(join(dir, '.sops-like.yaml'), 'utf8'), before)
+})
+
 const git = (dir: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, env: env(), stdio: 'pipe' })
 
 test('offboard --history: key names of past revisions (deleted keys, deleted files) readable by B', async () => {
@@ -147,6 +201,65 @@ test('offboard --history: key names of past revisions (deleted keys, deleted fil
   assert.equal(h, { 'gone.json': ['legacy_token'], 's.json': ['fresh', 'keep', 'old_secret'] })
   const outside = await offboard(B.recipient, { cwd: join(t.dir, 'main'), env: env(A), history: true, dryRun: true })
   assert.ok(outside.history === null || Array.isArray(outside.history))
+})
+
+test('offboard NAME --history: must-rotate vs changed-since, refs still encrypting, clear look-alikes excluded, next steps that work', async () => {
+  const dir = join(t.dir, 'hist-report')
+  const origin = join(t.dir, 'hist-report-origin.git')
+  mkdirSync(dir)
+  git(t.dir, 'init', '-q', '--bare', origin)
+  git(dir, 'init', '-q', '-b', 'main')
+  const enc = async (plain: string, ks: TestKey[]) => encryptBytes(Buffer.from(plain), { inputFormat: 'json', groups: [ks.map((k) => createAgeRecipient(k.recipient))] })
+  writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\ncreation_rules:\n  - path_regex: \\.json$\n    age: alice, bob\n`)
+  // a clear value under the unencrypted suffix that merely looks encrypted is not a secret they read
+  const lookAlike = 'ENC[AES256_GCM,data:AAAA,iv:AAAAAAAAAAAAAAAAAAAAAA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]'
+  writeFileSync(join(dir, 's.json'), await enc(`{"old_secret": "1", "keep": "2", "rotated": "x1", "note_unencrypted": "${lookAlike}"}`, [A, B]))
+  writeFileSync(join(dir, 'gone.json'), await enc('{"legacy_token": "3"}', [A, B]))
+  writeFileSync(join(dir, 'cur.json'), await enc('{"api": "k"}', [A, B]))
+  writeFileSync(join(dir, 'private.json'), await enc('{"not_theirs": "4"}', [A]))
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'one')
+  git(dir, 'tag', 'v1')
+  git(dir, 'branch', 'feature')
+  // later on main bob lost s.json (one value replaced, one dropped) and gone.json was deleted
+  writeFileSync(join(dir, 's.json'), await enc('{"keep": "2", "rotated": "x2", "fresh": "5"}', [A]))
+  git(dir, 'rm', '-q', 'gone.json')
+  git(dir, 'add', '-A')
+  git(dir, 'commit', '-q', '-m', 'two')
+  git(dir, 'remote', 'add', 'origin', origin)
+  git(dir, 'push', '-q', '-u', 'origin', 'main', 'feature')
+
+  const r = await offboard('bob', { cwd: dir, env: env(A), history: true })
+  assert.is(r.exitCode, 0, JSON.stringify(r.failures))
+  assert.equal(r.exposed, [{ path: 'cur.json', keys: ['api'] }])
+  assert.equal(r.values!.mustRotate, [
+    { path: 'cur.json', key: 'api', why: 'unchanged' },
+    { path: 'gone.json', key: 'legacy_token', why: 'removed' },
+    { path: 's.json', key: 'old_secret', why: 'removed' },
+    { path: 's.json', key: 'keep', why: 'unchanged' },
+  ])
+  assert.equal(r.values!.changedSince, [{ path: 's.json', key: 'rotated' }])
+  assert.not.ok(JSON.stringify(r).includes('note_unencrypted'), 'a clear look-alike is not reported')
+  assert.not.ok(JSON.stringify(r).includes('not_theirs'))
+  const tips = Object.fromEntries(r.stillEncrypting!.map((x) => [`${x.kind} ${x.ref}`, { current: x.current, paths: [...x.paths].sort() }]))
+  assert.equal(tips, {
+    'branch feature': { current: false, paths: ['cur.json', 'gone.json', 's.json'] },
+    'branch main': { current: true, paths: ['cur.json'] },
+    'remote origin/feature': { current: false, paths: ['cur.json', 'gone.json', 's.json'] },
+    'remote origin/main': { current: false, paths: ['cur.json'] },
+    'tag v1': { current: false, paths: ['cur.json', 'gone.json', 's.json'] },
+  })
+  assert.equal(r.nextSteps, [
+    'git add -- cur.json .sops-like.yaml',
+    "git commit -m 'Offboard bob: remove from recipients, rotate data keys'",
+    'git push',
+    "git switch feature && sops-like offboard bob && git commit -am 'Offboard bob: remove from recipients, rotate data keys' && git push",
+  ])
+  // the commands work as printed: afterwards main and origin/main no longer encrypt to bob
+  for (const cmd of r.nextSteps.slice(0, 3)) execFileSync('sh', ['-c', cmd], { cwd: dir, env: { ...env(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' }, stdio: 'pipe' })
+  const again = await offboard(B.recipient, { cwd: dir, env: env(A), history: true, dryRun: true })
+  assert.equal(again.stillEncrypting!.map((x) => x.ref).sort(), ['feature', 'origin/feature', 'v1'])
+  assert.equal(again.exposed, [])
 })
 
 test.run()

@@ -10,7 +10,7 @@ export async function runTextconv(file: string, flags: { inputType?: string }, i
   try {
     const { textconvFile } = await import('../../ops/textconv.js')
     const { resolve } = await import('node:path')
-    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, ...(flags.inputType ? { inputType: flags.inputType } : {}), ...(debug ? { onDebug: debug } : {}) })
+    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, cwd: io.cwd, ...(flags.inputType ? { inputType: flags.inputType } : {}), ...(debug ? { onDebug: debug } : {}) })
     io.stdout.write(r.output)
   } catch (e) {
     debug?.(`textconv: ${e instanceof Error ? e.message : 'error'}`)
@@ -121,5 +121,32 @@ export async function runCheck(files: string[], flags: { staged?: boolean; confi
     throw new CheckFailedError(`check failed for ${names.length} file${names.length > 1 ? 's' : ''}: ${names.join(', ')}`)
   }
   io.stdout.write(`check: ${r.checked.length} file${r.checked.length === 1 ? '' : 's'} checked, no problems\n`)
+  return 0
+}
+
+/** `git conflicts FILE`: base/ours/theirs of each conflicting value (stdout); the way out (stderr). */
+export async function runGitConflicts(file: string, flags: { json?: boolean; inputType?: string }, io: CliIo): Promise<number> {
+  const { gitConflicts } = await import('../../ops/git-conflicts.js')
+  const r = await gitConflicts(file, { cwd: io.cwd, env: io.env, ...(flags.inputType ? { inputType: flags.inputType } : {}) })
+  if (flags.json) {
+    io.stdout.write(JSON.stringify(r, null, 2) + '\n')
+    return 0
+  }
+  const missing = !r.stages.ours ? 'ours deleted the file' : !r.stages.theirs ? 'theirs deleted the file' : ''
+  if (missing) {
+    io.stdout.write(`${r.path}: ${missing}; nothing to compare value by value\n`)
+    return 0
+  }
+  const n = r.conflicts.length
+  io.stdout.write(`${r.path}: ${n} conflicting value${n === 1 ? '' : 's'}${r.stages.base ? '' : ' (no common ancestor: added on both sides)'}\n`)
+  const side = (label: string, v: string | undefined): string => {
+    if (v === undefined) return `  ${label} (absent)`
+    const lines = v.split('\n')
+    return lines.length === 1 ? `  ${label} ${v}` : `  ${label}\n${lines.map((l) => `      ${l}`).join('\n')}`
+  }
+  for (const c of r.conflicts) {
+    io.stdout.write([c.path, side('base:  ', c.base), side('ours:  ', c.ours), side('theirs:', c.theirs)].join('\n') + '\n')
+  }
+  note(io, `resolve with: sops-like edit ${file} (it holds ours), then git add ${file}`)
   return 0
 }

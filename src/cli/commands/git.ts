@@ -11,7 +11,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .description('print a file for git diff: decrypted, or a keyless view without a key, or unchanged if not encrypted (always exits 0)')
     .argument('<file>', 'file to show (git passes a temporary copy)')
     .addOption(typeOption())
-    .addHelpText('after', '\nUsed by git as diff.sops-like.textconv (see: sops-like git setup). Set SOPS_LIKE_DEBUG=1 to see why a file was not decrypted.\n')
+    .addHelpText('after', '\nUsed by git as diff.sops-like.textconv (see: sops-like git setup). Set SOPS_LIKE_DEBUG=1 to see why a file was not decrypted.\nThe first line of every sops file\'s view names its recipients (the config\'s names where it gives them) and the data key\'s fingerprint (a hash of the wrapped keys), so a diff shows a recipient added or removed, or a rotation.\n')
     .addHelpText('after', '\nExamples (git runs it; set up with `sops-like git setup`):\n  sops-like textconv secrets.enc.yaml\n  git diff secrets.enc.yaml          # readable lines, also without a key\n')
     .action(async (file: string, flags: { inputType?: string }) => {
       const { runTextconv } = await import('./git-run.js')
@@ -47,6 +47,18 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .action(async (base: string, ours: string, theirs: string, path: string | undefined, flags: { inputType?: string }) => {
       const { runGitMerge } = await import('./git-run.js')
       ctx.exit(await runGitMerge({ base, ours, theirs, ...(path ? { path } : {}), ...(flags.inputType ? { inputType: flags.inputType } : {}) }, ctx.io))
+    })
+
+  gitCmd
+    .command('conflicts')
+    .description('during a conflicted merge: the values both sides changed, decrypted, with the base (from the index stages :1: :2: :3:)')
+    .argument('<file>', 'the conflicted encrypted file')
+    .option('--json', 'print JSON')
+    .addOption(typeOption())
+    .addHelpText('after', '\nPrints decrypted values: like decrypt, only where you can read them.\n\nExamples:\n  sops-like git conflicts secrets.enc.yaml\n  git show :3:secrets.enc.yaml | sops-like decrypt --filename-override secrets.enc.yaml\n')
+    .action(async (file: string, flags: { json?: boolean; inputType?: string }) => {
+      const { runGitConflicts } = await import('./git-run.js')
+      ctx.exit(await runGitConflicts(file, flags, ctx.io))
     })
 
   gitCmd

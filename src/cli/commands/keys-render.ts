@@ -2,7 +2,7 @@
 import type { BatchResult, FileReport, KeysEvent } from '../../ops/batch.js'
 import type { OffboardReport } from '../../ops/offboard.js'
 import type { FileStatus } from '../../ops/status.js'
-import { formatDiff, showRef, type RecipientRef } from '../../ops/recipient-diff.js'
+import { formatDiff, showRef, type NameOf, type RecipientRef } from '../../ops/recipient-diff.js'
 import type { CliIo } from '../io.js'
 
 const LABEL: Record<FileReport['outcome'], string> = {
@@ -79,18 +79,28 @@ export function renderRecipients(io: CliIo, reports: readonly FileReport[]): voi
   if (lines.length) io.stdout.write(lines.join('\n') + '\n')
 }
 
+const WHY: Record<string, string> = { removed: 'no longer in the repository', undecryptable: 'a revision could not be decrypted to compare' }
+
 export function renderOffboard(io: CliIo, r: OffboardReport): void {
   const out: string[] = []
-  const who = showRef(r.recipient)
+  const who = r.name ? `${r.name} (${r.recipients.map(showRef).join(', ')})` : showRef(r.recipient)
   const notRotated = r.failures.filter((x) => r.exposed.some((e) => e.path === x.path))
   out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : notRotated.length ? 'Offboarded (INCOMPLETE: see "Not rotated" below)' : 'Offboarded'}: ${who}`)
   out.push('')
-  out.push(`Exposure: key names ${who} could read — rotate these credentials at their providers:`)
-  if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
-  for (const f of r.exposed) {
-    out.push(`  ${f.path}`)
-    for (const k of f.keys) out.push(`    ${k}`)
-    if (!f.keys.length) out.push('    (no encrypted values)')
+  const them = r.name ?? who
+  if (r.values) {
+    // the history lists below say what to rotate; here only what this run changed
+    out.push(`Files that listed ${them} (key names they could read):`)
+    if (!r.exposed.length) out.push('  (none)')
+    for (const f of r.exposed) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+  } else {
+    out.push(`Exposure: key names ${them} could read — rotate these credentials at their providers:`)
+    if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
+    for (const f of r.exposed) {
+      out.push(`  ${f.path}`)
+      for (const k of f.keys) out.push(`    ${k}`)
+      if (!f.keys.length) out.push('    (no encrypted values)')
+    }
   }
   const kept = r.results.filter((x) => x.recipients)
   if (kept.length) {
@@ -109,13 +119,30 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
   if (r.history !== undefined) {
     out.push('')
     if (r.history === null) out.push('History: not a git repository, skipped')
-    else {
-      out.push(`History: key names held by any past revision readable by ${who}:`)
+    else if (!r.values) {
+      out.push(`History: key names held by any past revision readable by ${them}:`)
       if (!r.history.length) out.push('  (none)')
       for (const f of r.history) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+    } else {
+      const byPath = (vs: Array<{ path: string; key: string; why?: string }>, why: boolean): string[] => {
+        const m = new Map<string, string[]>()
+        for (const v of vs) m.set(v.path, [...(m.get(v.path) ?? []), why && v.why && v.why !== 'unchanged' ? `${v.key} (${WHY[v.why] ?? v.why})` : v.key])
+        return vs.length ? [...m].map(([p, ks]) => `  ${p}: ${ks.join(', ')}`) : ['  (none)']
+      }
+      out.push(`Must be rotated at the provider: values ${them} could read in any revision that the files still hold (or that left them, or we cannot tell):`)
+      out.push(...byPath(r.values.mustRotate, true))
+      out.push('', `Changed since access ended: every value ${them} could read has been replaced since:`)
+      out.push(...byPath(r.values.changedSince, false))
+      out.push('', `Branches and tags whose tip still encrypts to ${them}:`)
+      if (!r.stillEncrypting?.length) out.push('  (none)')
+      for (const t of r.stillEncrypting ?? []) {
+        const note = t.current ? ' (checked out: the commit below fixes it)' : t.kind === 'tag' ? ' (a tag keeps the old data keys: rotate its values at the provider)' : ''
+        out.push(`  ${t.kind} ${t.ref}${note}: ${t.paths.join(', ')}`)
+      }
     }
   }
   for (const w of r.warnings) out.push('', `Warning: ${w}`)
+  if (r.nextSteps.length) out.push('', r.dryRun ? 'Next: run it for real:' : 'Next: commit and push:', ...r.nextSteps.map((c) => `  ${c}`))
   io.stdout.write(out.join('\n') + '\n')
 }
 
@@ -130,7 +157,7 @@ export function renderStatus(io: CliIo, s: FileStatus): void {
   for (const [i, g] of groups.entries()) {
     if (groups.length > 1) out.push(`  key group ${i}${i === 0 && s.shamirThreshold ? ` (shamir threshold ${s.shamirThreshold})` : ''}:`)
     const pad = groups.length > 1 ? '    ' : '  '
-    for (const r of g) out.push(`${pad}${showRef(r)}${r.createdAt ? ` (created ${r.createdAt})` : ''}`)
+    for (const r of g) out.push(`${pad}${r.name ? `${r.name}: ` : ''}${showRef(r)}${r.createdAt ? ` (created ${r.createdAt})` : ''}`)
   }
   if (s.matchesRule === true) out.push('  creation rule: matches')
   else if (s.matchesRule === false) {
@@ -142,8 +169,8 @@ export function renderStatus(io: CliIo, s: FileStatus): void {
 }
 
 /** The plan lines updatekeys shows before asking. */
-export function renderPlan(io: CliIo, p: { path: string; action: string; diff: Parameters<typeof formatDiff>[0] }): void {
-  const lines = [`${p.path}:`, ...formatDiff(p.diff).map((l) => `  ${l}`)]
+export function renderPlan(io: CliIo, p: { path: string; action: string; diff: Parameters<typeof formatDiff>[0] }, nameOf?: NameOf): void {
+  const lines = [`${p.path}:`, ...formatDiff(p.diff, nameOf).map((l) => `  ${l}`)]
   lines.push(p.action === 'rotate' ? '  (a recipient loses access: the data key will be rotated and every value re-encrypted)' : '  (only additions: the data key is kept and wrapped for the new recipients)')
   io.stdout.write(lines.join('\n') + '\n')
 }

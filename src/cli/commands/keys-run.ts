@@ -93,7 +93,8 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
   const changing = planned.plans.filter((p) => p.action !== 'up-to-date')
   for (const p of planned.plans) if (p.action === 'up-to-date') io.stderr.write(`sops-like: ${p.path}: already up to date\n`)
-  for (const p of changing) renderPlan(io, p)
+  const { recipientNamesFor } = await import('../../config/rules.js')
+  for (const p of changing) renderPlan(io, p, recipientNamesFor(p.abs, { ...(f.config ? { explicit: resolve(io.cwd, f.config) } : {}), env: io.env }))
   const firstFail = planned.failures[0]?.exitCode ?? 0
   if (!changing.length) return firstFail
   if (!f.dryRun && !f.yes && !(await confirm(io, `Apply these changes to ${changing.length} file${changing.length === 1 ? '' : 's'}? (y/n): `))) {

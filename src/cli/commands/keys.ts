@@ -42,7 +42,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
   program
     .command('offboard')
     .description('remove a recipient from every file (rotating data keys) and the config; report the key names they could read')
-    .argument('<recipient>', 'age recipient (age1…, ssh-…) or PGP fingerprint')
+    .argument('<recipient>', "age recipient (age1…, ssh-…), PGP fingerprint, or a name from the config's recipients:")
     .option('--json', 'print the report as JSON')
     .option('--history', 'also list key names exposed in any past git revision readable by them')
     .option('--config <file>', 'config file to edit (default: .sops-like.yaml or .sops.yaml found upwards)')
@@ -50,7 +50,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
     .option('--dry-run', 'show the plan and check every file can be decrypted, write nothing')
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
-    .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n')
+    .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard ops-lead --history     # a name from recipients: in the config\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n')
     .action(async (recipient: string, flags) => {
       const { runOffboard } = await import('./keys-run.js')
       ctx.exit(await runOffboard(recipient, flags, ctx.io))
