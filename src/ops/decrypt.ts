@@ -9,6 +9,7 @@ import { InvalidPathError } from '../errors.js'
 import { loadIdentities, type IdentityOptions } from '../keys/identities.js'
 import type { Identity } from '../keys/key-source.js'
 import { encryptedCodec } from './codec.js'
+import { otherFormatGuess } from './format-hint.js'
 
 export interface OpenBytesOptions extends IdentityOptions {
   inputFormat: FormatName
@@ -20,6 +21,18 @@ export interface OpenBytesOptions extends IdentityOptions {
 }
 
 const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code
+
+/** Whether bytes that failed to parse as `used` look like, and parse as, another format (read with the wrong parser). */
+async function parsesAsOtherFormat(input: Uint8Array, used: FormatName): Promise<boolean> {
+  const guess = otherFormatGuess(input, used)
+  if (!guess) return false
+  try {
+    ;(await encryptedCodec(await loadFormat(guess))).parse(input)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * Parses an encrypted file (no keys needed). A file with encrypted values but no sops metadata,
@@ -33,7 +46,8 @@ export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName,
   try {
     tree = codec.parse(input)
   } catch (e) {
-    if (codeOf(e) === 'MALFORMED_INPUT' && bytesLookEncrypted(input, codec.metadataLayout === 'binary')) {
+    // an encrypted file read in the wrong format is not damaged: the format hint names the flag
+    if (codeOf(e) === 'MALFORMED_INPUT' && bytesLookEncrypted(input, codec.metadataLayout === 'binary') && !(await parsesAsOtherFormat(input, fmt.name))) {
       throw damagedFileError(`it has encrypted values but does not parse: ${(e as Error).message}`, fileName)
     }
     throw e

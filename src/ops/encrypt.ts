@@ -2,6 +2,8 @@
 import { loadFormat, type FormatName } from '../../formats/index.js'
 import { bytesLookEncrypted, holdsEncryptedValues } from '../core/damaged.js'
 import { sealTree } from '../core/document.js'
+import { compileSelectors, effectiveSelectors } from '../core/selection.js'
+import { leafSelection } from '../core/tree-cipher.js'
 import { assertNoMetadata } from '../core/metadata-layout.js'
 import { AlreadyEncryptedError, EmptyDocumentError } from '../errors.js'
 import type { Recipient } from '../keys/key-source.js'
@@ -34,8 +36,12 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
   }
   if (inFmt.name === 'yaml' && plain.branches.length === 0) throw new EmptyDocumentError('the file is empty: it must contain at least one YAML document')
   if (inFmt.metadataLayout !== 'binary') assertNoMetadata(plain, inFmt.metadataLayout)
-  // a damaged sops file (metadata cut off) encrypted again would bury its values under a second layer
-  if (holdsEncryptedValues(plain)) throw alreadyEncrypted()
+  // a damaged sops file (metadata cut off) encrypted again would bury its values under a second layer;
+  // a look-alike that the selectors keep in clear is just text (sops encrypts such files too)
+  if (holdsEncryptedValues(plain)) {
+    const decide = compileSelectors(inFmt.name === 'binary' ? {} : effectiveSelectors(opts.selectors ?? {}))
+    if (leafSelection(plain, decide).some((l) => l.sealed && l.selected)) throw alreadyEncrypted()
+  }
   const tree = outFmt.name === inFmt.name ? plain : { branches: plain.branches }
   const sealed = await sealTree(tree, outFmt, {
     groups: opts.groups,

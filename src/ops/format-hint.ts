@@ -22,6 +22,12 @@ export function sniffFormat(bytes: Uint8Array): FormatName | undefined {
   return undefined
 }
 
+/** The format `bytes` look like when it is not `used` (a sops file read with the wrong parser?), else undefined. */
+export function otherFormatGuess(bytes: Uint8Array, used: FormatName): FormatName | undefined {
+  const guess = sniffFormat(bytes)
+  return guess !== undefined && guess !== used && !(used === 'binary' && guess === 'json') ? guess : undefined
+}
+
 /**
  * The error to throw instead of `e` (a parse or binary-emit failure of `input` read as
  * `used`): the same class and text plus the flag to use. Other errors are returned as is.
