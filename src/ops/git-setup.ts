@@ -4,7 +4,7 @@
  * `.gitattributes` (globs derived from the creation rules' `path_regex`; for a
  * catch-all rule the secrets-file globs of coverage.ts; the config's `check.include`;
  * `--pattern`s) and the driver entries to git config. With `hooksPath`, also points
- * `core.hooksPath` at a committed folder (`.githooks`) holding the pre-commit hook, so
+ * `core.hooksPath` at a committed folder (`.githooks`) holding the hooks (pre-commit, post-merge, post-rewrite), so
  * that a new clone needs this one command. Idempotent. Never sets
  * `diff.sops-like.cachetextconv` (that would store decrypted text inside `.git`);
  * if it finds one set, it removes it and the cached notes.
@@ -16,7 +16,7 @@ import { loadConfigFile } from '../config/rules.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { ConflictingOptionsError, UsageError, WriteError } from '../errors.js'
 import { catchAllGlobs } from './coverage.js'
-import { installPreCommitHook } from './git-hook.js'
+import { installGitHooks } from './git-hook.js'
 import { git, gitConfigGet, repoRoot, runGit, type GitRunOptions } from './git-exec.js'
 import { regexToGlobs } from './regex-glob.js'
 
@@ -197,10 +197,12 @@ function setupHooksPath(dir: string, root: string, o: GitRunOptions, command: st
     }
   }
   out.hooksDir = abs
-  const r = installPreCommitHook({ cwd: o.cwd, ...(o.env ? { env: o.env } : {}), ...(command ? { command } : {}) })
-  const shown = relative(o.cwd, r.path) || r.path
-  if (r.action === 'installed') out.changes.push(`installed ${shown}: commit the ${value}/ folder; each clone then runs sops-like git setup --hooks-path once`)
-  else if (r.action === 'chained') out.changes.push(`installed ${shown}; the previous hook moved to ${relative(o.cwd, r.previous!)} and runs first`)
+  // pre-commit (the guard), post-merge and post-rewrite (keys that a merge or rebase put back)
+  for (const r of installGitHooks({ cwd: o.cwd, ...(o.env ? { env: o.env } : {}), ...(command ? { command } : {}) })) {
+    const shown = relative(o.cwd, r.path) || r.path
+    if (r.action === 'installed') out.changes.push(`installed ${shown}: commit the ${value}/ folder; each clone then runs sops-like git setup --hooks-path once`)
+    else if (r.action === 'chained') out.changes.push(`installed ${shown}; the previous hook moved to ${relative(o.cwd, r.previous!)} and runs first`)
+  }
 }
 
 /** The repository root when `cwd` is in one (for --global: optional). */
