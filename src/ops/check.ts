@@ -21,7 +21,7 @@ import { readInput } from '../io/read.js'
 import type { IdentityOptions } from '../keys/identities.js'
 import { parseEncrypted } from './decrypt.js'
 import { coverageOf, type Coverage } from './coverage.js'
-import { git, repoRoot, type GitRunOptions } from './git-exec.js'
+import { catFileBatch, git, repoRoot, type GitRunOptions } from './git-exec.js'
 import { cloneSetupNotice } from './git-clone-setup.js'
 import { keySwapSinceCommit } from './key-swap.js'
 import { diffRecipients, formatDiff, refOfEntry, refOfRecipient } from './recipient-diff.js'
@@ -64,21 +64,11 @@ const errMsg = (e: unknown): string => (e instanceof Error && errCode(e) ? e.mes
 
 /** Reads many staged blobs with one `git cat-file --batch`. */
 function readStaged(names: string[], o: GitRunOptions): Map<string, Buffer> {
+  const staged = catFileBatch(names.map((n) => `:${n}`), o)
   const out = new Map<string, Buffer>()
-  const batch = names.filter((n) => !n.includes('\n'))
-  if (batch.length) {
-    const buf = git(['cat-file', '--batch'], { ...o, input: batch.map((n) => `:${n}\n`).join('') })
-    let pos = 0
-    for (const n of batch) {
-      const nl = buf.indexOf(0x0a, pos)
-      if (nl < 0) break
-      const header = buf.subarray(pos, nl).toString('utf8').split(' ')
-      pos = nl + 1
-      if (header[header.length - 1] === 'missing' || header.length < 3) continue
-      const size = Number(header[2])
-      out.set(n, buf.subarray(pos, pos + size))
-      pos += size + 1
-    }
+  for (const n of names) {
+    const b = staged.get(`:${n}`)
+    if (b) out.set(n, b)
   }
   for (const n of names) if (!out.has(n)) out.set(n, git(['show', `:${n}`], o))
   return out

@@ -55,3 +55,26 @@ export function gitConfigGet(key: string, opts: GitRunOptions, scope?: '--global
   const r = runGit(['config', ...(scope ? [scope] : []), '--get', key], opts)
   return r.status === 0 ? r.stdout.toString('utf8').replace(/\n$/, '') : undefined
 }
+
+/**
+ * Many objects in one `git cat-file --batch` (object names such as `<blob id>` or `:<path>`,
+ * none holding a newline): their contents by name; names git reports missing are left out.
+ */
+export function catFileBatch(names: readonly string[], opts: GitRunOptions): Map<string, Buffer> {
+  const out = new Map<string, Buffer>()
+  const todo = [...new Set(names)].filter((n) => !n.includes('\n'))
+  if (!todo.length) return out
+  const buf = git(['cat-file', '--batch'], { ...opts, input: todo.map((n) => `${n}\n`).join('') })
+  let pos = 0
+  for (const n of todo) {
+    const nl = buf.indexOf(0x0a, pos)
+    if (nl < 0) break
+    const header = buf.subarray(pos, nl).toString('utf8').split(' ')
+    pos = nl + 1
+    if (header[header.length - 1] === 'missing' || header.length < 3) continue
+    const size = Number(header[2])
+    out.set(n, buf.subarray(pos, pos + size))
+    pos += size + 1
+  }
+  return out
+}

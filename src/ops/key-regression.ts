@@ -25,7 +25,7 @@ import { formatForPath } from '../../formats/index.js'
 import type { Metadata } from '../core/metadata.js'
 import { UsageError } from '../errors.js'
 import { parseEncrypted } from './decrypt.js'
-import { git, repoRoot, runGit, type GitRunOptions } from './git-exec.js'
+import { catFileBatch, git, repoRoot, runGit, type GitRunOptions } from './git-exec.js'
 import { refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
 
 export interface KeyRegressionOptions {
@@ -79,24 +79,7 @@ function objectIds(specs: string[], o: GitRunOptions): Map<string, string> {
 }
 
 /** Blob contents by id, one `git cat-file --batch`. */
-function blobs(ids: string[], o: GitRunOptions): Map<string, Buffer> {
-  const out = new Map<string, Buffer>()
-  const todo = [...new Set(ids)]
-  if (!todo.length) return out
-  const buf = git(['cat-file', '--batch'], { ...o, input: todo.map((i) => `${i}\n`).join('') })
-  let pos = 0
-  for (const id of todo) {
-    const nl = buf.indexOf(0x0a, pos)
-    if (nl < 0) break
-    const header = buf.subarray(pos, nl).toString('utf8').split(' ')
-    pos = nl + 1
-    if (header.length < 3) continue
-    const size = Number(header[2])
-    out.set(id, buf.subarray(pos, pos + size))
-    pos += size + 1
-  }
-  return out
-}
+const blobs = (ids: string[], o: GitRunOptions): Map<string, Buffer> => catFileBatch(ids, o)
 
 const keysOf = (md: Metadata): Keys => ({
   recipients: md.keyGroups.flat().map(refOfEntry),
