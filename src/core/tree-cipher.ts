@@ -8,6 +8,7 @@ import { encryptBytes, decryptString, isEncrypted, type EncType } from './cipher
 import { type Decide } from './selection.js'
 import { MacBuilder } from './mac.js'
 import { canonicalFromPlain } from './scalar-text.js'
+import { fitsInt64 } from './go-number.js'
 import { EncryptValueError, TamperedValueError } from '../errors.js'
 import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from './tree.js'
 
@@ -120,6 +121,27 @@ function walkTree(tree: Tree, leaf: Leaf): Tree {
   return { ...tree, branches: tree.branches.map((b) => walkMap(b, [], [], leaf)) }
 }
 
+/**
+ * sops refuses a tree with a key that is not a string ("Tree contains a non-string key", exit 23).
+ * Only YAML has them: its reader keeps the key's YAML type in `Pair.style.keyType` (formats/yaml-style.ts).
+ */
+export function assertStringKeys(tree: Tree): void {
+  const visit = (n: Node, keys: string[]): void => {
+    if (n.kind === 'map') {
+      for (const e of n.entries) {
+        if (e.kind !== 'pair') continue
+        const kt = (e.style as { keyType?: unknown } | undefined)?.keyType
+        if (typeof kt === 'string') {
+          const at = keys.length ? ` under ${keys.map((k) => `["${k}"]`).join('')}` : ''
+          throw new EncryptValueError(`the tree contains a non-string key: ${e.key} (${kt})${at}; sops supports only string keys, quote it ("${e.key}":)`)
+        }
+        visit(e.value, [...keys, e.key])
+      }
+    } else if (n.kind === 'seq') for (const it of n.items) if (it.kind !== 'comment') visit(it, keys)
+  }
+  for (const b of tree.branches) visit(b, [])
+}
+
 /** Encrypts every selected leaf of a plaintext tree; returns the encrypted tree and the MAC (uppercase hex). */
 export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
   const out = walkTree(tree, (node, keys, stack, _inSeq) => {
@@ -133,7 +155,11 @@ export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     }
     if (node.type === 'null') return node
     const bytes = scalarBytes(node)
-    if (!c.macOnlyEncrypted || enc) c.mac.add(bytes)
+    if (!c.macOnlyEncrypted || enc) {
+      // sops reads such an int as Go uint64 (or refuses it) and cannot encrypt or MAC it (exit 23)
+      if (node.type === 'int' && !fitsInt64(BigInt(node.text))) throw new EncryptValueError(`the integer at ${where(keys)} is outside the signed 64-bit range, which sops cannot encrypt; quote it to keep it as a string`)
+      c.mac.add(bytes)
+    }
     if (!enc) return node
     const type = encType(node)
     const iv = c.stash?.lookup(aad, type, bytes)

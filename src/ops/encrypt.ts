@@ -3,7 +3,7 @@ import { loadFormat, type FormatName } from '../../formats/index.js'
 import { bytesLookEncrypted, holdsEncryptedValues } from '../core/damaged.js'
 import { sealTree } from '../core/document.js'
 import { compileSelectors, effectiveSelectors } from '../core/selection.js'
-import { leafSelection } from '../core/tree-cipher.js'
+import { assertStringKeys, leafSelection } from '../core/tree-cipher.js'
 import { assertNoMetadata } from '../core/metadata-layout.js'
 import { AlreadyEncryptedError, EmptyDocumentError } from '../errors.js'
 import type { Recipient } from '../keys/key-source.js'
@@ -36,6 +36,7 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
   }
   if (inFmt.name === 'yaml' && plain.branches.length === 0) throw new EmptyDocumentError('the file is empty: it must contain at least one YAML document')
   if (inFmt.metadataLayout !== 'binary') assertNoMetadata(plain, inFmt.metadataLayout)
+  assertStringKeys(plain)
   // a damaged sops file (metadata cut off) encrypted again would bury its values under a second layer;
   // a look-alike that the selectors keep in clear is just text (sops encrypts such files too)
   if (holdsEncryptedValues(plain)) {

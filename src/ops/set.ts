@@ -66,7 +66,7 @@ export async function rewriteEncryptedFile(
   await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
-  const guard = await guardRewrite(abs, input, format, doc, opts) // selector downgrade, key swap (rotates)
+  const guard = await guardRewrite(abs, input, format, doc, { ...opts, keepVersion: true }) // selector downgrade, key swap (rotates); sops' set keeps `version`
   writeFileAtomic(abs, await guard.seal(result, opts.now))
   return { changed, written: true }
 }
