@@ -121,27 +121,6 @@ function walkTree(tree: Tree, leaf: Leaf): Tree {
   return { ...tree, branches: tree.branches.map((b) => walkMap(b, [], [], leaf)) }
 }
 
-/**
- * sops refuses a tree with a key that is not a string ("Tree contains a non-string key", exit 23).
- * Only YAML has them: its reader keeps the key's YAML type in `Pair.style.keyType` (formats/yaml-style.ts).
- */
-export function assertStringKeys(tree: Tree): void {
-  const visit = (n: Node, keys: string[]): void => {
-    if (n.kind === 'map') {
-      for (const e of n.entries) {
-        if (e.kind !== 'pair') continue
-        const kt = (e.style as { keyType?: unknown } | undefined)?.keyType
-        if (typeof kt === 'string') {
-          const at = keys.length ? ` under ${keys.map((k) => `["${k}"]`).join('')}` : ''
-          throw new EncryptValueError(`the tree contains a non-string key: ${e.key} (${kt})${at}; sops supports only string keys, quote it ("${e.key}":)`)
-        }
-        visit(e.value, [...keys, e.key])
-      }
-    } else if (n.kind === 'seq') for (const it of n.items) if (it.kind !== 'comment') visit(it, keys)
-  }
-  for (const b of tree.branches) visit(b, [])
-}
-
 /** Encrypts every selected leaf of a plaintext tree; returns the encrypted tree and the MAC (uppercase hex). */
 export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
   const out = walkTree(tree, (node, keys, stack, _inSeq) => {
