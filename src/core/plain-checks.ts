@@ -1,6 +1,6 @@
 /**
  * What sops refuses in a plaintext tree before encrypting it, beyond the format's own syntax:
- * keys that are not strings, and a YAML file with no document. Used by encrypt and edit.
+ * keys that are not strings, a YAML file with no document, JSON duplicate keys or trailing data. Used by encrypt and edit.
  */
 import { EmptyDocumentError, EncryptValueError, FormatError } from '../errors.js'
 import type { Node, Tree } from './tree.js'
@@ -24,6 +24,12 @@ export function assertStringKeys(tree: Tree): void {
     } else if (n.kind === 'seq') for (const it of n.items) if (it.kind !== 'comment') visit(it, keys)
   }
   for (const b of tree.branches) visit(b, [])
+}
+
+/** A plaintext the reader tolerated (JSON duplicate keys, trailing data) is not encrypted: trailing data would be lost. */
+export function assertNothingTolerated(tree: Tree): void {
+  const n = tree.notes?.[0]
+  if (n !== undefined) throw new FormatError(`the input is ${n}: remove it before encrypting (sops would drop trailing data without a word)`)
 }
 
 /**

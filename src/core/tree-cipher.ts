@@ -71,8 +71,11 @@ function walkMap(m: Mapping, keys: string[], stack: string[][], leaf: Leaf): Map
   const entries: Mapping['entries'] = []
   for (const e of m.entries) {
     if (e.kind === 'comment') {
+      // as sops: the comment joins the stack before it is judged, so a comment matching
+      // unencrypted_comment_regex stays in clear itself (encrypted_comment_regex skips it)
+      level.push(e.text)
       const out = leaf(e, keys, stack, false)
-      level.push(commentPlain(e, out))
+      level[level.length - 1] = commentPlain(e, out)
       entries.push(out as Comment)
       continue
     }
@@ -91,8 +94,9 @@ function walkSeq(s: Sequence, keys: string[], stack: string[][], leaf: Leaf): Se
   const items: Sequence['items'] = []
   for (const it of s.items) {
     if (it.kind === 'comment') {
+      level.push(it.text) // judged with itself on the stack, as in walkMap
       const out = leaf(it, keys, stack, true)
-      level.push(commentPlain(it, out))
+      level[level.length - 1] = commentPlain(it, out)
       items.push(out)
       continue
     }

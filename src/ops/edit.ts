@@ -21,7 +21,7 @@ import { SOPS_FORMAT_VERSION, type Metadata } from '../core/metadata.js'
 import { assertNoMetadata } from '../core/metadata-layout.js'
 import { effectiveSelectors } from '../core/selection.js'
 import { IvStash } from '../core/tree-cipher.js'
-import { assertStringKeys, noYamlDocument } from '../core/plain-checks.js'
+import { assertNothingTolerated, assertStringKeys, noYamlDocument } from '../core/plain-checks.js'
 import { FileNotModifiedError, ReadError, WriteError, type SopsLikeError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { assertInPlaceTarget } from '../io/in-place.js'
@@ -107,6 +107,7 @@ async function sealEdited(edited: Uint8Array, format: Format, guard: RewriteGuar
   if (format.name === 'yaml' && tree.branches.length === 0) throw noYamlDocument(edited)
   if (format.metadataLayout !== 'binary') assertNoMetadata(tree, format.metadataLayout)
   assertStringKeys(tree) // as sops' edit: a key like `1:` or `true:` cannot be encrypted
+  assertNothingTolerated(tree)
   return guard.seal(tree, now)
 }
 

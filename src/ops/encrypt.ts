@@ -4,7 +4,7 @@ import { bytesLookEncrypted, holdsEncryptedValues } from '../core/damaged.js'
 import { sealTree } from '../core/document.js'
 import { compileSelectors, effectiveSelectors } from '../core/selection.js'
 import { leafSelection } from '../core/tree-cipher.js'
-import { assertStringKeys, noYamlDocument } from '../core/plain-checks.js'
+import { assertNothingTolerated, assertStringKeys, noYamlDocument } from '../core/plain-checks.js'
 import { assertNoMetadata } from '../core/metadata-layout.js'
 import { AlreadyEncryptedError } from '../errors.js'
 import type { Recipient } from '../keys/key-source.js'
@@ -38,6 +38,7 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
   if (inFmt.name === 'yaml' && plain.branches.length === 0) throw noYamlDocument(input)
   if (inFmt.metadataLayout !== 'binary') assertNoMetadata(plain, inFmt.metadataLayout)
   assertStringKeys(plain)
+  assertNothingTolerated(plain)
   // a damaged sops file (metadata cut off) encrypted again would bury its values under a second layer;
   // a look-alike that the selectors keep in clear is just text (sops encrypts such files too)
   if (holdsEncryptedValues(plain)) {

@@ -156,7 +156,7 @@ export async function parseSetValue(text: string | Uint8Array): Promise<Node> {
   }
   const entries = tree.branches[0]?.entries ?? []
   const only = entries[0]
-  if (entries.length !== 1 || only?.kind !== 'pair' || only.key !== 'v') throw new InvalidSetValueError('the value must be exactly one JSON value')
+  if (tree.notes?.length || entries.length !== 1 || only?.kind !== 'pair' || only.key !== 'v') throw new InvalidSetValueError('the value must be exactly one JSON value')
   const v = only.value
   if (v.kind === 'seq') throw new InvalidSetValueError('a JSON array cannot be set as a value (sops refuses it too): set its items one by one, e.g. \'["list"][0]\', or set an object that holds it')
   if (v.kind === 'scalar' && v.type === 'int') return { kind: 'scalar', type: 'float', text: formatFloatF(Number(v.text)) }
