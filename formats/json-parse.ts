@@ -117,7 +117,7 @@ class JsonParser {
     if (this.src[this.pos] !== '"') this.unexpected('a string object key')
     const keyAt = this.pos
     const key = this.parseString()
-    if (f.keys.has(key)) this.duplicate ??= `${JSON.stringify(key)} (line ${this.lineOf(keyAt)})`
+    if (f.keys.has(key)) this.duplicate ??= `(line ${this.lineOf(keyAt)})` // no key name: keys can be secrets too
     f.keys.add(key)
     this.expect(':', '":" after an object key')
     const value = this.parseValue()

@@ -143,7 +143,7 @@ test('sops\' JSON token reader keeps duplicate keys: decrypt keeps both (MAC che
   assert.is(r.code, 0, r.stderr)
   assert.is(r.stdout, '{\n\t"a_unencrypted": "one",\n\t"a_unencrypted": "two",\n\t"c": "x"\n}\n')
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
-  assert.match(r.stderr, /warning: .* is JSON with a duplicate key "a_unencrypted" \(line 3\) and data after the top-level object \(line \d+\)/)
+  assert.match(r.stderr, /warning: .* is JSON with a duplicate key \(line 3\) and data after the top-level object \(line \d+\)/)
   // encrypting such a plaintext would lose the trailing data: refused (2)
   oneLineError(await run(['encrypt', '--age', a.recipient, write('dup.json', `{"a": 1}\n{"b": "${CANARY}"}\n`)]), 2)
 })
