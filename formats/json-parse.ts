@@ -4,6 +4,10 @@
  * string decoding (lone surrogate escapes → U+FFFD). Iterative, so deep nesting
  * cannot overflow the stack; the depth limit is Go's (10000).
  *
+ * As sops' token reader, duplicate keys are kept (in order) and data after the top-level
+ * object is not read; either is reported once in `notes` (a key name and line numbers, never
+ * values), so a reader can warn and a writer (encrypt) can refuse.
+ *
  * Errors are `FormatError`s with line/column and a fixed text, never input text.
  */
 import { FormatError } from '../src/errors.js'
@@ -21,7 +25,25 @@ type Frame = MapFrame | SeqFrame
 
 class JsonParser {
   private pos = 0
+  private duplicate?: string
   constructor(private readonly src: string) {}
+
+  /** What the reader tolerated (duplicate keys, trailing data), one line at most. */
+  note(): string | undefined {
+    const trailing = this.trailingLine
+    const parts = [
+      ...(this.duplicate !== undefined ? [`a duplicate key ${this.duplicate}`] : []),
+      ...(trailing !== undefined ? [`data after the top-level object (line ${trailing})`] : []),
+    ]
+    return parts.length ? `JSON with ${parts.join(' and ')}` : undefined
+  }
+  private trailingLine?: number
+
+  private lineOf(at: number): number {
+    let line = 1
+    for (let i = 0; i < at && i < this.src.length; i++) if (this.src.charCodeAt(i) === 10) line++
+    return line
+  }
 
   /** 1-based line and column of an offset. */
   private fail(message: string, at = this.pos): never {
@@ -76,7 +98,7 @@ class JsonParser {
       }
     }
     this.skipWs()
-    if (this.pos < this.src.length) this.fail('unexpected data after the top-level JSON object')
+    if (this.pos < this.src.length) this.trailingLine = this.lineOf(this.pos)
     return root
   }
 
@@ -95,7 +117,7 @@ class JsonParser {
     if (this.src[this.pos] !== '"') this.unexpected('a string object key')
     const keyAt = this.pos
     const key = this.parseString()
-    if (f.keys.has(key)) this.fail('duplicate key in JSON object', keyAt)
+    if (f.keys.has(key)) this.duplicate ??= `(line ${this.lineOf(keyAt)})` // no key name: keys can be secrets too
     f.keys.add(key)
     this.expect(':', '":" after an object key')
     const value = this.parseValue()
@@ -221,7 +243,11 @@ class JsonParser {
   }
 }
 
-/** Parse JSON bytes whose top level is an object into a Mapping. Throws `FormatError`. */
-export function parseJsonDocument(input: Uint8Array): Mapping {
-  return new JsonParser(decodeLossy(input)).parseDocument()
+/** Parse JSON bytes whose top level is an object into a Mapping; what was tolerated goes to `notes`. Throws `FormatError`. */
+export function parseJsonDocument(input: Uint8Array, notes?: string[]): Mapping {
+  const p = new JsonParser(decodeLossy(input))
+  const m = p.parseDocument()
+  const n = p.note()
+  if (n !== undefined) notes?.push(n)
+  return m
 }

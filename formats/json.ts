@@ -3,9 +3,9 @@
  * and an emitter that reproduces sops' output byte for byte (Go escaping,
  * `json.Indent` layout with a TAB by default, one final newline).
  *
- * Decisions beyond sops: duplicate keys and data after the top-level object are
- * rejected (`FormatError`) instead of being kept or silently ignored, and a
- * truncated document is an error (sops reads `{"a":1` as `{a:1}`).
+ * As sops, duplicate keys are kept and data after the top-level object is ignored; both
+ * are reported in `Tree.notes` (readers warn, encrypt refuses: it would lose the data).
+ * A truncated document is an error.
  */
 import { ConfigError } from '../src/errors.js'
 import type { Mapping, Node, Tree } from '../src/core/tree.js'
@@ -35,7 +35,11 @@ export function createJsonFormat(options: JsonFormatOptions = {}): Format {
   return {
     name: 'json',
     metadataLayout: 'nested',
-    parse: (input: Uint8Array): Tree => ({ branches: [parseJsonDocument(input)] }),
+    parse: (input: Uint8Array): Tree => {
+      const notes: string[] = []
+      const branches = [parseJsonDocument(input, notes)]
+      return notes.length ? { branches, notes } : { branches }
+    },
     emit: (tree: Tree): Uint8Array => document(tree.branches[0] ?? { kind: 'map', entries: [] }),
     emitValue: (node: Node): Uint8Array => {
       if (node.kind === 'scalar' && node.type === 'str') return scalarOutBytes(node)

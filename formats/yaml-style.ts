@@ -13,7 +13,7 @@ export interface YamlTreeStyle {
 /**
  * `Pair.style` for a key that was not a string in the source (`1: a`, `true: b`):
  * `Pair.key` holds its YAML spelling and `keyType` its type, so it is written back
- * unquoted. (sops itself refuses to encrypt such files; see the format notes.)
+ * unquoted. Encrypt and edit refuse such keys, as sops does (core/plain-checks.ts).
  */
 export interface YamlPairStyle {
   keyType: Exclude<ScalarType, 'str' | 'bytes'>

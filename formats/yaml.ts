@@ -10,8 +10,8 @@
  *   `Tree.style` and written back.
  * - emit: byte-for-byte go-yaml layout (see `yaml-emit.ts` for the few deliberate
  *   differences in odd comment placements).
- * - Non-string keys (`1: a`, `true: b`) are accepted and written back unquoted; their
- *   type is kept in `Pair.style` (sops would refuse to encrypt such a file).
+ * - Non-string keys (`1: a`, `true: b`) are read and written back unquoted; their type is
+ *   kept in `Pair.style`, so encrypt and edit refuse them as sops does (core/plain-checks.ts).
  */
 import type { Format } from './format.js'
 import { FormatError, EmitError, LimitExceededError } from '../src/errors.js'

@@ -38,8 +38,8 @@ export class InvalidSetValueError extends kind('BAD_SET_VALUE', 7) {}
 /** Conflicting flags (`-i` with `-o`, several selectors, …). */
 export class ConflictingOptionsError extends kind('CONFLICTING_OPTIONS', 8) {}
 
-/** Malformed input file; the message carries line/column at most, never source text. */
-export class FormatError extends kind('MALFORMED_INPUT', 10) {
+/** Malformed input file (sops: 2, could not read the input); the message carries line/column at most, never source text. */
+export class FormatError extends kind('MALFORMED_INPUT', 2) {
   constructor(
     message: string,
     readonly line?: number,
@@ -68,8 +68,18 @@ export class MacMismatchError extends kind('MAC_MISMATCH', 51) {}
 export class ConfigNotFoundError extends kind('CONFIG_NOT_FOUND', 61) {}
 /** Interrupted by a signal. */
 export class InterruptedError extends kind('INTERRUPTED', 130) {}
-/** A tree path (`--extract`, `set`, `unset`) is malformed or does not exist. */
+/** A tree path (`--extract`, `set`, `unset`) is malformed or does not exist (subclasses below carry sops' codes). */
 export class InvalidPathError extends kind('BAD_TREE_PATH', 91) {}
+/** `--extract`/`unset`: the path names a key or index the document does not have (sops: generic error, 1). */
+export class PathNotFoundError extends InvalidPathError {
+  override readonly code = 'PATH_NOT_FOUND'
+  override readonly exitCode = 1
+}
+/** `set`/`unset`: the path argument is malformed, or `set` cannot place a value there (sops: 7, invalid set format). */
+export class InvalidSetPathError extends InvalidPathError {
+  override readonly code = 'BAD_SET_PATH'
+  override readonly exitCode = 7
+}
 /** An empty YAML file cannot be encrypted. */
 export class EmptyDocumentError extends kind('EMPTY_DOCUMENT', 92) {}
 /** The named file does not exist. */

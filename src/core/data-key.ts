@@ -11,10 +11,17 @@ export const newDataKey = (): Buffer => randomBytes(32)
 
 export interface WrappedKeys { keyGroups: KeyEntry[][]; shamirThreshold?: number }
 
-/** Wraps the data key for every recipient; several groups split it with Shamir (threshold defaults to the group count). */
+/**
+ * Wraps the data key for every recipient; several groups split it with Shamir (threshold defaults
+ * to the group count). A single group is never split, but a threshold given for it is kept, as sops does.
+ */
 export async function wrapDataKey(dataKey: Uint8Array, groups: Recipient[][], threshold?: number): Promise<WrappedKeys> {
   if (groups.length === 0 || groups.some((g) => g.length === 0)) throw new RecipientError('every key group needs at least one recipient')
-  if (groups.length === 1) return { keyGroups: [await Promise.all(groups[0]!.map((r) => r.wrap(dataKey)))] }
+  if (groups.length === 1) {
+    // one group: no Shamir split, but sops still records a threshold it was given (`shamir_threshold`)
+    const keyGroups = [await Promise.all(groups[0]!.map((r) => r.wrap(dataKey)))]
+    return threshold && threshold > 0 ? { keyGroups, shamirThreshold: threshold } : { keyGroups }
+  }
   const t = threshold && threshold > 0 ? threshold : groups.length
   if (t < 2 || t > groups.length) throw new RecipientError(`shamir threshold ${t} must be between 2 and the number of key groups (${groups.length})`)
   const { split } = await import('./shamir.js')
@@ -65,7 +72,7 @@ export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number |
     const t = threshold && threshold > 0 ? threshold : keyGroups.length
     if (keyGroups.length > 1 && shares.length >= t) return (await import('./shamir.js')).combine(shares)
     const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
-    const need = keyGroups.length > 1 ? ` (${shares.length} of ${t} key groups opened)` : ''
+    const need = keyGroups.length > 1 ? ` (${shares.length} of ${keyGroups.length} groups opened, ${t} needed)` : ''
     throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)
   } finally {
     for (const s of shares) s.fill(0)

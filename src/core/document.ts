@@ -22,6 +22,8 @@ export interface SealOptions {
   selectors?: Selectors
   /** Keep the data key and key entries of an opened document (edit/set/unset). */
   reuse?: OpenedDocument
+  /** With `reuse`: keep the document's `version` (set, unset, rotate); without it the version is ours (encrypt, edit), as in sops. */
+  keepVersion?: boolean
   now?: Date
 }
 
@@ -67,7 +69,7 @@ export async function sealTree(plain: Tree, format: Format, opts: SealOptions): 
       keyGroups,
       lastmodified,
       mac: encryptBytes(Buffer.from(mac, 'utf8'), 'str', dataKey, macAad(lastmodified)),
-      version: SOPS_FORMAT_VERSION,
+      version: opts.reuse && opts.keepVersion ? opts.reuse.metadata.version : SOPS_FORMAT_VERSION,
       selectors,
       extra,
     }

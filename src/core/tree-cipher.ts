@@ -8,6 +8,7 @@ import { encryptBytes, decryptString, isEncrypted, type EncType } from './cipher
 import { type Decide } from './selection.js'
 import { MacBuilder } from './mac.js'
 import { canonicalFromPlain } from './scalar-text.js'
+import { fitsInt64 } from './go-number.js'
 import { EncryptValueError, TamperedValueError } from '../errors.js'
 import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from './tree.js'
 
@@ -70,8 +71,11 @@ function walkMap(m: Mapping, keys: string[], stack: string[][], leaf: Leaf): Map
   const entries: Mapping['entries'] = []
   for (const e of m.entries) {
     if (e.kind === 'comment') {
+      // as sops: the comment joins the stack before it is judged, so a comment matching
+      // unencrypted_comment_regex stays in clear itself (encrypted_comment_regex skips it)
+      level.push(e.text)
       const out = leaf(e, keys, stack, false)
-      level.push(commentPlain(e, out))
+      level[level.length - 1] = commentPlain(e, out)
       entries.push(out as Comment)
       continue
     }
@@ -90,8 +94,9 @@ function walkSeq(s: Sequence, keys: string[], stack: string[][], leaf: Leaf): Se
   const items: Sequence['items'] = []
   for (const it of s.items) {
     if (it.kind === 'comment') {
+      level.push(it.text) // judged with itself on the stack, as in walkMap
       const out = leaf(it, keys, stack, true)
-      level.push(commentPlain(it, out))
+      level[level.length - 1] = commentPlain(it, out)
       items.push(out)
       continue
     }
@@ -133,7 +138,11 @@ export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     }
     if (node.type === 'null') return node
     const bytes = scalarBytes(node)
-    if (!c.macOnlyEncrypted || enc) c.mac.add(bytes)
+    if (!c.macOnlyEncrypted || enc) {
+      // sops reads such an int as Go uint64 (or refuses it) and cannot encrypt or MAC it (exit 23)
+      if (node.type === 'int' && !fitsInt64(BigInt(node.text))) throw new EncryptValueError(`the integer at ${where(keys)} is outside the signed 64-bit range, which sops cannot encrypt; quote it to keep it as a string`)
+      c.mac.add(bytes)
+    }
     if (!enc) return node
     const type = encType(node)
     const iv = c.stash?.lookup(aad, type, bytes)

@@ -10,7 +10,7 @@
  * the path are copied, everything else is shared. A replaced scalar keeps the old
  * scalar's `style`, a replaced pair keeps its own, so formats keep the look.
  */
-import { InvalidPathError } from '../errors.js'
+import { InvalidPathError, PathNotFoundError } from '../errors.js'
 import { formatTreePath } from './tree-path.js'
 import type { Comment, Mapping, Node, Pair, Path, Sequence, Tree } from './tree.js'
 
@@ -121,18 +121,18 @@ function unsetIn(node: Node, path: Path, i: number): Node {
   const c = path[i]!
   const last = i === path.length - 1
   if (typeof c === 'string') {
-    if (node.kind !== 'map') throw new InvalidPathError(`component ${here(path, i)} is not a key of a mapping`)
+    if (node.kind !== 'map') throw new PathNotFoundError(`component ${here(path, i)} is not a key of a mapping`)
     const at = node.entries.findIndex((e) => e.kind === 'pair' && e.key === c)
-    if (at < 0) throw new InvalidPathError(`component ${here(path, i)} not found`)
+    if (at < 0) throw new PathNotFoundError(`component ${here(path, i)} not found`)
     if (last) return { ...node, entries: dropAt(node.entries, at) }
     const p = node.entries[at] as Pair
     const entries = node.entries.slice()
     entries[at] = { ...p, value: unsetIn(p.value, path, i + 1) }
     return { ...node, entries }
   }
-  if (node.kind !== 'seq') throw new InvalidPathError(`component ${here(path, i)} is not an index of a list`)
+  if (node.kind !== 'seq') throw new PathNotFoundError(`component ${here(path, i)} is not an index of a list`)
   const at = nthItem(node.items, c)
-  if (at < 0) throw new InvalidPathError(`component ${here(path, i)} is out of bounds`)
+  if (at < 0) throw new PathNotFoundError(`component ${here(path, i)} is out of bounds`)
   if (last) return { ...node, items: dropAt(node.items, at) }
   const items = node.items.slice()
   items[at] = unsetIn(node.items[at] as Node, path, i + 1)
@@ -174,6 +174,6 @@ export function setInTree(tree: Tree, path: Path, value: Node): EditResult<Tree>
 /** `unset` on the first document of a tree. */
 export function unsetInTree(tree: Tree, path: Path): Tree {
   const [first, ...rest] = tree.branches
-  if (!first) throw new InvalidPathError('the file has no document')
+  if (!first) throw new PathNotFoundError('the file has no document')
   return { ...tree, branches: [unsetAtPath(first, path), ...rest] }
 }

@@ -3,7 +3,7 @@
  * Parsing follows sops: split on `[`, every piece ends with `]`, quoted pieces are
  * keys (first and last char dropped), others must be base-10 list indices.
  */
-import { InvalidPathError } from '../errors.js'
+import { InvalidPathError, PathNotFoundError } from '../errors.js'
 import type { Mapping, Node, Path } from './tree.js'
 
 export function parseTreePath(s: string): Path {
@@ -23,20 +23,20 @@ export function parseTreePath(s: string): Path {
 
 export const formatTreePath = (p: Path): string => p.map((c) => (typeof c === 'number' ? `[${c}]` : `["${c}"]`)).join('')
 
-/** The node at `path` in a branch; throws InvalidPathError naming the missing component. */
+/** The node at `path` in a branch; throws PathNotFoundError (an InvalidPathError) naming the missing component. */
 export function getAtPath(branch: Mapping, path: Path): Node {
   let cur: Node = branch
   for (const [i, c] of path.entries()) {
     const here = formatTreePath(path.slice(0, i + 1))
     if (typeof c === 'string') {
-      if (cur.kind !== 'map') throw new InvalidPathError(`component ${here} is not a key of a mapping`)
+      if (cur.kind !== 'map') throw new PathNotFoundError(`component ${here} is not a key of a mapping`)
       const found: Node | undefined = cur.entries.find((e) => e.kind === 'pair' && e.key === c)?.kind === 'pair' ? (cur.entries.find((e) => e.kind === 'pair' && e.key === c) as { value: Node }).value : undefined
-      if (!found) throw new InvalidPathError(`component ${here} not found`)
+      if (!found) throw new PathNotFoundError(`component ${here} not found`)
       cur = found
     } else {
-      if (cur.kind !== 'seq') throw new InvalidPathError(`component ${here} is not an index of a list`)
+      if (cur.kind !== 'seq') throw new PathNotFoundError(`component ${here} is not an index of a list`)
       const items = cur.items.filter((x) => x.kind !== 'comment') as Node[]
-      if (c >= items.length) throw new InvalidPathError(`component ${here} is out of bounds`)
+      if (c >= items.length) throw new PathNotFoundError(`component ${here} is out of bounds`)
       cur = items[c]!
     }
   }

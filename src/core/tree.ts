@@ -54,6 +54,8 @@ export interface Tree {
   branches: Mapping[]
   /** Opaque per-format document info (e.g. CRLF, BOM, TOML source text). */
   style?: unknown
+  /** What the reader tolerated as sops does (JSON duplicate keys, trailing data): one line each, never file text. */
+  notes?: string[]
 }
 
 export type Path = ReadonlyArray<string | number>

@@ -67,6 +67,8 @@ export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName,
 /** Parses and decrypts an encrypted file, MAC verified unless `ignoreMac`. */
 export async function openBytes(input: Uint8Array, opts: OpenBytesOptions): Promise<OpenedDocument> {
   const { tree, metadata } = await parseEncrypted(input, opts.inputFormat, opts.fileName)
+  // read as sops reads it (duplicates kept, trailing data ignored), said once per file
+  for (const n of tree.notes ?? []) opts.onNote?.(`warning: ${opts.fileName ?? 'the input'} is ${n}: read as sops does (every duplicate kept, trailing data ignored)`)
   const identities = opts.identities ?? (opts.dataKey ? [] : await loadIdentities(metadata.keyGroups.flat(), opts))
   return openTree(tree, metadata, { identities, ...(opts.dataKey ? { dataKey: opts.dataKey } : {}), ...(opts.ignoreMac ? { ignoreMac: true } : {}) })
 }

@@ -105,7 +105,7 @@ export async function openForDoctor(p: ParsedFile, ids: Gathered): Promise<FileC
     check.status = 'fail'
     const groups = metadata.keyGroups.length
     const opened = metadata.keyGroups.filter((g) => g.some((e) => shares.has(e))).length
-    const detail = groups > 1 ? ` (${opened} of ${metadata.shamirThreshold ?? groups} needed key groups opened)` : ''
+    const detail = groups > 1 ? ` (${opened} of ${groups} groups opened, ${metadata.shamirThreshold ?? groups} needed)` : ''
     check.problem = describeError(describeError(e).code === 'NO_MATCHING_KEY' ? new NoIdentityError(`no available identity opens ${check.path}${detail}`) : e)
   }
   if (dataKey) {

@@ -21,7 +21,8 @@ import { SOPS_FORMAT_VERSION, type Metadata } from '../core/metadata.js'
 import { assertNoMetadata } from '../core/metadata-layout.js'
 import { effectiveSelectors } from '../core/selection.js'
 import { IvStash } from '../core/tree-cipher.js'
-import { EmptyDocumentError, FileNotModifiedError, ReadError, WriteError, type SopsLikeError } from '../errors.js'
+import { assertNothingTolerated, assertStringKeys, noYamlDocument } from '../core/plain-checks.js'
+import { FileNotModifiedError, ReadError, WriteError, type SopsLikeError } from '../errors.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { assertInPlaceTarget } from '../io/in-place.js'
 import { readInput } from '../io/read.js'
@@ -103,8 +104,10 @@ async function prepareNew(abs: string, format: Format, opts: EditOptions): Promi
 /** Parses the edited plaintext and re-encrypts it (with the document's data key unless the guard rotates it). */
 async function sealEdited(edited: Uint8Array, format: Format, guard: RewriteGuard, now?: Date): Promise<Uint8Array> {
   const tree = format.parse(edited)
-  if (format.name === 'yaml' && tree.branches.length === 0) throw new EmptyDocumentError('the file is empty: it must contain at least one YAML document')
+  if (format.name === 'yaml' && tree.branches.length === 0) throw noYamlDocument(edited)
   if (format.metadataLayout !== 'binary') assertNoMetadata(tree, format.metadataLayout)
+  assertStringKeys(tree) // as sops' edit: a key like `1:` or `true:` cannot be encrypted
+  assertNothingTolerated(tree)
   return guard.seal(tree, now)
 }
 

@@ -4,8 +4,9 @@ import { bytesLookEncrypted, holdsEncryptedValues } from '../core/damaged.js'
 import { sealTree } from '../core/document.js'
 import { compileSelectors, effectiveSelectors } from '../core/selection.js'
 import { leafSelection } from '../core/tree-cipher.js'
+import { assertNothingTolerated, assertStringKeys, noYamlDocument } from '../core/plain-checks.js'
 import { assertNoMetadata } from '../core/metadata-layout.js'
-import { AlreadyEncryptedError, EmptyDocumentError } from '../errors.js'
+import { AlreadyEncryptedError } from '../errors.js'
 import type { Recipient } from '../keys/key-source.js'
 import type { Selectors } from '../core/selection.js'
 import type { Tree } from '../core/tree.js'
@@ -34,8 +35,10 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
     if ((e as { code?: unknown }).code === 'MALFORMED_INPUT' && bytesLookEncrypted(input, false)) throw alreadyEncrypted()
     throw e
   }
-  if (inFmt.name === 'yaml' && plain.branches.length === 0) throw new EmptyDocumentError('the file is empty: it must contain at least one YAML document')
+  if (inFmt.name === 'yaml' && plain.branches.length === 0) throw noYamlDocument(input)
   if (inFmt.metadataLayout !== 'binary') assertNoMetadata(plain, inFmt.metadataLayout)
+  assertStringKeys(plain)
+  assertNothingTolerated(plain)
   // a damaged sops file (metadata cut off) encrypted again would bury its values under a second layer;
   // a look-alike that the selectors keep in clear is just text (sops encrypts such files too)
   if (holdsEncryptedValues(plain)) {

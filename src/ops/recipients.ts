@@ -70,7 +70,7 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
     const age = fileAge.length || flagPgp.length ? fileAge : envAge
     const pgp = fileAge.length || flagPgp.length ? flagPgp : envPgp
     groups = [[...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map(createAgeRecipient)]]
-    threshold = undefined
+    threshold = opts.shamirThreshold // flag recipients: the rule's threshold is not theirs, the flag's is
   } else if (rule) {
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
     groups = []

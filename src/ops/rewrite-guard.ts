@@ -23,6 +23,8 @@ export interface RewriteGuardOptions {
   noRotate?: boolean
   /** Write in clear values that the previous version kept encrypted (`--allow-unencrypted`). */
   allowUnencrypted?: boolean
+  /** Keep the file's `version` (set/unset, as sops does; edit writes ours). */
+  keepVersion?: boolean
 }
 
 interface GuardContext extends RewriteGuardOptions {
@@ -50,7 +52,7 @@ export async function guardRewrite(abs: string, asRead: Uint8Array | undefined, 
     async seal(plain, now) {
       if (!opts.allowUnencrypted) await assertNoDowngrade(plain, doc.metadata.selectors, format.name, previous)
       if (rotate) return rotateKey(abs, plain, format, doc, opts, now)
-      const sealed = await sealTree(plain, format, { reuse: doc, ...(now ? { now } : {}) })
+      const sealed = await sealTree(plain, format, { reuse: doc, ...(opts.keepVersion ? { keepVersion: true } : {}), ...(now ? { now } : {}) })
       return (await encryptedCodec(format)).emit(sealed.tree)
     },
   }
@@ -69,7 +71,7 @@ async function rotateKey(abs: string, plain: Tree, format: Format, doc: OpenedDo
     const why = e instanceof Error ? e.message : 'unknown error'
     throw new RecipientError(`the file's wrapped data keys changed since the last commit, so its data key must be rotated, but that failed (${why}); pass --no-rotate to keep the current key`)
   }
-  const out = await resealRotated({ ...doc, tree: plain }, format, groups, { ...(doc.metadata.shamirThreshold ? { threshold: doc.metadata.shamirThreshold } : {}), ...(now ? { now } : {}) })
+  const out = await resealRotated({ ...doc, tree: plain }, format, groups, { ...(doc.metadata.shamirThreshold ? { threshold: doc.metadata.shamirThreshold } : {}), ...(now ? { now } : {}), ...(opts.keepVersion ? { keepVersion: true } : {}) })
   opts.onNote?.('rotated the data key: its wrapped keys changed since the last commit (someone else may know the old one; --no-rotate keeps it)')
   return out
 }

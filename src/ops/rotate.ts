@@ -51,9 +51,9 @@ export async function emitWithMetadata(data: OpenedDocument['tree'], metadata: M
 }
 
 /** Seals an opened document under a NEW data key for `groups` and returns the file's bytes. */
-export async function resealRotated(doc: OpenedDocument, format: Format, groups: Recipient[][], opts: { threshold?: number; now?: Date } = {}): Promise<Uint8Array> {
+export async function resealRotated(doc: OpenedDocument, format: Format, groups: Recipient[][], opts: { threshold?: number; now?: Date; keepVersion?: boolean } = {}): Promise<Uint8Array> {
   if (!groups.length || groups.some((g) => !g.length)) throw new NoRecipientsError('refusing to leave a key group without recipients')
-  const threshold = groups.length > 1 ? opts.threshold : undefined
+  const threshold = opts.threshold // kept for a single group too: sops keeps shamir_threshold as it is
   const sealed = await sealTree(doc.tree, format, {
     groups,
     selectors: doc.metadata.selectors,
@@ -61,6 +61,7 @@ export async function resealRotated(doc: OpenedDocument, format: Format, groups:
     ...(opts.now ? { now: opts.now } : {}),
   })
   const md: Metadata = { ...sealed.metadata, keyGroups: keepCreatedAt(sealed.metadata.keyGroups, doc.metadata.keyGroups), extra: doc.metadata.extra }
+  if (opts.keepVersion) md.version = doc.metadata.version // sops' rotate/updatekeys keep the file's version
   return emitWithMetadata(detachMetadata(sealed.tree, format.metadataLayout).tree, md, format)
 }
 
@@ -128,7 +129,7 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   const env = opts.env ?? process.env
   const recipients = await recipientsFor(groups, { env, pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
   const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()) })
-  const out = await resealRotated(doc, format, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}) })
+  const out = await resealRotated(doc, format, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
   if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings, recipients: groups }
   writeFileAtomic(abs, out)
   return { path: file, outcome: 'rotated', diff, rotated: true, warnings, recipients: groups }

@@ -11,7 +11,8 @@ import { sealTree, type OpenedDocument } from '../core/document.js'
 import { hasPath, setInTree, unsetInTree, type EditResult } from '../core/tree-edit.js'
 import { parseTreePath } from '../core/tree-path.js'
 import type { Node, Path, Tree } from '../core/tree.js'
-import { AlreadyEncryptedError, InvalidPathError, InvalidSetValueError, type FormatError } from '../errors.js'
+import { AlreadyEncryptedError, InvalidPathError, InvalidSetPathError, InvalidSetValueError, type FormatError } from '../errors.js'
+import { formatFloatF } from '../core/go-number.js'
 import { writeFileAtomic } from '../io/atomic-write.js'
 import { assertInPlaceTarget } from '../io/in-place.js'
 import { readInput } from '../io/read.js'
@@ -66,12 +67,26 @@ export async function rewriteEncryptedFile(
   await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
-  const guard = await guardRewrite(abs, input, format, doc, opts) // selector downgrade, key swap (rotates)
+  const guard = await guardRewrite(abs, input, format, doc, { ...opts, keepVersion: true }) // selector downgrade, key swap (rotates); sops' set keeps `version`
   writeFileAtomic(abs, await guard.seal(result, opts.now))
   return { changed, written: true }
 }
 
 const toPath = (p: string | Path): Path => (typeof p === 'string' ? parseTreePath(p) : p)
+
+/** sops answers every `set` path problem (and a malformed `unset` path) with exit 7, "invalid set format". */
+function asSetPathError(e: unknown): unknown {
+  const code = (e as { code?: unknown } | undefined)?.code
+  return code === 'BAD_TREE_PATH' || code === 'PATH_NOT_FOUND' ? new InvalidSetPathError((e as Error).message) : e
+}
+
+function setPath(p: string | Path): Path {
+  try {
+    return toPath(p)
+  } catch (e) {
+    throw asSetPathError(e)
+  }
+}
 
 /** A binary file holds one value, `["data"]`: it can be replaced by a string, never removed or nested into. */
 function checkBinaryTarget(path: Path, value: Node | undefined): void {
@@ -90,18 +105,22 @@ function checkTarget(format: Format, path: Path, value?: Node): void {
 
 /** Sets the value at `path` (e.g. `["db"]["password"]`) in document 1 of an encrypted file. */
 export async function setValue(file: string, path: string | Path, value: Node, opts: RewriteOptions = {}): Promise<RewriteResult> {
-  const p = toPath(path)
-  if (!p.length) throw new InvalidPathError('the path must name at least one key, e.g. ["key"]')
+  const p = setPath(path)
+  if (!p.length) throw new InvalidSetPathError('the path must name at least one key, e.g. ["key"]')
   return rewriteEncryptedFile(file, (doc, format) => {
-    checkTarget(format, p, value)
-    return setInTree(doc.tree, p, value)
+    try {
+      checkTarget(format, p, value)
+      return setInTree(doc.tree, p, value)
+    } catch (e) {
+      throw asSetPathError(e)
+    }
   }, opts)
 }
 
 /** Removes the key or list item at `path` from document 1; InvalidPathError when missing (unless `idempotent`). */
 export async function unsetValue(file: string, path: string | Path, opts: RewriteOptions = {}): Promise<RewriteResult> {
-  const p = toPath(path)
-  if (!p.length) throw new InvalidPathError('the path must name at least one key, e.g. ["key"]')
+  const p = setPath(path)
+  if (!p.length) throw new InvalidSetPathError('the path must name at least one key, e.g. ["key"]')
   return rewriteEncryptedFile(file, (doc, format) => {
     checkTarget(format, p)
     const first = doc.tree.branches[0]
@@ -113,9 +132,12 @@ export async function unsetValue(file: string, path: string | Path, opts: Rewrit
 const WRAP = '{"v": '
 
 /**
- * Parses a `set` value given as JSON text with the order-preserving JSON format:
- * ints stay ints (exact within int64), numbers with a fraction or exponent are floats,
- * objects keep their key order. Throws InvalidSetValueError (never quoting the value).
+ * Parses a `set` value given as JSON text with the order-preserving JSON format, typed as sops
+ * types it: a number given alone is a float (sops decodes it with encoding/json into a float64:
+ * `5` is stored `type:float` with plaintext `5`, big integers lose precision as in sops); numbers
+ * inside an object keep sops' file rules (int within int64, else float); objects keep their key
+ * order. A top-level array is refused, as sops does (exit 7). Throws InvalidSetValueError (never
+ * quoting the value).
  */
 export async function parseSetValue(text: string | Uint8Array): Promise<Node> {
   const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text)
@@ -134,6 +156,9 @@ export async function parseSetValue(text: string | Uint8Array): Promise<Node> {
   }
   const entries = tree.branches[0]?.entries ?? []
   const only = entries[0]
-  if (entries.length !== 1 || only?.kind !== 'pair' || only.key !== 'v') throw new InvalidSetValueError('the value must be exactly one JSON value')
-  return only.value
+  if (tree.notes?.length || entries.length !== 1 || only?.kind !== 'pair' || only.key !== 'v') throw new InvalidSetValueError('the value must be exactly one JSON value')
+  const v = only.value
+  if (v.kind === 'seq') throw new InvalidSetValueError('a JSON array cannot be set as a value (sops refuses it too): set its items one by one, e.g. \'["list"][0]\', or set an object that holds it')
+  if (v.kind === 'scalar' && v.type === 'int') return { kind: 'scalar', type: 'float', text: formatFloatF(Number(v.text)) }
+  return v
 }

@@ -98,7 +98,7 @@ export async function applyUpdateKeys(plan: UpdateKeysPlan, opts: UpdateKeysOpti
   let out: Uint8Array
   if (plan.action === 'rotate') {
     const doc = await openTree(tree, metadata, { identities })
-    out = await resealRotated(doc, plan.format, plan.groups, { ...(plan.threshold ? { threshold: plan.threshold } : {}), ...(opts.now ? { now: opts.now } : {}) })
+    out = await resealRotated(doc, plan.format, plan.groups, { ...(plan.threshold ? { threshold: plan.threshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
   } else {
     const dataKey = await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, identities)
     await openTree(tree, metadata, { dataKey }) // verifies every value and the MAC before granting anyone access

@@ -470,7 +470,7 @@ const BAD: Array<[string, string, number, number]> = [
   ['self-referencing alias', `a: &a\n  b: *a\n  c: ${CANARY}\n`, 2, 6],
 ]
 
-test('malformed YAML → FormatError (exit 10) with line/column, never any text of the input', () => {
+test('malformed YAML → FormatError (exit 2, as sops) with line/column, never any text of the input', () => {
   for (const [name, src, line, column] of BAD) {
     try {
       parse(src)
@@ -478,7 +478,7 @@ test('malformed YAML → FormatError (exit 10) with line/column, never any text 
     } catch (e) {
       assert.instance(e, FormatError, name)
       const err = e as FormatError
-      assert.is(err.exitCode, 10, name)
+      assert.is(err.exitCode, 2, name)
       assert.is(err.line, line, `${name} line`)
       assert.is(err.column, column, `${name} column`)
       assert.match(err.message, new RegExp(`at line ${line}, column ${column}$`), name)

@@ -19,7 +19,7 @@ test('sniffFormat guesses the format sops files are written in', () => {
 test('a YAML file read as JSON: same class and exit code, names --input-type yaml, never the input text', () => {
   const e = withFormatHint(new FormatError('sops only supports JSON files with a top-level object', 1, 1), b(`secret: ${CANARY}\nsops:\n  x: 1\n`), 'json', false) as FormatError
   assert.ok(e instanceof FormatError)
-  assert.is(e.exitCode, 10)
+  assert.is(e.exitCode, 2)
   assert.match(e.message, /at line 1, column 1; it looks like YAML: pass --input-type yaml$/)
   assert.not.ok(e.message.includes(CANARY))
   const stdin = withFormatHint(new FormatError('x'), b('a: 1\n'), 'binary', true) as FormatError

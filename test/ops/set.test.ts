@@ -95,7 +95,7 @@ test('JSON: set a nested value changes only that line plus lastmodified and mac'
   assert.is(await decrypt(f, 'json'), JSON_PLAIN.replace('"admin"', '"root"'))
 })
 
-test('JSON: set in a list, a new nested key (created maps), an int and an object', async () => {
+test('JSON: set in a list, a new nested key (created maps), a number (float, as sops) and an object (ints kept)', async () => {
   const f = await encryptedFile(JSON_PLAIN, 'json', 'json')
   await setValue(f, '["hosts"][1]', await parseSetValue('"c.example.com"'), opts())
   await setValue(f, '["hosts"][9]', await parseSetValue('"d.example.com"'), opts())
@@ -105,8 +105,10 @@ test('JSON: set in a list, a new nested key (created maps), an int and an object
   assert.equal(plain.hosts, ['a.example.com', 'c.example.com', 'd.example.com'])
   assert.equal(Object.keys(plain.obj), ['z', 'a'])
   assert.equal(plain.obj.a, [true, null, 2.5])
-  assert.match(await decrypt(f, 'json'), /"n": 9007199254740993\b/)
-  assert.match(read(f), /"n": "ENC\[AES256_GCM,[^"]*type:int\]"/)
+  // sops decodes a lone --set number with encoding/json into a float64: 2^53+1 becomes 2^53
+  assert.match(await decrypt(f, 'json'), /"n": 9007199254740992\b/)
+  assert.match(read(f), /"n": "ENC\[AES256_GCM,[^"]*type:float\]"/)
+  assert.match(read(f), /"z": "ENC\[AES256_GCM,[^"]*type:int\]"/)
 })
 
 test('unchanged values keep their exact ciphertext across many rewrites', async () => {
@@ -122,18 +124,18 @@ test('unchanged values keep their exact ciphertext across many rewrites', async 
 test('set of the same value: rewritten (as sops) unless --idempotent', async () => {
   const f = await encryptedFile(JSON_PLAIN, 'json', 'json')
   const before = read(f)
-  const r1 = await setValue(f, '["db"]["port"]', await parseSetValue('5432'), { ...opts(), idempotent: true })
+  const r1 = await setValue(f, '["db"]["user"]', await parseSetValue('"admin"'), { ...opts(), idempotent: true })
   assert.equal(r1, { changed: false, written: false })
   assert.is(read(f), before)
-  const r2 = await setValue(f, '["db"]["port"]', await parseSetValue('5432'), opts())
+  const r2 = await setValue(f, '["db"]["user"]', await parseSetValue('"admin"'), opts())
   assert.equal(r2, { changed: false, written: true })
   assert.ok(changedLines(before, read(f)).every(metaLine))
-  // a float 5432.0 is a different value from the int 5432
-  const r3 = await setValue(f, '["db"]["port"]', await parseSetValue('5432.0'), { ...opts(), idempotent: true })
+  // a --set number is a float (as sops): the float 5432 is a different value from the file's int 5432
+  const r3 = await setValue(f, '["db"]["port"]', await parseSetValue('5432'), { ...opts(), idempotent: true })
   assert.is(r3.changed, true)
 })
 
-test('unset removes keys and list items; missing path → 91 and nothing written; --idempotent → no write', async () => {
+test('unset removes keys and list items; missing path → 1 (sops) and nothing written; --idempotent → no write', async () => {
   const f = await encryptedFile(JSON_PLAIN, 'json', 'json')
   await unsetValue(f, '["db"]["password"]', opts())
   await unsetValue(f, '["hosts"][0]', opts())
@@ -141,18 +143,18 @@ test('unset removes keys and list items; missing path → 91 and nothing written
   assert.equal(plain.db, { user: 'admin', port: 5432 })
   assert.equal(plain.hosts, ['b.example.com'])
   const before = read(f)
-  await expectError(unsetValue(f, '["db"]["nope"]', opts()), 91)
-  await expectError(unsetValue(f, '["hosts"][3]', opts()), 91)
+  await expectError(unsetValue(f, '["db"]["nope"]', opts()), 1)
+  await expectError(unsetValue(f, '["hosts"][3]', opts()), 1)
   assert.is(read(f), before)
   assert.equal(await unsetValue(f, '["nope"]', { ...opts(), idempotent: true }), { changed: false, written: false })
   assert.is(read(f), before)
 })
 
-test('errors: bad path 91, bad JSON 7, top-level sops 203, wrong key 128; file untouched', async () => {
+test('errors: bad path 7 (sops), bad JSON 7, top-level sops 203, wrong key 128; file untouched', async () => {
   const f = await encryptedFile(JSON_PLAIN, 'json', 'json')
   const before = read(f)
-  await expectError(setValue(f, 'db.password', await parseSetValue('1'), opts()), 91)
-  await expectError(setValue(f, '["hosts"]["x"]', await parseSetValue('1'), opts()), 91)
+  await expectError(setValue(f, 'db.password', await parseSetValue('1'), opts()), 7)
+  await expectError(setValue(f, '["hosts"]["x"]', await parseSetValue('1'), opts()), 7)
   await expectError(parseSetValue(`${CANARY}`), 7)
   await expectError(parseSetValue(`"${CANARY}`), 7)
   await expectError(parseSetValue('1, "w": 2'), 7)
@@ -165,10 +167,10 @@ test('errors: bad path 91, bad JSON 7, top-level sops 203, wrong key 128; file u
   assert.is(read(f), before)
 })
 
-test('parseSetValue: ints stay ints, fractions are floats, strings and objects kept in order', async () => {
-  assert.equal(await parseSetValue('5'), { kind: 'scalar', type: 'int', text: '5' })
-  assert.equal(await parseSetValue('-12'), { kind: 'scalar', type: 'int', text: '-12' })
-  assert.equal(await parseSetValue('9223372036854775807'), { kind: 'scalar', type: 'int', text: '9223372036854775807' })
+test('parseSetValue: a lone number is a float (sops), strings and objects kept in order', async () => {
+  assert.equal(await parseSetValue('5'), { kind: 'scalar', type: 'float', text: '5' })
+  assert.equal(await parseSetValue('-12'), { kind: 'scalar', type: 'float', text: '-12' })
+  assert.equal(await parseSetValue('9223372036854775807'), { kind: 'scalar', type: 'float', text: '9223372036854776000' })
   assert.equal(await parseSetValue('1.50'), { kind: 'scalar', type: 'float', text: '1.5' })
   assert.equal(await parseSetValue(' true\n'), { kind: 'scalar', type: 'bool', text: 'True' })
   assert.equal(await parseSetValue('"a\\nb"'), { kind: 'scalar', type: 'str', text: 'a\nb' })
@@ -192,8 +194,8 @@ test('dotenv: set and unset keep other lines; a nested value cannot be written (
 
 test('binary files have one path, ["data"]: set replaces it with a string; anything else is refused', async () => {
   const f = await encryptedFile('raw bytes', 'binary', 'bin')
-  await expectError(setValue(f, '["other"]', await parseSetValue('"x"'), opts()), 91)
-  await expectError(setValue(f, '["data"]["x"]', await parseSetValue('"x"'), opts()), 91)
+  await expectError(setValue(f, '["other"]', await parseSetValue('"x"'), opts()), 7)
+  await expectError(setValue(f, '["data"]["x"]', await parseSetValue('"x"'), opts()), 7)
   await expectError(setValue(f, '["data"]', await parseSetValue('5'), opts()), 7)
   await expectError(unsetValue(f, '["data"]', opts()), 91)
   await setValue(f, '["data"]', await parseSetValue('"new bytes"'), opts())

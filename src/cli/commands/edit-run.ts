@@ -4,7 +4,6 @@ import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
 import { ReadStream, WriteStream } from 'node:tty'
 import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../errors.js'
-import { parseTreePath } from '../../core/tree-path.js'
 import { readInput } from '../../io/read.js'
 import { list, type CliIo } from '../io.js'
 
@@ -90,19 +89,17 @@ export async function runEdit(file: string, f: EditFlags, io: CliIo): Promise<nu
 }
 
 export async function runSet(file: string, path: string, value: string | undefined, f: EditFlags, io: CliIo): Promise<number> {
-  const p = parseTreePath(path)
   const given = [value !== undefined, !!f.valueStdin, f.valueFile !== undefined].filter(Boolean).length
   if (given > 1) throw new ConflictingOptionsError('give the value once: as an argument, with --value-stdin or with --value-file')
   if (given === 0) throw new UsageError('missing value: give it as an argument, with --value-stdin or with --value-file')
   const text = value ?? readInput(f.valueStdin ? '-' : resolve(io.cwd, f.valueFile!))
   const { parseSetValue, setValue } = await import('../../ops/set.js')
-  await setValue(file, p, await parseSetValue(text), { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  await setValue(file, path, await parseSetValue(text), { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
   return 0
 }
 
 export async function runUnset(file: string, path: string, f: EditFlags, io: CliIo): Promise<number> {
-  const p = parseTreePath(path)
   const { unsetValue } = await import('../../ops/set.js')
-  await unsetValue(file, p, { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  await unsetValue(file, path, { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
   return 0
 }
