@@ -12,6 +12,8 @@ import { expandNames, parseRecipientNames, type RecipientNames } from './names.j
 export interface KeyGroupSpec {
   age: string[]
   pgp: string[]
+  /** HashiCorp Vault Transit key URIs (`hc_vault` in key_groups, `hc_vault_transit_uri` in a flat rule). */
+  hcVault: string[]
   /** Cloud kinds we cannot use; listed so that we can refuse clearly. */
   unsupported: string[]
 }
@@ -44,7 +46,7 @@ const RULE_KEYS = new Set([
   'pgp_keys', 'age_recipients_file', 'kms', 'aws_profile', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'filename_regex',
 ])
 const GROUP_KEYS = new Set(['age', 'pgp', 'merge', 'kms', 'gcp_kms', 'azure_keyvault', 'hc_vault', 'hckms'])
-const UNSUPPORTED = ['kms', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hc_vault', 'hckms']
+const UNSUPPORTED = ['kms', 'gcp_kms', 'azure_keyvault', 'hckms']
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -68,7 +70,7 @@ function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
   for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
   const a = expandNames(keyList(g.age, `${where}.age`), 'age', names, `${where}.age`)
   const p = expandNames(keyList(g.pgp, `${where}.pgp`), 'pgp', names, `${where}.pgp`)
-  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), unsupported: [] }
+  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), hcVault: keyList(g.hc_vault, `${where}.hc_vault`), unsupported: [] }
   for (const k of UNSUPPORTED) if (g[k] !== undefined && g[k] !== null && !(Array.isArray(g[k]) && (g[k] as unknown[]).length === 0)) spec.unsupported.push(k)
   if (g.merge !== undefined) {
     if (!Array.isArray(g.merge)) throw new ConfigError(`${where}.merge must be a list`)
@@ -76,11 +78,13 @@ function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
       const sub = group(m, `${where}.merge[${i}]`, names)
       spec.age.unshift(...sub.age)
       spec.pgp.unshift(...sub.pgp)
+      spec.hcVault.unshift(...sub.hcVault)
       spec.unsupported.push(...sub.unsupported)
     }
   }
   spec.age = [...new Set(spec.age)]
   spec.pgp = [...new Set(spec.pgp)]
+  spec.hcVault = [...new Set(spec.hcVault)]
   return spec
 }
 
@@ -108,7 +112,7 @@ function rule(r: unknown, index: number, names: RecipientNames): CreationRule {
   if (Array.isArray(r.key_groups) && r.key_groups.length > 0) {
     keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`, names))
   } else {
-    keyGroups = [group({ age: r.age, pgp: r.pgp, ...Object.fromEntries(UNSUPPORTED.filter((k) => k !== 'hc_vault' && r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
+    keyGroups = [group({ age: r.age, pgp: r.pgp, hc_vault: r.hc_vault_transit_uri, ...Object.fromEntries(UNSUPPORTED.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
   }
   let shamirThreshold: number | undefined
   if (r.shamir_threshold !== undefined && r.shamir_threshold !== null) {

@@ -56,5 +56,10 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
     const { createPgpIdentities } = await import('./pgp.js')
     out.push(...createPgpIdentities(env, opts.pgpKeyFile ? { keyFile: opts.pgpKeyFile } : {}))
   }
+  if (types.has('hc_vault')) {
+    // the module (and any network) only when the file has Vault Transit entries
+    const { createVaultIdentity } = await import('./hc-vault.js')
+    out.push(createVaultIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
+  }
   return out
 }

@@ -22,6 +22,8 @@ export interface RecipientOptions {
   ageRecipientsFiles?: string[]
   /** Armored PGP public key files (flag `--pgp-key-file`). */
   pgpKeyFiles?: string[]
+  /** HashiCorp Vault Transit key URIs (flag `--hc-vault-transit`, comma-separated entries allowed). */
+  hcVaultTransit?: string[]
   /** Selector flags (override the rule's). */
   selectors?: Selectors
   shamirThreshold?: number
@@ -47,6 +49,12 @@ async function pgpRecipients(fps: string[], keyFiles: string[], env: NodeJS.Proc
   return fps.map((fp) => createPgpRecipient(fp, { keyFiles, env }))
 }
 
+async function vaultRecipients(uris: string[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
+  if (!uris.length) return []
+  const { createVaultRecipient } = await import('../keys/hc-vault.js')
+  return uris.map((u) => createVaultRecipient(u, { env }))
+}
+
 export async function resolveRecipients(filePath: string, opts: RecipientOptions = {}): Promise<ResolvedKeys> {
   const env = opts.env ?? process.env
   const config = loadConfigFor(filePath, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
@@ -54,7 +62,9 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   const flagPgp = split(opts.pgp).map((f) => f.replace(/\s+/g, '').toUpperCase())
   const envAge = split(env.SOPS_AGE_RECIPIENTS ? [env.SOPS_AGE_RECIPIENTS] : [])
   const envPgp = split(env.SOPS_PGP_FP ? [env.SOPS_PGP_FP] : [])
-  const keysGiven = fileAge.length + flagPgp.length + envAge.length + envPgp.length > 0
+  const flagVault = split(opts.hcVaultTransit)
+  const envVault = split(env.SOPS_VAULT_URIS ? [env.SOPS_VAULT_URIS] : [])
+  const keysGiven = fileAge.length + flagPgp.length + flagVault.length + envAge.length + envPgp.length + envVault.length > 0
   // recipients given explicitly need no rule (sops insists on one; a flag says what the user wants)
   const rule = config ? matchRuleOrNull(config, resolve(opts.cwd ?? '.', filePath), keysGiven) : null
   const flagSelectors = opts.selectors ?? {}
@@ -67,22 +77,24 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   let groups: Recipient[][]
   let threshold = opts.shamirThreshold ?? rule?.shamirThreshold
   if (keysGiven) {
-    const age = fileAge.length || flagPgp.length ? fileAge : envAge
-    const pgp = fileAge.length || flagPgp.length ? flagPgp : envPgp
-    groups = [[...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map(createAgeRecipient)]]
+    const flagsGiven = fileAge.length || flagPgp.length || flagVault.length
+    const age = flagsGiven ? fileAge : envAge
+    const pgp = flagsGiven ? flagPgp : envPgp
+    const vault = flagsGiven ? flagVault : envVault
+    groups = [[...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map(createAgeRecipient)]]
     threshold = undefined
   } else if (rule) {
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
     groups = []
     for (const [i, g] of rule.keyGroups.entries()) {
-      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
+      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
       if (g.unsupported.length) throw new ConfigError(`creation_rules[${rule.index}] uses ${g.unsupported.join(', ')} keys, which sops-like does not support`)
       const age = [...g.age, ...(i === 0 && rule.keyGroups.length === 1 ? extraAge : [])]
-      groups.push([...age.map(createAgeRecipient), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env))])
+      groups.push([...age.map(createAgeRecipient), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env))])
     }
     if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map(createAgeRecipient))
   } else {
-    throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age or --pgp was given` : 'no config file found and no --age or --pgp recipients given')
+    throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age, --pgp or --hc-vault-transit was given` : 'no config file found and no --age or --pgp recipients given')
   }
   groups = groups.map((g) => dedupe(g))
   if (!groups.length || groups.every((g) => !g.length)) throw new NoRecipientsError('no recipients to encrypt to')

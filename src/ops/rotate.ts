@@ -28,9 +28,11 @@ export async function recipientsFor(groups: RecipientRef[][], opts: { env?: Node
   const { createAgeRecipient } = await import('../keys/age.js')
   const needsPgp = groups.some((g) => g.some((r) => r.type === 'pgp'))
   const pgp = needsPgp ? await import('../keys/pgp.js') : undefined
+  const vault = groups.some((g) => g.some((r) => r.type === 'hc_vault')) ? await import('../keys/hc-vault.js') : undefined
   return groups.map((g) => g.map((r) => {
     if (r.type === 'age') return createAgeRecipient(r.id)
     if (r.type === 'pgp' && pgp) return pgp.createPgpRecipient(r.id, { keyFiles: opts.pgpKeyFiles ?? [], env })
+    if (r.type === 'hc_vault' && vault) return vault.createVaultRecipient(r.id, { env })
     throw new RecipientError(`the file has ${r.type} keys, which sops-like cannot encrypt to: rotate it with sops`)
   }))
 }
@@ -84,6 +86,9 @@ export interface RotateOptions extends IdentityOptions {
   rmAge?: string[]
   addPgp?: string[]
   rmPgp?: string[]
+  /** HashiCorp Vault Transit key URIs to add to group 0 / remove from every group. */
+  addHcVaultTransit?: string[]
+  rmHcVaultTransit?: string[]
   /** Armored PGP public key files for PGP recipients. */
   pgpKeyFiles?: string[]
   /** Open and check every file, compute the result, write nothing. */
@@ -98,11 +103,11 @@ export interface RotateOptions extends IdentityOptions {
 export interface ParsedEdits { add: RecipientRef[]; remove: RecipientRef[] }
 
 /** Validates the recipient flags once, before any file is touched. */
-export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'addPgp' | 'rmPgp'>): Promise<ParsedEdits> {
-  const parse = (xs: string[] | undefined, kind: 'age' | 'pgp', flag: string) => Promise.all((xs ?? []).map((x) => parseRecipientArg(x, kind, flag)))
+export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'addPgp' | 'rmPgp' | 'addHcVaultTransit' | 'rmHcVaultTransit'>): Promise<ParsedEdits> {
+  const parse = (xs: string[] | undefined, kind: 'age' | 'pgp' | 'hc_vault', flag: string) => Promise.all((xs ?? []).map((x) => parseRecipientArg(x, kind, flag)))
   return {
-    add: [...(await parse(o.addAge, 'age', '--add-age')), ...(await parse(o.addPgp, 'pgp', '--add-pgp'))],
-    remove: [...(await parse(o.rmAge, 'age', '--rm-age')), ...(await parse(o.rmPgp, 'pgp', '--rm-pgp'))],
+    add: [...(await parse(o.addAge, 'age', '--add-age')), ...(await parse(o.addPgp, 'pgp', '--add-pgp')), ...(await parse(o.addHcVaultTransit, 'hc_vault', '--add-hc-vault-transit'))],
+    remove: [...(await parse(o.rmAge, 'age', '--rm-age')), ...(await parse(o.rmPgp, 'pgp', '--rm-pgp')), ...(await parse(o.rmHcVaultTransit, 'hc_vault', '--rm-hc-vault-transit'))],
   }
 }
 

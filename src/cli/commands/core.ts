@@ -16,6 +16,7 @@ export function registerCore(program: Command, ctx: CommandContext): void {
     .option('-p, --pgp <fingerprints>', 'PGP fingerprints (comma-separated, repeatable); overrides the config', collect)
     .option('--age-recipients-file <file>', 'file with one age/SSH recipient per line', collect)
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) to encrypt to', collect)
+    .option('--hc-vault-transit <uris>', 'Vault Transit keys, https://host:8200/v1/transit/keys/NAME (comma-separated, repeatable); overrides the config', collect)
     .addOption(typeOption('--input-type <type>', 'input format (default: from the file name)'))
     .addOption(typeOption('--output-type <type>', 'output format (default: the input format)'))
     .option('--filename-override <path>', 'file name used for format detection and config rules')
