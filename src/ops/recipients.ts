@@ -81,7 +81,7 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
     const age = flagsGiven ? fileAge : envAge
     const pgp = flagsGiven ? flagPgp : envPgp
     const vault = flagsGiven ? flagVault : envVault
-    groups = [[...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map(createAgeRecipient)]]
+    groups = [[...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map((r) => createAgeRecipient(r, { env }))]]
     threshold = undefined
   } else if (rule) {
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
@@ -90,9 +90,9 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
       if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
       if (g.unsupported.length) throw new ConfigError(`creation_rules[${rule.index}] uses ${g.unsupported.join(', ')} keys, which sops-like does not support`)
       const age = [...g.age, ...(i === 0 && rule.keyGroups.length === 1 ? extraAge : [])]
-      groups.push([...age.map(createAgeRecipient), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env))])
+      groups.push([...age.map((r) => createAgeRecipient(r, { env })), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env))])
     }
-    if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map(createAgeRecipient))
+    if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map((r) => createAgeRecipient(r, { env })))
   } else {
     throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age, --pgp or --hc-vault-transit was given` : 'no config file found and no --age or --pgp recipients given')
   }

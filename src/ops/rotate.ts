@@ -30,7 +30,7 @@ export async function recipientsFor(groups: RecipientRef[][], opts: { env?: Node
   const pgp = needsPgp ? await import('../keys/pgp.js') : undefined
   const vault = groups.some((g) => g.some((r) => r.type === 'hc_vault')) ? await import('../keys/hc-vault.js') : undefined
   return groups.map((g) => g.map((r) => {
-    if (r.type === 'age') return createAgeRecipient(r.id)
+    if (r.type === 'age') return createAgeRecipient(r.id, { env })
     if (r.type === 'pgp' && pgp) return pgp.createPgpRecipient(r.id, { keyFiles: opts.pgpKeyFiles ?? [], env })
     if (r.type === 'hc_vault' && vault) return vault.createVaultRecipient(r.id, { env })
     throw new RecipientError(`the file has ${r.type} keys, which sops-like cannot encrypt to: rotate it with sops`)
