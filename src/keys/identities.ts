@@ -71,5 +71,10 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
     const { createVaultIdentity } = await import('./hc-vault.js')
     out.push(createVaultIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
   }
+  if (types.has('kms')) {
+    // the AWS SDK only when the file has KMS entries
+    const { createKmsIdentity } = await import('./aws-kms.js')
+    out.push(createKmsIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
+  }
   return out
 }

@@ -4,7 +4,7 @@
  * by returning null (it throws only for "mine, but broken").
  */
 
-/** Key kinds sops writes into metadata. We implement age, pgp and hc_vault; the rest round-trip untouched. */
+/** Key kinds sops writes into metadata. We implement age, pgp, hc_vault and kms; the rest round-trip untouched. */
 export type KeyType = 'age' | 'pgp' | 'kms' | 'gcp_kms' | 'azure_kv' | 'hc_vault' | 'hckms'
 
 /** One master-key entry of the `sops` block (e.g. `{enc, recipient}` for age, `{created_at, enc, fp}` for pgp). */
@@ -25,7 +25,7 @@ export function entryId(e: KeyEntry): string {
 }
 
 /** The kinds we can wrap for and open. */
-export type UsableKeyType = 'age' | 'pgp' | 'hc_vault'
+export type UsableKeyType = 'age' | 'pgp' | 'hc_vault' | 'kms'
 
 export interface Recipient {
   readonly type: UsableKeyType

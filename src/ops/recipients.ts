@@ -7,7 +7,7 @@ import { ConfigError, NoMatchingRuleError, NoRecipientsError } from '../errors.j
 import type { Selectors } from '../core/selection.js'
 import { SELECTOR_KEYS } from '../core/selection.js'
 import { loadConfigFor, matchRule } from '../config/rules.js'
-import type { Config, CreationRule } from '../config/schema.js'
+import type { Config, CreationRule, KmsSpec } from '../config/schema.js'
 import { createAgeRecipient } from '../keys/age.js'
 import type { Recipient } from '../keys/key-source.js'
 import { readRecipientsFile } from '../keys/recipients-file.js'
@@ -24,6 +24,10 @@ export interface RecipientOptions {
   pgpKeyFiles?: string[]
   /** HashiCorp Vault Transit key URIs (flag `--hc-vault-transit`, comma-separated entries allowed). */
   hcVaultTransit?: string[]
+  /** AWS KMS key ARNs (flag `--kms`; `arn+role` allowed), with `--encryption-context k:v,…` and `--aws-profile`. */
+  kms?: string[]
+  encryptionContext?: string
+  awsProfile?: string
   /** Selector flags (override the rule's). */
   selectors?: Selectors
   shamirThreshold?: number
@@ -55,6 +59,21 @@ async function vaultRecipients(uris: string[], env: NodeJS.ProcessEnv): Promise<
   return uris.map((u) => createVaultRecipient(u, { env }))
 }
 
+async function kmsRecipients(specs: KmsSpec[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
+  if (!specs.length) return []
+  const { createKmsRecipient, parseKmsArn } = await import('../keys/aws-kms.js')
+  return specs.map((k) => createKmsRecipient(parseKmsArn(k.role ? `${k.arn}+${k.role}` : k.arn, { ...(k.context ? { context: k.context } : {}), ...(k.awsProfile ? { profile: k.awsProfile } : {}) }), { env }))
+}
+
+async function kmsFromArns(arns: string[], context: string | undefined, profile: string | undefined): Promise<KmsSpec[]> {
+  if (!arns.length) return []
+  const ctx = context ? (await import('../keys/aws-kms.js')).parseEncryptionContext(context) : undefined
+  return arns.map((a) => {
+    const plus = a.indexOf('+')
+    return { arn: plus >= 0 ? a.slice(0, plus) : a, ...(plus >= 0 ? { role: a.slice(plus + 1) } : {}), ...(ctx && Object.keys(ctx).length ? { context: ctx } : {}), ...(profile ? { awsProfile: profile } : {}) }
+  })
+}
+
 export async function resolveRecipients(filePath: string, opts: RecipientOptions = {}): Promise<ResolvedKeys> {
   const env = opts.env ?? process.env
   const config = loadConfigFor(filePath, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
@@ -64,7 +83,9 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   const envPgp = split(env.SOPS_PGP_FP ? [env.SOPS_PGP_FP] : [])
   const flagVault = split(opts.hcVaultTransit)
   const envVault = split(env.SOPS_VAULT_URIS ? [env.SOPS_VAULT_URIS] : [])
-  const keysGiven = fileAge.length + flagPgp.length + flagVault.length + envAge.length + envPgp.length + envVault.length > 0
+  const flagKms = split(opts.kms)
+  const envKms = split(env.SOPS_KMS_ARN ? [env.SOPS_KMS_ARN] : [])
+  const keysGiven = fileAge.length + flagPgp.length + flagVault.length + flagKms.length + envAge.length + envPgp.length + envVault.length + envKms.length > 0
   // recipients given explicitly need no rule (sops insists on one; a flag says what the user wants)
   const rule = config ? matchRuleOrNull(config, resolve(opts.cwd ?? '.', filePath), keysGiven) : null
   const flagSelectors = opts.selectors ?? {}
@@ -77,20 +98,21 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   let groups: Recipient[][]
   let threshold = opts.shamirThreshold ?? rule?.shamirThreshold
   if (keysGiven) {
-    const flagsGiven = fileAge.length || flagPgp.length || flagVault.length
+    const flagsGiven = fileAge.length || flagPgp.length || flagVault.length || flagKms.length
     const age = flagsGiven ? fileAge : envAge
     const pgp = flagsGiven ? flagPgp : envPgp
     const vault = flagsGiven ? flagVault : envVault
-    groups = [[...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map((r) => createAgeRecipient(r, { env }))]]
+    const kms = await kmsFromArns(flagsGiven ? flagKms : envKms, opts.encryptionContext, opts.awsProfile)
+    groups = [[...(await kmsRecipients(kms, env)), ...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map((r) => createAgeRecipient(r, { env }))]]
     threshold = undefined
   } else if (rule) {
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
     groups = []
     for (const [i, g] of rule.keyGroups.entries()) {
-      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
+      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
       if (g.unsupported.length) throw new ConfigError(`creation_rules[${rule.index}] uses ${g.unsupported.join(', ')} keys, which sops-like does not support`)
       const age = [...g.age, ...(i === 0 && rule.keyGroups.length === 1 ? extraAge : [])]
-      groups.push([...age.map((r) => createAgeRecipient(r, { env })), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env))])
+      groups.push([...age.map((r) => createAgeRecipient(r, { env })), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env)), ...(await kmsRecipients(g.kms, env))])
     }
     if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map((r) => createAgeRecipient(r, { env })))
   } else {

@@ -15,6 +15,9 @@ export interface CryptFlags {
   ageRecipientsFile?: string[]
   pgpKeyFile?: string[]
   hcVaultTransit?: string[]
+  kms?: string[]
+  encryptionContext?: string
+  awsProfile?: string
   extract?: string
   ignoreMac?: boolean
   unencryptedSuffix?: string
@@ -56,6 +59,9 @@ export async function runEncrypt(file: string, f: CryptFlags, io: CliIo): Promis
     ...(f.age ? { age: list(f.age)! } : {}),
     ...(f.pgp ? { pgp: list(f.pgp)! } : {}),
     ...(f.hcVaultTransit ? { hcVaultTransit: list(f.hcVaultTransit)! } : {}),
+    ...(f.kms ? { kms: list(f.kms)! } : {}),
+    ...(f.encryptionContext ? { encryptionContext: f.encryptionContext } : {}),
+    ...(f.awsProfile ? { awsProfile: f.awsProfile } : {}),
     ...(f.ageRecipientsFile ? { ageRecipientsFiles: f.ageRecipientsFile } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile } : {}),
     ...(f.shamirSecretSharingThreshold ? { shamirThreshold: Number(f.shamirSecretSharingThreshold) } : {}),

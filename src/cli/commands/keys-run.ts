@@ -15,6 +15,8 @@ export interface RotateFlags extends CommonFlags {
   rmPgp?: string[]
   addHcVaultTransit?: string[]
   rmHcVaultTransit?: string[]
+  addKms?: string[]
+  rmKms?: string[]
   pgpKeyFile?: string[]
   keepUnlisted?: boolean
 }
@@ -48,6 +50,8 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
     ...(f.rmPgp ? { rmPgp: list(f.rmPgp)! } : {}),
     ...(f.addHcVaultTransit ? { addHcVaultTransit: list(f.addHcVaultTransit)! } : {}),
     ...(f.rmHcVaultTransit ? { rmHcVaultTransit: list(f.rmHcVaultTransit)! } : {}),
+    ...(f.addKms ? { addKms: list(f.addKms)! } : {}),
+    ...(f.rmKms ? { rmKms: list(f.rmKms)! } : {}),
   }
   // invalid recipients fail before any file is listed or read
   const { parseEdits } = await import('../../ops/rotate.js')

@@ -15,6 +15,8 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--rm-pgp <fingerprint>', 'remove a PGP fingerprint from every key group (repeatable)', collect)
     .option('--add-hc-vault-transit <uri>', 'add a Vault Transit key (https://host:8200/v1/transit/keys/NAME) to key group 0 (repeatable)', collect)
     .option('--rm-hc-vault-transit <uri>', 'remove a Vault Transit key from every key group (repeatable)', collect)
+    .option('--add-kms <arn>', 'add an AWS KMS key (arn:aws:kms:…[+role ARN]) to key group 0 (repeatable)', collect)
+    .option('--rm-kms <arn>', 'remove an AWS KMS key from every key group (repeatable)', collect)
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for PGP recipients', collect)
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
