@@ -69,6 +69,8 @@ type KmsModule = typeof import('@aws-sdk/client-kms')
  * point the client elsewhere (a local test server, a VPC endpoint).
  */
 async function client(k: KmsKey, env: NodeJS.ProcessEnv): Promise<{ kms: KmsModule; send: InstanceType<KmsModule['KMSClient']> }> {
+  // the SDK warns on every start under Node 20 (its own support plan, not a problem of this file): keep stderr for our messages
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const kms = await import('@aws-sdk/client-kms')
   const endpoint = env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL
   let credentials: unknown
