@@ -82,9 +82,10 @@ function vaultEnv(env: NodeJS.ProcessEnv): VaultEnv {
 }
 
 /**
- * SOPS_HC_VAULT_ALLOWLIST (`all`, `none` or comma-separated URL prefixes) as sops reads it.
- * When it is unset and VAULT_ADDR is set, only VAULT_ADDR's server is sent the token: a file
- * from someone else must not be able to send our Vault token to a server of its choosing.
+ * Which Vault servers get our token. SOPS_HC_VAULT_ALLOWLIST (`all`, `none` or comma-separated
+ * URL prefixes) as sops reads it; when it is unset, only VAULT_ADDR's server. sops sends the
+ * token to any address a file names; here a file from someone else (a pull request that `git
+ * diff` runs textconv on) must not be able to send our Vault token to a server of its choosing.
  */
 function allowed(address: string, env: NodeJS.ProcessEnv): boolean {
   const list = env.SOPS_HC_VAULT_ALLOWLIST?.trim()
@@ -94,14 +95,11 @@ function allowed(address: string, env: NodeJS.ProcessEnv): boolean {
     if (list === 'none') return false
     return list.split(',').map((x) => x.trim()).filter(Boolean).some((p) => withSlash(address).startsWith(withSlash(p)))
   }
-  if (env.VAULT_ADDR) {
-    try {
-      return new URL(env.VAULT_ADDR).origin === new URL(address).origin
-    } catch {
-      return false
-    }
+  try {
+    return !!env.VAULT_ADDR && new URL(env.VAULT_ADDR).origin === new URL(address).origin
+  } catch {
+    return false
   }
-  return true
 }
 
 const TIMEOUT_MS = 30_000
@@ -109,7 +107,10 @@ const MAX_RESPONSE = 1 << 20
 
 /** POSTs JSON to Vault and returns the response's `data` object; throws VaultCallError naming the cause. */
 export async function vaultWrite(key: VaultKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
-  if (!allowed(key.address, env)) throw new VaultCallError(`${key.address} is not in SOPS_HC_VAULT_ALLOWLIST${env.SOPS_HC_VAULT_ALLOWLIST ? '' : ` (only VAULT_ADDR ${env.VAULT_ADDR} is trusted when it is unset)`}`)
+  if (!allowed(key.address, env)) {
+    const why = env.SOPS_HC_VAULT_ALLOWLIST ? 'it is not in SOPS_HC_VAULT_ALLOWLIST' : env.VAULT_ADDR ? `it is not VAULT_ADDR (${new URL(env.VAULT_ADDR).origin}) and SOPS_HC_VAULT_ALLOWLIST is unset` : 'neither VAULT_ADDR nor SOPS_HC_VAULT_ALLOWLIST names it'
+    throw new VaultCallError(`the Vault token is not sent to ${key.address}: ${why}`)
+  }
   const ve = vaultEnv(env)
   const url = new URL(`${key.address}/v1/${[...key.enginePath.split('/'), op, key.keyName].map(encodeURIComponent).join('/')}`)
   const payload = Buffer.from(JSON.stringify(body))

@@ -33,7 +33,7 @@ const envWith = (o: { age?: boolean; aws?: boolean | string; vault?: boolean } =
   AWS_EC2_METADATA_DISABLED: 'true',
   ...(o.age ? { SOPS_AGE_KEY: a.identity } : {}),
   ...(o.aws ? { AWS_ACCESS_KEY_ID: typeof o.aws === 'string' ? o.aws : AKID, AWS_SECRET_ACCESS_KEY: SECRET } : {}),
-  ...(o.vault ? { VAULT_TOKEN: TOKEN } : {}),
+  ...(o.vault ? { VAULT_TOKEN: TOKEN, VAULT_ADDR: vault.address } : {}),
 })
 
 test.before(async () => {

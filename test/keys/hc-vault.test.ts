@@ -36,6 +36,7 @@ const envWith = (ages: TestKey[], token: string | null = TOKEN, extra: NodeJS.Pr
   ...(ages.length ? { SOPS_AGE_KEY: ages.map((k) => k.identity).join('\n') } : {}),
   ...(token !== null ? { VAULT_TOKEN: token } : {}),
   VAULT_NAMESPACE: NS,
+  VAULT_ADDR: vault.address,
   ...extra,
 })
 
@@ -156,15 +157,27 @@ test('errors name the service, key and cause, never the token: wrong token (30 o
   const none = await enc(envWith([], null))
   assert.is(none.code, 30)
   assert.match(none.stderr, /no Vault token: set VAULT_TOKEN/)
-  const down = await enc(envWith([]), 'http://127.0.0.1:1/v1/transit/keys/sops')
+  const down = await enc(envWith([], TOKEN, { VAULT_ADDR: 'http://127.0.0.1:1' }), 'http://127.0.0.1:1/v1/transit/keys/sops')
   assert.is(down.code, 30)
   assert.match(down.stderr, /connection refused/)
-  // a file (or flag) naming another server does not get the token when VAULT_ADDR says where Vault is
-  const other = await enc(envWith([], TOKEN, { VAULT_ADDR: 'https://vault.internal:8200' }))
-  assert.is(other.code, 30)
-  assert.match(other.stderr, /SOPS_HC_VAULT_ALLOWLIST/)
   const listed = await enc(envWith([], TOKEN, { VAULT_ADDR: 'https://vault.internal:8200', SOPS_HC_VAULT_ALLOWLIST: vault.address }))
   assert.is(listed.code, 0, listed.stderr)
+})
+
+test('token exfiltration by a file naming its own Vault server: the token goes only to VAULT_ADDR or SOPS_HC_VAULT_ALLOWLIST', async () => {
+  const seen = vault.requests.length
+  // the attacker's file names a server that is not ours (here: the test server while VAULT_ADDR points elsewhere)
+  const file = readFileSync(join(t.dir, 'hand.enc.yaml'), 'utf8')
+  for (const extra of [{ VAULT_ADDR: 'https://vault.internal:8200' }, { VAULT_ADDR: '' }]) {
+    const r = await runCli(['decrypt', 'hand.enc.yaml'], { cwd: t.dir, env: envWith([], TOKEN, extra) })
+    assert.is(r.code, 128)
+    assert.match(r.stderr, `the Vault token is not sent to ${vault.address}`)
+  }
+  assert.is(vault.requests.length, seen, 'no request reached the server named by the file')
+  assert.ok(file.includes(vault.address))
+  const enc = await runCli(['encrypt', '--hc-vault-transit', vault.uri(), 'plain.yaml'], { cwd: t.dir, env: envWith([], TOKEN, { VAULT_ADDR: '' }) })
+  assert.is(enc.code, 30)
+  assert.match(enc.stderr, /neither VAULT_ADDR nor SOPS_HC_VAULT_ALLOWLIST names it/)
 })
 
 test('token from ~/.vault-token when VAULT_TOKEN is unset', async () => {
