@@ -7,13 +7,13 @@
 // - dist/cli/vendor/<package>.cjs: each heavy dependency as one file of its own, loaded only by
 //   the commands that need it (openpgp for PGP files, age-encryption to encrypt, the TOML parser
 //   for TOML files, yaml for YAML the fast reader does not take and for configs, re2js for a file
-//   or rule that has a regular expression).
+//   or rule that has a regular expression, the AWS SDK's KMS and STS clients for files with kms keys).
 // bin/sops-like.cjs compiles main.cjs through a per-user V8 code cache (bin/load-bundle.cjs).
 // The library (dist/src, from tsc) is not bundled; it imports the packages as usual.
 import { rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
-const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js']
+const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts']
 /**
  * Loader modules the library imports statically (so that bundlers of apps see the package) and
  * that call through a function: here each becomes a require of the vendored file on first call.

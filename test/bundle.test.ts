@@ -18,7 +18,7 @@ import { VERSION } from '../src/version.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
-const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js']
+const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts']
 
 const tmp = tempDir('sops-like-bundle-')
 let key: TestKey

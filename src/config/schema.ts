@@ -12,8 +12,41 @@ import { expandNames, parseRecipientNames, type RecipientNames } from './names.j
 export interface KeyGroupSpec {
   age: string[]
   pgp: string[]
+  /** HashiCorp Vault Transit key URIs (`hc_vault` in key_groups, `hc_vault_transit_uri` in a flat rule). */
+  hcVault: string[]
+  /** AWS KMS keys (`kms`: a list of `{arn, role, context, aws_profile}` in key_groups; an ARN list plus `aws_profile` in a flat rule). */
+  kms: KmsSpec[]
   /** Cloud kinds we cannot use; listed so that we can refuse clearly. */
   unsupported: string[]
+}
+
+export interface KmsSpec { arn: string; role?: string; context?: Record<string, string>; awsProfile?: string }
+
+/** `kms:` as sops reads it: a comma-separated ARN string (`arn+role` allowed) or a list of strings or `{arn, role, context, aws_profile}`. */
+function kmsList(v: unknown, where: string, profile?: unknown): KmsSpec[] {
+  if (v === undefined || v === null) return []
+  if (profile !== undefined && profile !== null && typeof profile !== 'string') throw new ConfigError(`${where.replace(/\.kms$/, '')}.aws_profile must be a string`)
+  const out: KmsSpec[] = []
+  for (const [i, it] of (Array.isArray(v) ? v : [v]).entries()) {
+    if (typeof it === 'string') {
+      for (const part of it.split(',').map((x) => x.trim()).filter(Boolean)) {
+        const plus = part.indexOf('+')
+        out.push({ arn: plus >= 0 ? part.slice(0, plus) : part, ...(plus >= 0 ? { role: part.slice(plus + 1) } : {}), ...(profile ? { awsProfile: profile as string } : {}) })
+      }
+      continue
+    }
+    if (!isObj(it) || typeof it.arn !== 'string') throw new ConfigError(`${where}[${i}] must be an ARN or a mapping with arn`)
+    for (const k of Object.keys(it)) if (!['arn', 'role', 'context', 'aws_profile'].includes(k)) throw new ConfigError(`${where}[${i}] has unknown field ${k}`)
+    const spec: KmsSpec = { arn: it.arn.trim() }
+    if (typeof it.role === 'string' && it.role) spec.role = it.role
+    if (typeof it.aws_profile === 'string' && it.aws_profile) spec.awsProfile = it.aws_profile
+    if (it.context !== undefined && it.context !== null) {
+      if (!isObj(it.context)) throw new ConfigError(`${where}[${i}].context must be a mapping`)
+      spec.context = Object.fromEntries(Object.entries(it.context).map(([k, val]) => [k, String(val)]))
+    }
+    out.push(spec)
+  }
+  return out
 }
 
 export interface CreationRule {
@@ -43,8 +76,8 @@ const RULE_KEYS = new Set([
   'path_regex', 'age', 'pgp', 'key_groups', 'shamir_threshold', 'mac_only_encrypted', ...SELECTOR_KEYS,
   'pgp_keys', 'age_recipients_file', 'kms', 'aws_profile', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'filename_regex',
 ])
-const GROUP_KEYS = new Set(['age', 'pgp', 'merge', 'kms', 'gcp_kms', 'azure_keyvault', 'hc_vault', 'hckms'])
-const UNSUPPORTED = ['kms', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hc_vault', 'hckms']
+const GROUP_KEYS = new Set(['age', 'pgp', 'merge', 'kms', 'aws_profile', 'gcp_kms', 'azure_keyvault', 'hc_vault', 'hckms'])
+const UNSUPPORTED = ['gcp_kms', 'azure_keyvault', 'hckms']
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -68,7 +101,7 @@ function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
   for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
   const a = expandNames(keyList(g.age, `${where}.age`), 'age', names, `${where}.age`)
   const p = expandNames(keyList(g.pgp, `${where}.pgp`), 'pgp', names, `${where}.pgp`)
-  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), unsupported: [] }
+  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), hcVault: keyList(g.hc_vault, `${where}.hc_vault`), kms: kmsList(g.kms, `${where}.kms`, g.aws_profile), unsupported: [] }
   for (const k of UNSUPPORTED) if (g[k] !== undefined && g[k] !== null && !(Array.isArray(g[k]) && (g[k] as unknown[]).length === 0)) spec.unsupported.push(k)
   if (g.merge !== undefined) {
     if (!Array.isArray(g.merge)) throw new ConfigError(`${where}.merge must be a list`)
@@ -76,11 +109,14 @@ function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
       const sub = group(m, `${where}.merge[${i}]`, names)
       spec.age.unshift(...sub.age)
       spec.pgp.unshift(...sub.pgp)
+      spec.hcVault.unshift(...sub.hcVault)
+      spec.kms.unshift(...sub.kms)
       spec.unsupported.push(...sub.unsupported)
     }
   }
   spec.age = [...new Set(spec.age)]
   spec.pgp = [...new Set(spec.pgp)]
+  spec.hcVault = [...new Set(spec.hcVault)]
   return spec
 }
 
@@ -108,7 +144,7 @@ function rule(r: unknown, index: number, names: RecipientNames): CreationRule {
   if (Array.isArray(r.key_groups) && r.key_groups.length > 0) {
     keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`, names))
   } else {
-    keyGroups = [group({ age: r.age, pgp: r.pgp, ...Object.fromEntries(UNSUPPORTED.filter((k) => k !== 'hc_vault' && r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
+    keyGroups = [group({ age: r.age, pgp: r.pgp, hc_vault: r.hc_vault_transit_uri, kms: r.kms, aws_profile: r.aws_profile, ...Object.fromEntries(UNSUPPORTED.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
   }
   let shamirThreshold: number | undefined
   if (r.shamir_threshold !== undefined && r.shamir_threshold !== null) {

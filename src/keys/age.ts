@@ -7,11 +7,12 @@ import { RecipientError } from '../errors.js'
 import type { KeyEntry, Recipient } from './key-source.js'
 import { parseSshRecipient } from './age-ssh.js'
 import { bech32Decode, isLowOrderX25519 } from './ssh-x25519.js'
+import { pluginRecipient, pluginRecipientName } from './age-plugin.js'
 
 const X25519_RE = /^age1[02-9ac-hj-np-z]{58}$/
 
 /** Checks and normalizes an age recipient string; throws RecipientError. */
-export function parseAgeRecipient(input: string): { id: string; recipient: string | AgeRecipient } {
+export function parseAgeRecipient(input: string, opts: { env?: NodeJS.ProcessEnv } = {}): { id: string; recipient: string | AgeRecipient } {
   const id = input.trim()
   if (id.startsWith('ssh-') || id.startsWith('ecdsa-') || id.startsWith('sk-')) {
     return { id, recipient: parseSshRecipient(id) as AgeRecipient }
@@ -25,7 +26,7 @@ export function parseAgeRecipient(input: string): { id: string; recipient: strin
     return { id, recipient: id }
   }
   if (!X25519_RE.test(id)) {
-    if (/^age1[a-z0-9]+1/.test(id)) throw new RecipientError(`age plugin recipients are not supported: ${id.slice(0, 20)}…`)
+    if (pluginRecipientName(id)) return { id, recipient: pluginRecipient(id, opts.env ? { env: opts.env } : {}) as unknown as AgeRecipient }
     throw new RecipientError(`invalid age recipient: ${id.length > 70 ? id.slice(0, 12) + '…' : id}`)
   }
   const point = bech32Decode('age', id)
@@ -39,8 +40,9 @@ export function parseAgeRecipient(input: string): { id: string; recipient: strin
   return { id, recipient: id }
 }
 
-export function createAgeRecipient(input: string): Recipient {
-  const { id, recipient } = parseAgeRecipient(input)
+/** `env` is where an age plugin (`age-plugin-<name>`) is looked up, for plugin recipients. */
+export function createAgeRecipient(input: string, opts: { env?: NodeJS.ProcessEnv } = {}): Recipient {
+  const { id, recipient } = parseAgeRecipient(input, typeof opts === 'object' ? opts : {})
   return {
     type: 'age',
     id,

@@ -47,14 +47,34 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
         labels.push(s.description)
       }
     }
-    const plugins = keys.filter(isPluginIdentity).length
-    if (plugins) opts.onNote?.(`skipped ${plugins} age plugin identit${plugins === 1 ? 'y' : 'ies'} (age plugins are not supported)`)
+    const plugins = keys.filter(isPluginIdentity) as string[]
     const usable = keys.filter((k) => !isPluginIdentity(k))
+    if (plugins.length) {
+      // each runs its `age-plugin-<name>` program, and only when native identities did not open an entry
+      const { pluginIdentity } = await import('./age-plugin.js')
+      for (const p of plugins) {
+        try {
+          usable.push(pluginIdentity(p, { env, ...(opts.onNote ? { onNote: opts.onNote, message: opts.onNote } : {}) }) as unknown as import('age-encryption').Identity)
+        } catch {
+          opts.onNote?.('skipped a malformed age plugin identity (AGE-PLUGIN-…)')
+        }
+      }
+    }
     if (usable.length) out.push(createAgeIdentity(usable, `age (${labels.join(', ') || 'given keys'})`))
   }
   if (types.has('pgp')) {
     const { createPgpIdentities } = await import('./pgp.js')
     out.push(...createPgpIdentities(env, opts.pgpKeyFile ? { keyFile: opts.pgpKeyFile } : {}))
+  }
+  if (types.has('hc_vault')) {
+    // the module (and any network) only when the file has Vault Transit entries
+    const { createVaultIdentity } = await import('./hc-vault.js')
+    out.push(createVaultIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
+  }
+  if (types.has('kms')) {
+    // the AWS SDK only when the file has KMS entries
+    const { createKmsIdentity } = await import('./aws-kms.js')
+    out.push(createKmsIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
   }
   return out
 }

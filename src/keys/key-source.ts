@@ -4,7 +4,7 @@
  * by returning null (it throws only for "mine, but broken").
  */
 
-/** Key kinds sops writes into metadata. We implement age and pgp; the rest round-trip untouched. */
+/** Key kinds sops writes into metadata. We implement age, pgp, hc_vault and kms; the rest round-trip untouched. */
 export type KeyType = 'age' | 'pgp' | 'kms' | 'gcp_kms' | 'azure_kv' | 'hc_vault' | 'hckms'
 
 /** One master-key entry of the `sops` block (e.g. `{enc, recipient}` for age, `{created_at, enc, fp}` for pgp). */
@@ -19,11 +19,16 @@ export interface KeyEntry {
 /** The public identifier of an entry: the age recipient, the PGP fingerprint, the KMS ARN, … */
 export function entryId(e: KeyEntry): string {
   const f = e.fields
+  // a Vault key is its URI (sops' ToString): the address alone would confuse two keys on one server
+  if (e.type === 'hc_vault' && f.vault_address && f.key_name) return `${f.vault_address.replace(/\/+$/, '')}/v1/${(f.engine_path ?? '').replace(/^\/+|\/+$/g, '')}/keys/${f.key_name}`
   return f.recipient ?? f.fp ?? f.arn ?? f.resource_id ?? f.vault_url ?? f.vault_address ?? f.key_id ?? ''
 }
 
+/** The kinds we can wrap for and open. */
+export type UsableKeyType = 'age' | 'pgp' | 'hc_vault' | 'kms'
+
 export interface Recipient {
-  readonly type: 'age' | 'pgp'
+  readonly type: UsableKeyType
   /** The recipient string or fingerprint as written in metadata. */
   readonly id: string
   /** Encrypts (a share of) the data key for this recipient. */
@@ -31,7 +36,7 @@ export interface Recipient {
 }
 
 export interface Identity {
-  readonly type: 'age' | 'pgp'
+  readonly type: UsableKeyType
   /** Human label for reports: where it came from and its public side (never secret material). */
   readonly label: string
   /** The data key (or share), or null when this entry is not for this identity. */

@@ -47,8 +47,16 @@ const FP_RE = /^(?:[0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})!?$/
 const AGE_PREFIX = /^(age1|ssh-|ecdsa-|sk-)/
 
 /** Parses a recipient given on the command line: an age/SSH recipient or a PGP fingerprint (`kind` narrows it). Throws RecipientError without echoing secrets. */
-export async function parseRecipientArg(input: string, kind?: 'age' | 'pgp', flag = 'the recipient'): Promise<RecipientRef> {
+export async function parseRecipientArg(input: string, kind?: 'age' | 'pgp' | 'hc_vault' | 'kms', flag = 'the recipient'): Promise<RecipientRef> {
   const s = input.trim()
+  if (kind === 'kms' || (!kind && /^arn:aws[\w-]*:kms:/.test(s))) {
+    const { parseKmsArn } = await import('../keys/aws-kms.js')
+    return { type: 'kms', id: parseKmsArn(s).arn }
+  }
+  if (kind === 'hc_vault' || (!kind && /^https?:\/\//i.test(s))) {
+    const { parseVaultUri, vaultUri } = await import('../keys/hc-vault.js')
+    return { type: 'hc_vault', id: vaultUri(parseVaultUri(s)) }
+  }
   if (/^AGE-(PLUGIN-|SECRET-KEY-)/i.test(s) || /PRIVATE KEY/.test(s)) {
     throw new RecipientError(`${flag} is a secret key, not a recipient: pass the public recipient (age1…) or fingerprint instead`)
   }

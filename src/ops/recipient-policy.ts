@@ -55,8 +55,8 @@ export interface RecipientCheck {
 /** No rule to check against, and why (a one-line reason); `noConfig` when no config file was found at all. */
 export interface NoRule { reason: string; noConfig?: boolean }
 
-/** Recipient kinds sops-like can wrap a key for; other kinds (kms, vault, …) are never given a new key by sops-like. */
-const WRAPPABLE = new Set(['age', 'pgp'])
+/** Recipient kinds sops-like can wrap a key for; other kinds (kms, gcp_kms, …) are never given a new key by sops-like. */
+const WRAPPABLE = new Set(['age', 'pgp', 'hc_vault', 'kms'])
 
 const normFp = (s: string): string => s.replace(/\s+/g, '').toUpperCase().replace(/^0X/, '').replace(/!$/, '')
 /** age1… as written; ssh-… by `type key` (the comment may differ between the rule and the file). */

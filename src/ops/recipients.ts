@@ -7,7 +7,7 @@ import { ConfigError, NoMatchingRuleError, NoRecipientsError } from '../errors.j
 import type { Selectors } from '../core/selection.js'
 import { SELECTOR_KEYS } from '../core/selection.js'
 import { loadConfigFor, matchRule } from '../config/rules.js'
-import type { Config, CreationRule } from '../config/schema.js'
+import type { Config, CreationRule, KmsSpec } from '../config/schema.js'
 import { createAgeRecipient } from '../keys/age.js'
 import type { Recipient } from '../keys/key-source.js'
 import { readRecipientsFile } from '../keys/recipients-file.js'
@@ -22,6 +22,12 @@ export interface RecipientOptions {
   ageRecipientsFiles?: string[]
   /** Armored PGP public key files (flag `--pgp-key-file`). */
   pgpKeyFiles?: string[]
+  /** HashiCorp Vault Transit key URIs (flag `--hc-vault-transit`, comma-separated entries allowed). */
+  hcVaultTransit?: string[]
+  /** AWS KMS key ARNs (flag `--kms`; `arn+role` allowed), with `--encryption-context k:v,…` and `--aws-profile`. */
+  kms?: string[]
+  encryptionContext?: string
+  awsProfile?: string
   /** Selector flags (override the rule's). */
   selectors?: Selectors
   shamirThreshold?: number
@@ -47,6 +53,27 @@ async function pgpRecipients(fps: string[], keyFiles: string[], env: NodeJS.Proc
   return fps.map((fp) => createPgpRecipient(fp, { keyFiles, env }))
 }
 
+async function vaultRecipients(uris: string[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
+  if (!uris.length) return []
+  const { createVaultRecipient } = await import('../keys/hc-vault.js')
+  return uris.map((u) => createVaultRecipient(u, { env }))
+}
+
+async function kmsRecipients(specs: KmsSpec[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
+  if (!specs.length) return []
+  const { createKmsRecipient, parseKmsArn } = await import('../keys/aws-kms.js')
+  return specs.map((k) => createKmsRecipient(parseKmsArn(k.role ? `${k.arn}+${k.role}` : k.arn, { ...(k.context ? { context: k.context } : {}), ...(k.awsProfile ? { profile: k.awsProfile } : {}) }), { env }))
+}
+
+async function kmsFromArns(arns: string[], context: string | undefined, profile: string | undefined): Promise<KmsSpec[]> {
+  if (!arns.length) return []
+  const ctx = context ? (await import('../keys/aws-kms.js')).parseEncryptionContext(context) : undefined
+  return arns.map((a) => {
+    const plus = a.indexOf('+')
+    return { arn: plus >= 0 ? a.slice(0, plus) : a, ...(plus >= 0 ? { role: a.slice(plus + 1) } : {}), ...(ctx && Object.keys(ctx).length ? { context: ctx } : {}), ...(profile ? { awsProfile: profile } : {}) }
+  })
+}
+
 export async function resolveRecipients(filePath: string, opts: RecipientOptions = {}): Promise<ResolvedKeys> {
   const env = opts.env ?? process.env
   const config = loadConfigFor(filePath, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
@@ -54,7 +81,11 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   const flagPgp = split(opts.pgp).map((f) => f.replace(/\s+/g, '').toUpperCase())
   const envAge = split(env.SOPS_AGE_RECIPIENTS ? [env.SOPS_AGE_RECIPIENTS] : [])
   const envPgp = split(env.SOPS_PGP_FP ? [env.SOPS_PGP_FP] : [])
-  const keysGiven = fileAge.length + flagPgp.length + envAge.length + envPgp.length > 0
+  const flagVault = split(opts.hcVaultTransit)
+  const envVault = split(env.SOPS_VAULT_URIS ? [env.SOPS_VAULT_URIS] : [])
+  const flagKms = split(opts.kms)
+  const envKms = split(env.SOPS_KMS_ARN ? [env.SOPS_KMS_ARN] : [])
+  const keysGiven = fileAge.length + flagPgp.length + flagVault.length + flagKms.length + envAge.length + envPgp.length + envVault.length + envKms.length > 0
   // recipients given explicitly need no rule (sops insists on one; a flag says what the user wants)
   const rule = config ? matchRuleOrNull(config, resolve(opts.cwd ?? '.', filePath), keysGiven) : null
   const flagSelectors = opts.selectors ?? {}
@@ -67,22 +98,25 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   let groups: Recipient[][]
   let threshold = opts.shamirThreshold ?? rule?.shamirThreshold
   if (keysGiven) {
-    const age = fileAge.length || flagPgp.length ? fileAge : envAge
-    const pgp = fileAge.length || flagPgp.length ? flagPgp : envPgp
-    groups = [[...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map(createAgeRecipient)]]
+    const flagsGiven = fileAge.length || flagPgp.length || flagVault.length || flagKms.length
+    const age = flagsGiven ? fileAge : envAge
+    const pgp = flagsGiven ? flagPgp : envPgp
+    const vault = flagsGiven ? flagVault : envVault
+    const kms = await kmsFromArns(flagsGiven ? flagKms : envKms, opts.encryptionContext, opts.awsProfile)
+    groups = [[...(await kmsRecipients(kms, env)), ...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map((r) => createAgeRecipient(r, { env }))]]
     threshold = opts.shamirThreshold // flag recipients: the rule's threshold is not theirs, the flag's is
   } else if (rule) {
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
     groups = []
     for (const [i, g] of rule.keyGroups.entries()) {
-      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
+      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
       if (g.unsupported.length) throw new ConfigError(`creation_rules[${rule.index}] uses ${g.unsupported.join(', ')} keys, which sops-like does not support`)
       const age = [...g.age, ...(i === 0 && rule.keyGroups.length === 1 ? extraAge : [])]
-      groups.push([...age.map(createAgeRecipient), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env))])
+      groups.push([...age.map((r) => createAgeRecipient(r, { env })), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env)), ...(await kmsRecipients(g.kms, env))])
     }
-    if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map(createAgeRecipient))
+    if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map((r) => createAgeRecipient(r, { env })))
   } else {
-    throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age or --pgp was given` : 'no config file found and no --age or --pgp recipients given')
+    throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age, --pgp or --hc-vault-transit was given` : 'no config file found and no --age or --pgp recipients given')
   }
   groups = groups.map((g) => dedupe(g))
   if (!groups.length || groups.every((g) => !g.length)) throw new NoRecipientsError('no recipients to encrypt to')

@@ -65,6 +65,7 @@ async function rotateKey(abs: string, plain: Tree, format: Format, doc: OpenedDo
   try {
     groups = await recipientsFor(doc.metadata.keyGroups.map((g) => g.map(refOfEntry)), {
       ...(opts.env ? { env: opts.env } : {}),
+      entries: doc.metadata.keyGroups.flat(),
       pgpKeyFiles: rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) }),
     })
   } catch (e) {

@@ -23,14 +23,22 @@ import { diffRecipients, editGroups, parseRecipientArg, refOfEntry, sameRecipien
 import { checkFileRecipients } from './recipient-policy.js'
 
 /** Builds wrap-capable recipients for identifiers; kinds sops-like cannot wrap for (kms, vault, …) are refused. */
-export async function recipientsFor(groups: RecipientRef[][], opts: { env?: NodeJS.ProcessEnv; pgpKeyFiles?: string[] } = {}): Promise<Recipient[][]> {
+export async function recipientsFor(groups: RecipientRef[][], opts: { env?: NodeJS.ProcessEnv; pgpKeyFiles?: string[]; entries?: KeyEntry[] } = {}): Promise<Recipient[][]> {
   const env = opts.env ?? process.env
   const { createAgeRecipient } = await import('../keys/age.js')
   const needsPgp = groups.some((g) => g.some((r) => r.type === 'pgp'))
   const pgp = needsPgp ? await import('../keys/pgp.js') : undefined
+  const vault = groups.some((g) => g.some((r) => r.type === 'hc_vault')) ? await import('../keys/hc-vault.js') : undefined
+  const kms = groups.some((g) => g.some((r) => r.type === 'kms')) ? await import('../keys/aws-kms.js') : undefined
   return groups.map((g) => g.map((r) => {
-    if (r.type === 'age') return createAgeRecipient(r.id)
+    if (r.type === 'kms' && kms) {
+      // the entry's role, context and profile stay with its ARN
+      const was = opts.entries?.find((e) => e.type === 'kms' && e.fields.arn === r.id)
+      return kms.createKmsRecipient((was && kms.kmsKeyOfEntry(was)) || kms.parseKmsArn(r.id), { env })
+    }
+    if (r.type === 'age') return createAgeRecipient(r.id, { env })
     if (r.type === 'pgp' && pgp) return pgp.createPgpRecipient(r.id, { keyFiles: opts.pgpKeyFiles ?? [], env })
+    if (r.type === 'hc_vault' && vault) return vault.createVaultRecipient(r.id, { env })
     throw new RecipientError(`the file has ${r.type} keys, which sops-like cannot encrypt to: rotate it with sops`)
   }))
 }
@@ -85,6 +93,12 @@ export interface RotateOptions extends IdentityOptions {
   rmAge?: string[]
   addPgp?: string[]
   rmPgp?: string[]
+  /** HashiCorp Vault Transit key URIs to add to group 0 / remove from every group. */
+  addHcVaultTransit?: string[]
+  rmHcVaultTransit?: string[]
+  /** AWS KMS key ARNs to add to group 0 / remove from every group. */
+  addKms?: string[]
+  rmKms?: string[]
   /** Armored PGP public key files for PGP recipients. */
   pgpKeyFiles?: string[]
   /** Open and check every file, compute the result, write nothing. */
@@ -99,11 +113,11 @@ export interface RotateOptions extends IdentityOptions {
 export interface ParsedEdits { add: RecipientRef[]; remove: RecipientRef[] }
 
 /** Validates the recipient flags once, before any file is touched. */
-export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'addPgp' | 'rmPgp'>): Promise<ParsedEdits> {
-  const parse = (xs: string[] | undefined, kind: 'age' | 'pgp', flag: string) => Promise.all((xs ?? []).map((x) => parseRecipientArg(x, kind, flag)))
+export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'addPgp' | 'rmPgp' | 'addHcVaultTransit' | 'rmHcVaultTransit' | 'addKms' | 'rmKms'>): Promise<ParsedEdits> {
+  const parse = (xs: string[] | undefined, kind: 'age' | 'pgp' | 'hc_vault' | 'kms', flag: string) => Promise.all((xs ?? []).map((x) => parseRecipientArg(x, kind, flag)))
   return {
-    add: [...(await parse(o.addAge, 'age', '--add-age')), ...(await parse(o.addPgp, 'pgp', '--add-pgp'))],
-    remove: [...(await parse(o.rmAge, 'age', '--rm-age')), ...(await parse(o.rmPgp, 'pgp', '--rm-pgp'))],
+    add: [...(await parse(o.addAge, 'age', '--add-age')), ...(await parse(o.addPgp, 'pgp', '--add-pgp')), ...(await parse(o.addHcVaultTransit, 'hc_vault', '--add-hc-vault-transit')), ...(await parse(o.addKms, 'kms', '--add-kms'))],
+    remove: [...(await parse(o.rmAge, 'age', '--rm-age')), ...(await parse(o.rmPgp, 'pgp', '--rm-pgp')), ...(await parse(o.rmHcVaultTransit, 'hc_vault', '--rm-hc-vault-transit')), ...(await parse(o.rmKms, 'kms', '--rm-kms'))],
   }
 }
 
@@ -127,7 +141,7 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   warnings.push(...(await checkFileRecipients(file, abs, groups, { ...opts, added: edits.add })).warnings)
   const diff = diffRecipients(current, groups, metadata.shamirThreshold, metadata.shamirThreshold)
   const env = opts.env ?? process.env
-  const recipients = await recipientsFor(groups, { env, pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
+  const recipients = await recipientsFor(groups, { env, entries: metadata.keyGroups.flat(), pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
   const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()) })
   const out = await resealRotated(doc, format, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
   if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings, recipients: groups }

@@ -14,6 +14,10 @@ export interface CryptFlags {
   pgp?: string[]
   ageRecipientsFile?: string[]
   pgpKeyFile?: string[]
+  hcVaultTransit?: string[]
+  kms?: string[]
+  encryptionContext?: string
+  awsProfile?: string
   extract?: string
   ignoreMac?: boolean
   unencryptedSuffix?: string
@@ -54,6 +58,10 @@ export async function runEncrypt(file: string, f: CryptFlags, io: CliIo): Promis
     ...(f.config ? { configPath: f.config } : {}),
     ...(f.age ? { age: list(f.age)! } : {}),
     ...(f.pgp ? { pgp: list(f.pgp)! } : {}),
+    ...(f.hcVaultTransit ? { hcVaultTransit: list(f.hcVaultTransit)! } : {}),
+    ...(f.kms ? { kms: list(f.kms)! } : {}),
+    ...(f.encryptionContext ? { encryptionContext: f.encryptionContext } : {}),
+    ...(f.awsProfile ? { awsProfile: f.awsProfile } : {}),
     ...(f.ageRecipientsFile ? { ageRecipientsFiles: f.ageRecipientsFile } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile } : {}),
     ...(f.shamirSecretSharingThreshold ? { shamirThreshold: Number(f.shamirSecretSharingThreshold) } : {}),

@@ -13,6 +13,10 @@ export interface RotateFlags extends CommonFlags {
   rmAge?: string[]
   addPgp?: string[]
   rmPgp?: string[]
+  addHcVaultTransit?: string[]
+  rmHcVaultTransit?: string[]
+  addKms?: string[]
+  rmKms?: string[]
   pgpKeyFile?: string[]
   keepUnlisted?: boolean
 }
@@ -44,6 +48,10 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
     ...(f.rmAge ? { rmAge: list(f.rmAge)! } : {}),
     ...(f.addPgp ? { addPgp: list(f.addPgp)! } : {}),
     ...(f.rmPgp ? { rmPgp: list(f.rmPgp)! } : {}),
+    ...(f.addHcVaultTransit ? { addHcVaultTransit: list(f.addHcVaultTransit)! } : {}),
+    ...(f.rmHcVaultTransit ? { rmHcVaultTransit: list(f.rmHcVaultTransit)! } : {}),
+    ...(f.addKms ? { addKms: list(f.addKms)! } : {}),
+    ...(f.rmKms ? { rmKms: list(f.rmKms)! } : {}),
   }
   // invalid recipients fail before any file is listed or read
   const { parseEdits } = await import('../../ops/rotate.js')
