@@ -3,10 +3,12 @@
  * node:crypto (raw 32-byte keys wrapped in fixed DER prefixes), the Edwards →
  * Montgomery public-key conversion (u = (1 + y) / (1 − y) mod p), the
  * Ed25519-seed → X25519-scalar derivation, HKDF-SHA-256 and ChaCha20-Poly1305
- * with the all-zero nonce age uses to wrap file keys, and bech32 for `age1…`.
+ * with the all-zero nonce age uses to wrap file keys, and bech32 (on the audited
+ * `@scure/base`) for `age1…` and `AGE-SECRET-KEY-1…`.
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { bech32 } from '@scure/base'
 import { decodeBase64NoPad } from './ssh-wire.js'
 
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
@@ -168,71 +170,25 @@ export function aeadOpen(key: Uint8Array, sealed: Uint8Array): Uint8Array | null
   }
 }
 
-const BECH32_ALPHABET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
-
-function bech32Polymod(values: number[]): number {
-  const gen = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3]
-  let chk = 1
-  for (const v of values) {
-    const top = chk >>> 25
-    chk = ((chk & 0x1ffffff) << 5) ^ v
-    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= gen[i]!
-  }
-  return chk >>> 0
-}
-
-/** Bech32 (BIP 173, no length limit) encoding, lower case, as age writes `age1…` recipients. */
+/**
+ * Bech32 (BIP 173 checksum, no 90-character limit as age's keys exceed it), lower case, as
+ * age writes `age1…` recipients and (upper-cased) `AGE-SECRET-KEY-1…` identities.
+ */
 export function bech32Encode(hrp: string, data: Uint8Array): string {
-  const words: number[] = []
-  let acc = 0
-  let bits = 0
-  for (const b of data) {
-    acc = (acc << 8) | b
-    bits += 8
-    while (bits >= 5) {
-      bits -= 5
-      words.push((acc >>> bits) & 31)
-    }
-  }
-  if (bits > 0) words.push((acc << (5 - bits)) & 31)
-  const expanded = [...hrp].map((c) => c.charCodeAt(0) >> 5)
-  expanded.push(0, ...[...hrp].map((c) => c.charCodeAt(0) & 31))
-  const polymod = bech32Polymod([...expanded, ...words, 0, 0, 0, 0, 0, 0]) ^ 1
-  const checksum = Array.from({ length: 6 }, (_, i) => (polymod >>> (5 * (5 - i))) & 31)
-  return hrp + '1' + [...words, ...checksum].map((w) => BECH32_ALPHABET[w]).join('')
+  return bech32.encode(hrp, bech32.toWords(data), false)
 }
 
 /**
- * Bech32 decoding (BIP 173 checksum, no length limit, one case throughout): the data bytes,
- * or null when `text` is not valid bech32 with this human-readable part.
+ * Bech32 decoding (BIP 173 checksum, no length limit, one case throughout, zero padding): the
+ * data bytes, or null when `text` is not valid bech32 with this human-readable part.
  */
 export function bech32Decode(hrp: string, text: string): Uint8Array | null {
-  const lower = text.toLowerCase()
-  if (text !== lower && text !== text.toUpperCase()) return null
-  if (!lower.startsWith(hrp + '1')) return null
-  const words: number[] = []
-  for (const c of lower.slice(hrp.length + 1)) {
-    const w = BECH32_ALPHABET.indexOf(c)
-    if (w < 0) return null
-    words.push(w)
+  try {
+    const { prefix, words } = bech32.decode(text, false)
+    return prefix === hrp ? Uint8Array.from(bech32.fromWords(words)) : null
+  } catch {
+    return null
   }
-  if (words.length < 6) return null
-  const expanded = [...hrp].map((c) => c.charCodeAt(0) >> 5)
-  expanded.push(0, ...[...hrp].map((c) => c.charCodeAt(0) & 31))
-  if (bech32Polymod([...expanded, ...words]) !== 1) return null
-  const out: number[] = []
-  let acc = 0
-  let bits = 0
-  for (const w of words.slice(0, -6)) {
-    acc = ((acc << 5) | w) & 0xfff
-    bits += 5
-    if (bits >= 8) {
-      bits -= 8
-      out.push((acc >>> bits) & 0xff)
-    }
-  }
-  if (bits >= 5 || (acc & ((1 << bits) - 1)) !== 0) return null // non-zero padding
-  return Uint8Array.from(out)
 }
 
 /** The `age1…` recipient string of a raw X25519 public key. */
