@@ -133,10 +133,10 @@ test('bech32 (BIP 173 vectors): valid strings decode under their own prefix, inv
     assert.ok(bech32Decode(hrp, s), s)
     assert.is(bech32Decode(hrp + 'x', s), null, `${s} under another prefix`)
   }
-  assert.equal([...bech32Decode('a', 'a1qqyqnrvd')!], [0]) // the same two words with zero padding
+  assert.equal([...bech32Decode('a', 'a1qqqd87cq')!], [0]) // the same two words with zero padding
   assert.equal([...bech32Decode('abcdef', 'abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw')!], [...Buffer.from('00443214c74254b635cf84653a56d7c675be77df', 'hex')])
   // checksum over an upper-case prefix, empty prefix, short checksum, a character outside the alphabet, mixed case, bad padding
-  for (const [hrp, s] of [['a', 'A1G7SGD8'], ['', '10a06t8'], ['li', 'li1dgmt3'], ['x', 'x1b4n0q5v'], ['a', 'A12Uel5l'], ['a', 'a1qpu5g6k5']]) {
+  for (const [hrp, s] of [['a', 'A1G7SGD8'], ['', '10a06t8'], ['li', 'li1dgmt3'], ['x', 'x1b4n0q5v'], ['a', 'A12Uel5l'], ['a', 'a1qpamnt9j']]) {
     assert.is(bech32Decode(hrp!, s!), null, s)
   }
   const long = randomBytes(100)
