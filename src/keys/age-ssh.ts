@@ -26,9 +26,9 @@ import {
 } from './ssh-wire.js'
 import type { SshPublicKey } from './ssh-wire.js'
 import {
-  aeadOpen, aeadSeal, ed25519PublicToX25519, isLowOrderX25519, ed25519SeedToX25519Scalar, hkdf32, x25519, x25519PrivateKey,
-  unwrapX25519Stanzas, x25519PublicBytes, x25519Recipient,
+  aeadOpen, aeadSeal, isLowOrderX25519, hkdf32, x25519, x25519PrivateKey, unwrapX25519Stanzas, x25519PublicBytes, x25519Recipient,
 } from './ssh-x25519.js'
+import { ed25519PublicToX25519, ed25519SeedToX25519Scalar } from './ed25519-x25519.js'
 
 export type { SshPublicKey } from './ssh-wire.js'
 export type { SshPrivateKey } from './ssh-key-parse.js'

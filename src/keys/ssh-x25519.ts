@@ -1,76 +1,17 @@
 /**
- * Curve25519 helpers for age's ssh-ed25519 recipient type: X25519 through
- * node:crypto (raw 32-byte keys wrapped in fixed DER prefixes), the Edwards →
- * Montgomery public-key conversion (u = (1 + y) / (1 − y) mod p), the
- * Ed25519-seed → X25519-scalar derivation, HKDF-SHA-256 and ChaCha20-Poly1305
- * with the all-zero nonce age uses to wrap file keys, and bech32 (on the audited
- * `@scure/base`) for `age1…` and `AGE-SECRET-KEY-1…`.
+ * Curve25519 helpers for age's X25519 and ssh-ed25519 stanzas: X25519 through
+ * node:crypto (raw 32-byte keys wrapped in fixed DER prefixes), HKDF-SHA-256 and
+ * ChaCha20-Poly1305 with the all-zero nonce age uses to wrap file keys, and bech32
+ * (on the audited `@scure/base`) for `age1…` and `AGE-SECRET-KEY-1…`. The
+ * Ed25519 → X25519 conversions are in ed25519-x25519.ts (loaded only for SSH keys).
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { bech32 } from '@scure/base'
 import { decodeBase64NoPad } from './ssh-wire.js'
 
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
-
-const P = (1n << 255n) - 19n
-const D = mod(-121665n * inv(121666n))
-
-function mod(a: bigint): bigint {
-  const r = a % P
-  return r < 0n ? r + P : r
-}
-function pow(base: bigint, exp: bigint): bigint {
-  let result = 1n
-  let b = mod(base)
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P
-    b = (b * b) % P
-  }
-  return result
-}
-/** Modular inverse; 0 maps to 0 (as in Go's field arithmetic). */
-function inv(a: bigint): bigint {
-  return pow(a, P - 2n)
-}
-function leToBigInt(b: Uint8Array): bigint {
-  let n = 0n
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!)
-  return n
-}
-function bigIntToLe32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(n & 0xffn)
-    n >>= 8n
-  }
-  return out
-}
-
-/**
- * Converts an Ed25519 public key to the X25519 public key of the same secret
- * (the birational map to the Montgomery curve). Returns null when the bytes do
- * not encode a point on the curve, or encode one that maps to u = 0.
- */
-export function ed25519PublicToX25519(pk: Uint8Array): Uint8Array | null {
-  if (pk.length !== 32) return null
-  const bytes = Uint8Array.from(pk)
-  bytes[31]! &= 0x7f
-  const y = mod(leToBigInt(bytes))
-  const y2 = (y * y) % P
-  const xx = mod((y2 - 1n) * inv(mod(D * y2 + 1n)))
-  const legendre = pow(xx, (P - 1n) / 2n)
-  if (legendre !== 0n && legendre !== 1n) return null
-  const u = mod((1n + y) * inv(mod(1n - y)))
-  if (u === 0n) return null
-  return bigIntToLe32(u)
-}
-
-/** The X25519 scalar of an Ed25519 private key: the first half of SHA-512(seed) (clamped by X25519). */
-export function ed25519SeedToX25519Scalar(seed: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha512').update(seed).digest().subarray(0, 32))
-}
 
 /** Imports a raw 32-byte X25519 scalar as a node:crypto private key. */
 export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
