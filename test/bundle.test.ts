@@ -104,7 +104,7 @@ test('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
 })
 
 const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined
-;(hasSshKeygen ? test : test.skip)('@noble/curves (Ed25519 → X25519) is loaded only when an ssh-ed25519 key is involved', () => {
+;(hasSshKeygen ? test : test.skip)('@noble/curves (Ed25519 → X25519) is loaded only when an ssh-ed25519 key is used, not merely found in ~/.ssh', () => {
   const home = join(tmp.dir, 'ssh-home')
   mkdirSync(join(home, '.ssh'), { recursive: true })
   const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bundle', '-f', join(home, '.ssh', 'id_ed25519')])
@@ -119,8 +119,8 @@ const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined
   assert.is(dec.code, 0, dec.stderr)
   assert.is(dec.stdout, 'token: abc\n')
   assert.ok(vendorsIn(dec.files).includes('@noble/curves/ed25519.js'))
-  // the key file's age identity opens the file: no SSH key in the home folder, no curve library
-  const plain = cli(['decrypt', 'flow.enc.yaml'])
+  // with the same ~/.ssh/id_ed25519 present, a file the key file's age identity opens converts no SSH key
+  const plain = cli(['decrypt', 'flow.enc.yaml'], { HOME: home })
   assert.is(plain.code, 0, plain.stderr)
   assert.equal(vendorsIn(plain.files), [])
 })
