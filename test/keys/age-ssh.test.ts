@@ -373,4 +373,22 @@ keygenTest('an OpenSSH key with 4 billion bcrypt rounds (it would never finish) 
 
 test.after(() => rmSync(dir, { recursive: true, force: true }))
 
+test('an ssh-ed25519 key that is no curve point is converted only when used, and then opens nothing (no prompt, no throw)', async () => {
+  const { ed25519PublicToX25519 } = await import('../../src/keys/ed25519-x25519.js')
+  const { sshAgeTag, base64NoPad } = await import('../../src/keys/ssh-wire.js')
+  let y = 2
+  while (ed25519PublicToX25519(Uint8Array.of(y, ...new Uint8Array(31)))) y++
+  const pk = { type: 'ssh-ed25519' as const, key: Uint8Array.of(y, ...new Uint8Array(31)) }
+  let asked = 0
+  const loader = async () => { asked++; return null }
+  const id = new SshEd25519Identity(pk, loader)
+  const derived = new SshEd25519X25519Identity(pk, loader)
+  const stanza = { args: ['ssh-ed25519', sshAgeTag(pk), base64NoPad(new Uint8Array(32).fill(9))], body: new Uint8Array(32) }
+  assert.is(await id.unwrapFileKey([stanza]), null)
+  assert.is(await derived.unwrapFileKey([{ args: ['X25519', base64NoPad(new Uint8Array(32).fill(9))], body: new Uint8Array(32) }]), null)
+  assert.is(derived.recipient, '')
+  assert.not.ok(derived.matchesRecipient(''))
+  assert.is(asked, 0, 'the passphrase was asked for a key that cannot open anything')
+})
+
 test.run()
