@@ -18,7 +18,7 @@ import { VERSION } from '../src/version.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
-const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts']
+const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts']
 
 const tmp = tempDir('sops-like-bundle-')
 let key: TestKey
@@ -101,6 +101,28 @@ test('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
   assert.not.ok(vendorsIn(enc.files).includes('openpgp'))
   writeFileSync(join(tmp.dir, 'app.enc.toml'), enc.stdout)
   assert.is(cli(['decrypt', 'app.enc.toml']).stdout, '# c\nport = 8080\n[db]\npassword = "pw" # inline\n')
+})
+
+const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined
+;(hasSshKeygen ? test : test.skip)('@noble/curves (Ed25519 → X25519) is loaded only when an ssh-ed25519 key is used, not merely found in ~/.ssh', () => {
+  const home = join(tmp.dir, 'ssh-home')
+  mkdirSync(join(home, '.ssh'), { recursive: true })
+  const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bundle', '-f', join(home, '.ssh', 'id_ed25519')])
+  assert.is(gen.status, 0, gen.stderr?.toString())
+  const line = readFileSync(join(home, '.ssh', 'id_ed25519.pub'), 'utf8').trim()
+  writeFileSync(join(tmp.dir, 'ssh.yaml'), 'token: abc\n')
+  const enc = cli(['encrypt', '--age', line, 'ssh.yaml'])
+  assert.is(enc.code, 0, enc.stderr)
+  assert.ok(vendorsIn(enc.files).includes('@noble/curves/ed25519.js'))
+  writeFileSync(join(tmp.dir, 'ssh.enc.yaml'), enc.stdout)
+  const dec = cli(['decrypt', 'ssh.enc.yaml'], { HOME: home, SOPS_AGE_KEY_FILE: '' })
+  assert.is(dec.code, 0, dec.stderr)
+  assert.is(dec.stdout, 'token: abc\n')
+  assert.ok(vendorsIn(dec.files).includes('@noble/curves/ed25519.js'))
+  // with the same ~/.ssh/id_ed25519 present, a file the key file's age identity opens converts no SSH key
+  const plain = cli(['decrypt', 'flow.enc.yaml'], { HOME: home })
+  assert.is(plain.code, 0, plain.stderr)
+  assert.equal(vendorsIn(plain.files), [])
 })
 
 test('re2js is loaded only for a file or rule that has a regular expression', () => {

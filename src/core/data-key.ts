@@ -25,7 +25,7 @@ export async function wrapDataKey(dataKey: Uint8Array, groups: Recipient[][], th
   const t = threshold && threshold > 0 ? threshold : groups.length
   if (t < 2 || t > groups.length) throw new RecipientError(`shamir threshold ${t} must be between 2 and the number of key groups (${groups.length})`)
   const { split } = await import('./shamir.js')
-  const shares = split(dataKey, groups.length, t)
+  const shares = await split(dataKey, groups.length, t)
   try {
     const keyGroups = await Promise.all(groups.map((g, i) => Promise.all(g.map((r) => r.wrap(shares[i]!)))))
     return { keyGroups, shamirThreshold: t }
@@ -70,7 +70,7 @@ export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number |
       else failedGroups.push(keyGroups.length > 1 ? `group ${gi}: ${group.map(describe).join(', ')}` : group.map(describe).join(', '))
     }
     const t = threshold && threshold > 0 ? threshold : keyGroups.length
-    if (keyGroups.length > 1 && shares.length >= t) return (await import('./shamir.js')).combine(shares)
+    if (keyGroups.length > 1 && shares.length >= t) return await (await import('./shamir.js')).combine(shares)
     const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
     const need = keyGroups.length > 1 ? ` (${shares.length} of ${keyGroups.length} groups opened, ${t} needed)` : ''
     throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)

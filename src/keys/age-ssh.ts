@@ -26,9 +26,9 @@ import {
 } from './ssh-wire.js'
 import type { SshPublicKey } from './ssh-wire.js'
 import {
-  aeadOpen, aeadSeal, ed25519PublicToX25519, isLowOrderX25519, ed25519SeedToX25519Scalar, hkdf32, x25519, x25519PrivateKey,
-  unwrapX25519Stanzas, x25519PublicBytes, x25519Recipient,
+  aeadOpen, aeadSeal, isLowOrderX25519, hkdf32, x25519, x25519PrivateKey, unwrapX25519Stanzas, x25519PublicBytes, x25519Recipient,
 } from './ssh-x25519.js'
+import { ed25519PublicToX25519, ed25519SeedToX25519Scalar } from './ed25519-x25519.js'
 
 export type { SshPublicKey } from './ssh-wire.js'
 export type { SshPrivateKey } from './ssh-key-parse.js'
@@ -112,11 +112,24 @@ function memo(source: SshPrivateKey | SshKeyLoader): SshKeyLoader {
   return () => (pending ??= source())
 }
 
-/** Decrypts `ssh-ed25519` stanzas with an SSH Ed25519 private key. */
+/**
+ * The X25519 public key of an Ed25519 one, converted on first use (loading the curve library
+ * only then, see ed25519-load.ts); null, cached, when the key is no usable curve point.
+ */
+function lazyX25519(pk: SshPublicKey & { type: 'ssh-ed25519' }): () => Uint8Array | null {
+  let x: Uint8Array | null | undefined
+  return () => (x === undefined ? (x = ed25519PublicToX25519(pk.key)) : x)
+}
+
+/**
+ * Decrypts `ssh-ed25519` stanzas with an SSH Ed25519 private key. The key is converted to
+ * X25519 only when a stanza carries its tag (found keys cost nothing until then); a public key
+ * that is no curve point opens nothing.
+ */
 export class SshEd25519Identity implements Identity {
   readonly publicKey: SshPublicKey & { type: 'ssh-ed25519' }
   private readonly blob: Uint8Array
-  private readonly ourX: Uint8Array
+  private readonly ourX: () => Uint8Array | null
   private readonly tag: string
   private readonly load: SshKeyLoader
   private scalar?: KeyObject
@@ -127,11 +140,9 @@ export class SshEd25519Identity implements Identity {
    */
   constructor(publicKey: SshPublicKey, secret: SshPrivateKey | SshKeyLoader) {
     if (publicKey.type !== 'ssh-ed25519') throw new RecipientError(`expected an ssh-ed25519 key, got ${publicKey.type}`)
-    const x = ed25519PublicToX25519(publicKey.key)
-    if (!x) throw new RecipientError('invalid ssh-ed25519 public key: not a valid curve point')
     this.publicKey = publicKey
     this.blob = marshalSshPublicKey(publicKey)
-    this.ourX = x
+    this.ourX = lazyX25519(publicKey)
     this.tag = sshAgeTag(publicKey)
     this.load = memo(secret)
   }
@@ -143,6 +154,8 @@ export class SshEd25519Identity implements Identity {
       if (!share || share.length !== 32) throw new Error('invalid ssh-ed25519 stanza')
       if (s.args[1] !== this.tag) continue
       if (s.body.length !== 32) throw new Error('invalid ssh-ed25519 stanza: incorrect file key size')
+      const ourX = this.ourX()
+      if (!ourX) return null
       const scalar = await this.secretScalar()
       if (!scalar) return null
       let shared: Uint8Array
@@ -153,7 +166,7 @@ export class SshEd25519Identity implements Identity {
       }
       const tweak = hkdf32(EMPTY, this.blob, ED25519_LABEL)
       shared = x25519(tweak, shared)
-      const wrapKey = hkdf32(shared, concat(share, this.ourX), ED25519_LABEL)
+      const wrapKey = hkdf32(shared, concat(share, ourX), ED25519_LABEL)
       const fileKey = aeadOpen(wrapKey, s.body)
       if (fileKey) return fileKey
     }
@@ -164,8 +177,18 @@ export class SshEd25519Identity implements Identity {
     if (this.scalar) return this.scalar
     const key = await this.load()
     if (!key || key.type !== 'ssh-ed25519') return null
-    this.scalar = x25519PrivateKey(ed25519SeedToX25519Scalar(key.seed))
+    this.scalar = importScalar(key.seed)
     return this.scalar
+  }
+}
+
+/** The X25519 private key of an Ed25519 seed (the scalar bytes are zeroed once imported). */
+function importScalar(seed: Uint8Array): KeyObject {
+  const scalar = ed25519SeedToX25519Scalar(seed)
+  try {
+    return x25519PrivateKey(scalar)
+  } finally {
+    scalar.fill(0)
   }
 }
 
@@ -173,13 +196,18 @@ export class SshEd25519Identity implements Identity {
  * The native age X25519 identity derived from an SSH Ed25519 key (what
  * `ssh-to-age -private-key` produces; sops loads it next to the SSH identity).
  * Decrypts `X25519` stanzas addressed to {@link SshEd25519X25519Identity.recipient}.
+ * The key is converted on first use (its recipient asked for, or an X25519 stanza to try).
  */
 export class SshEd25519X25519Identity implements Identity {
-  /** The `age1…` recipient of this identity. */
-  readonly recipient: string
-  private readonly ourX: Uint8Array
+  private readonly ourX: () => Uint8Array | null
   private readonly load: SshKeyLoader
   private scalar?: KeyObject
+
+  /** The `age1…` recipient of this identity; empty when the SSH key is no usable curve point (it opens nothing). */
+  get recipient(): string {
+    const x = this.ourX()
+    return x ? x25519Recipient(x) : ''
+  }
 
   /**
    * True when an entry's recipient is this identity's `age1…` recipient. X25519
@@ -187,25 +215,26 @@ export class SshEd25519X25519Identity implements Identity {
    * matching entries (as sops does) to avoid needless passphrase prompts.
    */
   matchesRecipient(recipient: string): boolean {
-    return recipient.trim() === this.recipient
+    const ours = this.recipient
+    return ours !== '' && recipient.trim() === ours
   }
 
   constructor(publicKey: SshPublicKey, secret: SshPrivateKey | SshKeyLoader) {
-    const x = publicKey.type === 'ssh-ed25519' ? ed25519PublicToX25519(publicKey.key) : null
-    if (!x) throw new RecipientError('invalid ssh-ed25519 public key')
-    this.ourX = x
-    this.recipient = x25519Recipient(x)
+    if (publicKey.type !== 'ssh-ed25519') throw new RecipientError('invalid ssh-ed25519 public key')
+    this.ourX = lazyX25519(publicKey)
     this.load = memo(secret)
   }
 
   async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
     if (!stanzas.some((s) => s.args[0] === 'X25519')) return null
+    const ourX = this.ourX()
+    if (!ourX) return null
     if (!this.scalar) {
       const key = await this.load() // the passphrase prompt, if any, only now
       if (!key || key.type !== 'ssh-ed25519') return null
-      this.scalar = x25519PrivateKey(ed25519SeedToX25519Scalar(key.seed))
+      this.scalar = importScalar(key.seed)
     }
-    return unwrapX25519Stanzas(stanzas, this.scalar, this.ourX)
+    return unwrapX25519Stanzas(stanzas, this.scalar, ourX)
   }
 }
 

@@ -6,46 +6,16 @@
  * output bytes of successive blocks are interleaved across the key.
  *
  * node:crypto has no Blowfish (OpenSSL 3 moved it to the legacy provider) and
- * none with a custom key schedule, so a compact Blowfish lives here. Its
- * initial P-array and S-boxes are the hexadecimal digits of π's fractional
- * part, which we compute once with BigInt (Machin's formula) instead of
- * embedding a table.
+ * none with a custom key schedule, and no maintained, audited package has
+ * bcrypt_pbkdf (@noble/hashes does not; the `bcrypt-pbkdf` package is a 2018
+ * port that depends on tweetnacl 0.14, measured at half the speed of this
+ * file; test/keys/age-ssh.test.ts checks both agree), so a compact Blowfish lives here. Its initial
+ * P-array and S-boxes (the digits of π) are the table in blowfish-tables.ts.
  */
 import { createHash } from 'node:crypto'
+import { blowfishInitialState } from './blowfish-tables.js'
 
 const P_WORDS = 18
-const S_WORDS = 1024
-let piWords: Uint32Array | undefined
-
-/** The first `count` 32-bit words of π's fractional hexadecimal expansion. */
-export function piFractionWords(count: number): Uint32Array {
-  const bits = BigInt(count * 32)
-  const guard = 64n
-  const one = 1n << (bits + guard)
-  const arctanInv = (x: bigint): bigint => {
-    const x2 = x * x
-    let power = one / x
-    let sum = power
-    for (let k = 1n, neg = true; power !== 0n; k++, neg = !neg) {
-      power /= x2
-      const term = power / (2n * k + 1n)
-      sum += neg ? -term : term
-    }
-    return sum
-  }
-  const pi = (16n * arctanInv(5n) - 4n * arctanInv(239n)) >> guard
-  const frac = pi - (3n << bits)
-  const out = new Uint32Array(count)
-  for (let i = 0; i < count; i++) {
-    out[i] = Number((frac >> (bits - 32n * BigInt(i + 1))) & 0xffffffffn)
-  }
-  return out
-}
-
-function initialState(): Uint32Array {
-  piWords ??= piFractionWords(P_WORDS + S_WORDS)
-  return Uint32Array.from(piWords)
-}
 
 /** Blowfish state: P-array followed by the four S-boxes. */
 export class Blowfish {
@@ -54,7 +24,7 @@ export class Blowfish {
   private readonly block = new Uint32Array(2)
 
   constructor() {
-    const st = initialState()
+    const st = blowfishInitialState()
     this.p = st.subarray(0, P_WORDS)
     this.s = st.subarray(P_WORDS)
   }

@@ -154,7 +154,8 @@ function describe(
     {
       identity: derived,
       description: `X25519 from ${label}`,
-      details: { ...base, stanza: 'X25519', ageRecipient: derived.recipient },
+      // a getter: the Ed25519 → X25519 conversion runs only if someone asks (identities.ts asks for encrypted keys only)
+      details: { ...base, stanza: 'X25519', get ageRecipient() { return derived.recipient } },
     },
   ]
 }

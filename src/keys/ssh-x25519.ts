@@ -1,74 +1,17 @@
 /**
- * Curve25519 helpers for age's ssh-ed25519 recipient type: X25519 through
- * node:crypto (raw 32-byte keys wrapped in fixed DER prefixes), the Edwards →
- * Montgomery public-key conversion (u = (1 + y) / (1 − y) mod p), the
- * Ed25519-seed → X25519-scalar derivation, HKDF-SHA-256 and ChaCha20-Poly1305
- * with the all-zero nonce age uses to wrap file keys, and bech32 for `age1…`.
+ * Curve25519 helpers for age's X25519 and ssh-ed25519 stanzas: X25519 through
+ * node:crypto (raw 32-byte keys wrapped in fixed DER prefixes), HKDF-SHA-256 and
+ * ChaCha20-Poly1305 with the all-zero nonce age uses to wrap file keys, and bech32
+ * (on the audited `@scure/base`) for `age1…` and `AGE-SECRET-KEY-1…`. The
+ * Ed25519 → X25519 conversions are in ed25519-x25519.ts (loaded only for SSH keys).
  */
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { bech32 } from '@scure/base'
 import { decodeBase64NoPad } from './ssh-wire.js'
 
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex')
-
-const P = (1n << 255n) - 19n
-const D = mod(-121665n * inv(121666n))
-
-function mod(a: bigint): bigint {
-  const r = a % P
-  return r < 0n ? r + P : r
-}
-function pow(base: bigint, exp: bigint): bigint {
-  let result = 1n
-  let b = mod(base)
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P
-    b = (b * b) % P
-  }
-  return result
-}
-/** Modular inverse; 0 maps to 0 (as in Go's field arithmetic). */
-function inv(a: bigint): bigint {
-  return pow(a, P - 2n)
-}
-function leToBigInt(b: Uint8Array): bigint {
-  let n = 0n
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!)
-  return n
-}
-function bigIntToLe32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(n & 0xffn)
-    n >>= 8n
-  }
-  return out
-}
-
-/**
- * Converts an Ed25519 public key to the X25519 public key of the same secret
- * (the birational map to the Montgomery curve). Returns null when the bytes do
- * not encode a point on the curve, or encode one that maps to u = 0.
- */
-export function ed25519PublicToX25519(pk: Uint8Array): Uint8Array | null {
-  if (pk.length !== 32) return null
-  const bytes = Uint8Array.from(pk)
-  bytes[31]! &= 0x7f
-  const y = mod(leToBigInt(bytes))
-  const y2 = (y * y) % P
-  const xx = mod((y2 - 1n) * inv(mod(D * y2 + 1n)))
-  const legendre = pow(xx, (P - 1n) / 2n)
-  if (legendre !== 0n && legendre !== 1n) return null
-  const u = mod((1n + y) * inv(mod(1n - y)))
-  if (u === 0n) return null
-  return bigIntToLe32(u)
-}
-
-/** The X25519 scalar of an Ed25519 private key: the first half of SHA-512(seed) (clamped by X25519). */
-export function ed25519SeedToX25519Scalar(seed: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha512').update(seed).digest().subarray(0, 32))
-}
 
 /** Imports a raw 32-byte X25519 scalar as a node:crypto private key. */
 export function x25519PrivateKey(scalar: Uint8Array): KeyObject {
@@ -168,71 +111,25 @@ export function aeadOpen(key: Uint8Array, sealed: Uint8Array): Uint8Array | null
   }
 }
 
-const BECH32_ALPHABET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
-
-function bech32Polymod(values: number[]): number {
-  const gen = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3]
-  let chk = 1
-  for (const v of values) {
-    const top = chk >>> 25
-    chk = ((chk & 0x1ffffff) << 5) ^ v
-    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= gen[i]!
-  }
-  return chk >>> 0
-}
-
-/** Bech32 (BIP 173, no length limit) encoding, lower case, as age writes `age1…` recipients. */
+/**
+ * Bech32 (BIP 173 checksum, no 90-character limit as age's keys exceed it), lower case, as
+ * age writes `age1…` recipients and (upper-cased) `AGE-SECRET-KEY-1…` identities.
+ */
 export function bech32Encode(hrp: string, data: Uint8Array): string {
-  const words: number[] = []
-  let acc = 0
-  let bits = 0
-  for (const b of data) {
-    acc = (acc << 8) | b
-    bits += 8
-    while (bits >= 5) {
-      bits -= 5
-      words.push((acc >>> bits) & 31)
-    }
-  }
-  if (bits > 0) words.push((acc << (5 - bits)) & 31)
-  const expanded = [...hrp].map((c) => c.charCodeAt(0) >> 5)
-  expanded.push(0, ...[...hrp].map((c) => c.charCodeAt(0) & 31))
-  const polymod = bech32Polymod([...expanded, ...words, 0, 0, 0, 0, 0, 0]) ^ 1
-  const checksum = Array.from({ length: 6 }, (_, i) => (polymod >>> (5 * (5 - i))) & 31)
-  return hrp + '1' + [...words, ...checksum].map((w) => BECH32_ALPHABET[w]).join('')
+  return bech32.encode(hrp, bech32.toWords(data), false)
 }
 
 /**
- * Bech32 decoding (BIP 173 checksum, no length limit, one case throughout): the data bytes,
- * or null when `text` is not valid bech32 with this human-readable part.
+ * Bech32 decoding (BIP 173 checksum, no length limit, one case throughout, zero padding): the
+ * data bytes, or null when `text` is not valid bech32 with this human-readable part.
  */
 export function bech32Decode(hrp: string, text: string): Uint8Array | null {
-  const lower = text.toLowerCase()
-  if (text !== lower && text !== text.toUpperCase()) return null
-  if (!lower.startsWith(hrp + '1')) return null
-  const words: number[] = []
-  for (const c of lower.slice(hrp.length + 1)) {
-    const w = BECH32_ALPHABET.indexOf(c)
-    if (w < 0) return null
-    words.push(w)
+  try {
+    const { prefix, words } = bech32.decode(text, false)
+    return prefix === hrp ? Uint8Array.from(bech32.fromWords(words)) : null
+  } catch {
+    return null
   }
-  if (words.length < 6) return null
-  const expanded = [...hrp].map((c) => c.charCodeAt(0) >> 5)
-  expanded.push(0, ...[...hrp].map((c) => c.charCodeAt(0) & 31))
-  if (bech32Polymod([...expanded, ...words]) !== 1) return null
-  const out: number[] = []
-  let acc = 0
-  let bits = 0
-  for (const w of words.slice(0, -6)) {
-    acc = ((acc << 5) | w) & 0xfff
-    bits += 5
-    if (bits >= 8) {
-      bits -= 8
-      out.push((acc >>> bits) & 0xff)
-    }
-  }
-  if (bits >= 5 || (acc & ((1 << bits) - 1)) !== 0) return null // non-zero padding
-  return Uint8Array.from(out)
 }
 
 /** The `age1…` recipient string of a raw X25519 public key. */

@@ -74,7 +74,7 @@ test('wrapDataKey with Shamir: every share is zeroed once wrapped; the data key 
     assert.ok(isZero(r.seen[0]!), 'a share buffer is still readable after wrapping')
     assert.not.ok(isZero(r.copies[0]!), 'the share was not zero when it was wrapped')
   }
-  assert.equal([...combine([rs[0]!.copies[0]!, rs[2]!.copies[0]!])], [...keep], 'the wrapped shares still recombine to the key')
+  assert.equal([...(await combine([rs[0]!.copies[0]!, rs[2]!.copies[0]!]))], [...keep], 'the wrapped shares still recombine to the key')
   assert.equal([...key], [...keep], 'the caller\'s data key was changed')
 })
 
@@ -93,7 +93,7 @@ test('wrapDataKey with one group: the key itself is wrapped and not zeroed (the 
 
 test('unwrapDataKey with Shamir: the unwrapped shares are zeroed; the combined key is returned', async () => {
   const key = randomBytes(32)
-  const shares = split(key, 3, 2)
+  const shares = await split(key, 3, 2)
   const groups: KeyEntry[][] = shares.map((s, i) => [{ type: 'age', fields: { recipient: `r${i}`, enc: Buffer.from(s).toString('hex') } }])
   const id = opening()
   const out = await unwrapDataKey(groups, 2, [id])
@@ -104,7 +104,7 @@ test('unwrapDataKey with Shamir: the unwrapped shares are zeroed; the combined k
 })
 
 test('unwrapDataKey with Shamir: shares are zeroed when too few groups open', async () => {
-  const shares = split(randomBytes(32), 3, 3)
+  const shares = await split(randomBytes(32), 3, 3)
   const groups: KeyEntry[][] = shares.map((s, i) => [{ type: i === 2 ? 'pgp' : 'age', fields: { fp: `F${i}`, enc: Buffer.from(s).toString('hex') } }])
   const id = opening()
   await rejects(() => unwrapDataKey(groups, 3, [id]), isA(NoIdentityError))

@@ -125,6 +125,26 @@ test('bech32: identities decode to 32 bytes; bad checksum, mixed case or another
   assert.throws(() => new X25519Identity(text.slice(0, -1) + (text.endsWith('Q') ? 'P' : 'Q')), (e: unknown) => e instanceof ReadError && !(e as Error).message.includes(text.slice(20)))
 })
 
+test('bech32 (BIP 173 vectors): valid strings decode under their own prefix, invalid ones do not; no 90-character limit', () => {
+  const valid = ['A12UEL5L', 'a12uel5l', 'an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tgs',
+    'abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw', 'split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w', '?1ezyfcl']
+  for (const s of valid) {
+    const hrp = s.toLowerCase().slice(0, s.lastIndexOf('1'))
+    assert.ok(bech32Decode(hrp, s), s)
+    assert.is(bech32Decode(hrp + 'x', s), null, `${s} under another prefix`)
+  }
+  assert.equal([...bech32Decode('a', 'a1qqqd87cq')!], [0]) // the same two words with zero padding
+  assert.equal([...bech32Decode('abcdef', 'abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw')!], [...Buffer.from('00443214c74254b635cf84653a56d7c675be77df', 'hex')])
+  // checksum over an upper-case prefix, empty prefix, short checksum, a character outside the alphabet, mixed case, bad padding
+  for (const [hrp, s] of [['a', 'A1G7SGD8'], ['', '10a06t8'], ['li', 'li1dgmt3'], ['x', 'x1b4n0q5v'], ['a', 'A12Uel5l'], ['a', 'a1qpamnt9j']]) {
+    assert.is(bech32Decode(hrp!, s!), null, s)
+  }
+  const long = randomBytes(100)
+  const text = bech32Encode('age', long)
+  assert.ok(text.length > 90)
+  assert.equal([...bech32Decode('age', text)!], [...long])
+})
+
 test('decrypting an X25519 file does not load age-encryption; encrypting does', () => {
   const log = join(tmp.dir, 'age-resolutions.log')
   const register = moduleLogHook(tmp.dir, 'age-encryption', log)

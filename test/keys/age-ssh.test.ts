@@ -4,13 +4,17 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Decrypter, Encrypter, Stanza, armor } from 'age-encryption'
 import { LimitExceededError, ReadError, RecipientError } from '../../src/errors.js'
 import {
   SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient, findSshIdentities, loadSshIdentityFile,
   parseSshIdentity, parseSshRecipient, sshFingerprint,
 } from '../../src/keys/age-ssh.js'
-import { Blowfish, bcryptPbkdf, piFractionWords } from '../../src/keys/ssh-bcrypt-pbkdf.js'
+import { Blowfish, bcryptPbkdf } from '../../src/keys/ssh-bcrypt-pbkdf.js'
+import { blowfishInitialState } from '../../src/keys/blowfish-tables.js'
+import fc from 'fast-check'
+import { createRequire } from 'node:module'
 import { MAX_BCRYPT_ROUNDS, parseSshPrivateKeyFile } from '../../src/keys/ssh-key-parse.js'
 
 const fixtures = new URL('../../../shared/fixtures/sops/', import.meta.url)
@@ -69,8 +73,14 @@ function assertOneLineClean(err: unknown, secrets: string[]): void {
   for (const s of secrets) assert.not.ok(msg.includes(s), 'error message leaks key material')
 }
 
-test('Blowfish constants come out of π and match the published vectors', () => {
-  const w = piFractionWords(1042)
+test('the embedded Blowfish table is the digits of π (the generator, which computes them, finds it unchanged)', () => {
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../scripts/gen-blowfish-tables.mjs', import.meta.url)), '--check'], { encoding: 'utf8' })
+  assert.is(r.status, 0, r.stderr)
+})
+
+test('Blowfish constants match the published vectors', () => {
+  const w = blowfishInitialState()
+  assert.is(w.length, 1042)
   assert.is(w[0], 0x243f6a88)
   assert.is(w[17], 0x8979fb1b)
   assert.is(w[18], 0xd1310ba6)
@@ -85,6 +95,29 @@ test('Blowfish constants come out of π and match the published vectors', () => 
   const lr2 = new Uint32Array([0xffffffff, 0xffffffff])
   ones.encryptBlock(lr2)
   assert.equal([lr2[0], lr2[1]], [0x51866fd5, 0xb85ecb8a])
+})
+
+// `bcrypt-pbkdf` (joyent's 2018 port) is in node_modules only as a dependency of other packages
+const otherBcryptPbkdf = ((): { pbkdf: (p: Uint8Array, pl: number, s: Uint8Array, sl: number, k: Uint8Array, kl: number, r: number) => number } | null => {
+  try {
+    return createRequire(import.meta.url)('bcrypt-pbkdf')
+  } catch {
+    console.log('skipping the bcrypt-pbkdf differential test: the bcrypt-pbkdf package is not installed')
+    return null
+  }
+})()
+;(otherBcryptPbkdf ? test : test.skip)('differential: bcrypt_pbkdf agrees with the bcrypt-pbkdf package on random passphrases, salts, rounds and lengths', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 80 }),
+      (pass, salt, rounds, len) => {
+        const theirs = new Uint8Array(len)
+        assert.is(otherBcryptPbkdf!.pbkdf(pass, pass.length, salt, salt.length, theirs, len, rounds), 0)
+        assert.equal([...bcryptPbkdf(pass, salt, rounds, len)], [...theirs])
+      },
+    ),
+    { numRuns: 40 },
+  )
 })
 
 test('bcrypt_pbkdf matches the known vector', () => {
@@ -339,5 +372,23 @@ keygenTest('an OpenSSH key with 4 billion bcrypt rounds (it would never finish) 
 })
 
 test.after(() => rmSync(dir, { recursive: true, force: true }))
+
+test('an ssh-ed25519 key that is no curve point is converted only when used, and then opens nothing (no prompt, no throw)', async () => {
+  const { ed25519PublicToX25519 } = await import('../../src/keys/ed25519-x25519.js')
+  const { sshAgeTag, base64NoPad } = await import('../../src/keys/ssh-wire.js')
+  let y = 2
+  while (ed25519PublicToX25519(Uint8Array.of(y, ...new Uint8Array(31)))) y++
+  const pk = { type: 'ssh-ed25519' as const, key: Uint8Array.of(y, ...new Uint8Array(31)) }
+  let asked = 0
+  const loader = async () => { asked++; return null }
+  const id = new SshEd25519Identity(pk, loader)
+  const derived = new SshEd25519X25519Identity(pk, loader)
+  const stanza = { args: ['ssh-ed25519', sshAgeTag(pk), base64NoPad(new Uint8Array(32).fill(9))], body: new Uint8Array(32) }
+  assert.is(await id.unwrapFileKey([stanza]), null)
+  assert.is(await derived.unwrapFileKey([{ args: ['X25519', base64NoPad(new Uint8Array(32).fill(9))], body: new Uint8Array(32) }]), null)
+  assert.is(derived.recipient, '')
+  assert.not.ok(derived.matchesRecipient(''))
+  assert.is(asked, 0, 'the passphrase was asked for a key that cannot open anything')
+})
 
 test.run()
