@@ -23,8 +23,8 @@ import * as assert from 'uvu/assert'
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, lstatSync, readlinkSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { loadFormat, type FormatName } from '../../formats/index.js'
-import { parseEncrypted } from '../../src/ops/decrypt.js'
+import { loadFormat, type FormatName } from '../../src/formats/index.js'
+import { parseEncrypted } from '../../src/ops/crypt/decrypt.js'
 import { runCli, type CliResult } from '../helpers/cli.js'
 import {
   CANARY, EXT, FORMATS, PATHS, SAMPLE, assertCleanFailure, assertNoCanary, changes, dataValues, encValues, encryptWith,
