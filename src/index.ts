@@ -70,7 +70,7 @@ export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient }
 /** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */
 export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type CheckStatus, type ConfigCheck, type RuleCheck, type IdentitySource, type IdentityCheck, type FoundIdentity, type EntryMatch, type FileCheck, type FileRecipient } from './ops/doctor/index.js'
 /** The git section of a doctor report: drivers, hook, attributes vs rules. */
-export type { GitCheck, GitLine } from './ops/doctor/git.js'
+export type { GitCheck, GitLine } from './ops/doctor/report.js'
 /** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */
 export { diffRecipients, formatDiff, showRef, showNamed, type RecipientRef, type RecipientDiff, type GroupDiff, type NameOf } from './ops/keys/recipient-diff.js'
 /** The encrypted files of a repository (`--all`). */

@@ -7,9 +7,10 @@ import { join } from 'node:path'
 import { Decrypter, Encrypter, Stanza, armor } from 'age-encryption'
 import { LimitExceededError, ReadError, RecipientError } from '../../src/errors.js'
 import {
-  SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient, findSshIdentities, loadSshIdentityFile,
+  SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient,
   parseSshIdentity, parseSshRecipient, sshFingerprint,
 } from '../../src/keys/age-ssh.js'
+import { findSshIdentities, loadSshIdentityFile } from '../../src/keys/ssh-find.js'
 import { Blowfish, bcryptPbkdf, piFractionWords } from '../../src/keys/ssh-bcrypt-pbkdf.js'
 import { MAX_BCRYPT_ROUNDS, parseSshPrivateKeyFile } from '../../src/keys/ssh-key-parse.js'
 

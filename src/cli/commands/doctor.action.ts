@@ -1,7 +1,9 @@
 /** Action of `doctor`: flags → ops/doctor → the report as text or JSON on stdout; the report's exit code. */
 import { resolve } from 'node:path'
 import type { CliIo } from '../io.js'
-import type { DoctorFlags } from './doctor.command.js'
+
+/** The flags `doctor` declares (doctor.command.ts). */
+export interface DoctorFlags { json?: boolean; config?: string; inputType?: string; pgpKeyFile?: string }
 
 export async function runDoctor(file: string | undefined, f: DoctorFlags, io: CliIo): Promise<number> {
   const { doctor } = await import('../../ops/doctor/index.js')

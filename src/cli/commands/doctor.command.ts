@@ -1,6 +1,7 @@
 /** Declares `doctor` (the work is loaded lazily from doctor-run.ts). */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
+import type { DoctorFlags } from './doctor.action.js'
 
 export function registerDoctor(program: Command, ctx: CommandContext): void {
   program
@@ -29,5 +30,3 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
       ctx.exit(await runDoctor(file, flags, ctx.io))
     })
 }
-
-export interface DoctorFlags { json?: boolean; config?: string; inputType?: string; pgpKeyFile?: string }

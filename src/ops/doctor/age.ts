@@ -12,7 +12,7 @@ import { defaultKeyFiles, findAgeIdentities, parseIdentityFile, type FoundIdenti
 import { promptSecret } from '../../io/prompt-secret.js'
 import { describeError } from '../keys/batch.js'
 import type { DoctorProblem, IdentitySource } from './report.js'
-import type { Candidate } from './identities.js'
+import type { Candidate } from './candidate.js'
 
 export interface AgeStepOptions {
   env: NodeJS.ProcessEnv

@@ -8,25 +8,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import type { CheckStatus } from './report.js'
+import type { GitCheck, GitLine } from './report.js'
 import { attributeLines, repoDirs } from '../git/clone-setup.js'
 import { gitConfigGet, runGit, type GitRunOptions } from '../git/exec.js'
 import { HOOK_MARKER } from '../git/hook.js'
 import { DEFAULT_HOOKS_DIR, driverConfig, hasLine, plannedGlobs } from '../git/setup.js'
-
-export interface GitLine {
-  status: CheckStatus
-  text: string
-}
-
-export interface GitCheck {
-  /** The repository's top folder. */
-  root: string
-  /** One line per item (drivers, cachetextconv, hook, attributes). */
-  lines: GitLine[]
-  /** The command that fixes the warnings, when any. */
-  fix?: string
-}
 
 /** The git section for the repository containing `cwd`, or undefined outside one. */
 export function checkGit(cwd: string, opts: { env?: NodeJS.ProcessEnv; configPath?: string } = {}): GitCheck | undefined {

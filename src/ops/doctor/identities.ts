@@ -13,16 +13,9 @@ import { gpgAvailable, gpgProgram } from '../../keys/gpg.js'
 import type { Identity, KeyEntry } from '../../keys/key-source.js'
 import { describeError } from '../keys/batch.js'
 import { ageIdentities } from './age.js'
+import type { Candidate } from './candidate.js'
 import { gpgSecretKeys, pgpKeyFileFacts, type PgpKeyFacts } from './pgp.js'
 import type { CheckStatus, DoctorProblem, FoundIdentity, IdentityCheck, IdentitySource } from './report.js'
-
-/** An identity before numbering: public facts, and (when usable) the Identity to try on entries. */
-export interface Candidate {
-  info: Omit<FoundIdentity, 'n' | 'matches'>
-  trial?: Identity
-  /** Restricts the entries tried (a locked key is tried only on entries naming it, so it never prompts needlessly). */
-  accepts?: (e: KeyEntry) => boolean
-}
 
 export interface GatherOptions {
   env: NodeJS.ProcessEnv

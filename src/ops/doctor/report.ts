@@ -4,10 +4,24 @@
  * key, a MAC or a value.
  */
 import type { FormatName } from '../../formats/index.js'
-import type { GitCheck } from './git.js'
 
 /** How one step came out. `info`: nothing to judge (a source that is not set). */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info'
+
+/** `doctor`'s git section (see git.ts): one line per item, and the command that fixes the warnings. */
+export interface GitLine {
+  status: CheckStatus
+  text: string
+}
+
+export interface GitCheck {
+  /** The repository's top folder. */
+  root: string
+  /** One line per item (drivers, cachetextconv, hook, attributes). */
+  lines: GitLine[]
+  /** The command that fixes the warnings, when any. */
+  fix?: string
+}
 
 /** A failed check: the typed error's code and exit code (src/errors.ts) and its one-line message. */
 export interface DoctorProblem {
