@@ -5,8 +5,9 @@
 import { Command, CommanderError } from 'commander'
 import { SopsLikeError } from '../errors.js'
 import { processIo, type CliIo } from './io.js'
-import type { CommandContext } from './context.js'
-import { registerCore } from './commands/crypt.command.js'
+import type { CommandContext, RegisterCommand } from './context.js'
+import { registerCrypt } from './commands/crypt.command.js'
+import { registerKeygen } from './commands/keygen.command.js'
 import { registerEdit } from './commands/edit.command.js'
 import { registerKeys } from './commands/keys.command.js'
 import { registerRun } from './commands/run.command.js'
@@ -15,12 +16,10 @@ import { registerDoctor } from './commands/doctor.command.js'
 import { registerCompletion } from './commands/completion.command.js'
 import { VERSION } from '../version.js'
 
-const REGISTER = [registerCore, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
-type Register = (typeof REGISTER)[number]
-
-/** Which module declares each command (test/cli/core.test.ts walks every command's --help through it). */
-const DECLARED_IN: Readonly<Record<string, Register>> = {
-  encrypt: registerCore, decrypt: registerCore, keygen: registerCore,
+const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
+/** Which module declares each command (test/cli/crypt.test.ts walks every command's --help through it). */
+const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
+  encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
   edit: registerEdit, set: registerEdit, unset: registerEdit,
   rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys,
   run: registerRun, example: registerRun,
@@ -33,7 +32,7 @@ const DECLARED_IN: Readonly<Record<string, Register>> = {
  * start-up time `run` and textconv pay on each call); all of them for help, `completion`
  * (it lists them) and anything unknown (so commander can suggest a name).
  */
-const registersFor = (argv: readonly string[]): Register[] => {
+const registersFor = (argv: readonly string[]): readonly RegisterCommand[] => {
   const name = argv[0] ?? ''
   return Object.hasOwn(DECLARED_IN, name) ? [DECLARED_IN[name]!] : REGISTER
 }

@@ -49,7 +49,7 @@ const FULL_PIPELINE_EVERY = 25
 const CLEAR_KEY = 'note_unencrypted'
 
 // ---------------------------------------------------------------------------
-// generators: what each format can represent (see formats/*.ts)
+// generators: what each format can represent (see src/formats/)
 
 const sc = (type: Scalar['type'], text: string): Scalar => ({ kind: 'scalar', type, text })
 const pair = (key: string, value: Node): Pair => ({ kind: 'pair', key, value })

@@ -1,11 +1,11 @@
-/** Declares `encrypt`, `decrypt` and `keygen`. */
+/** Declares `encrypt` and `decrypt` (the work is loaded lazily from crypt.action.ts). */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'
 
 const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
-export function registerCore(program: Command, ctx: CommandContext): void {
+export function registerCrypt(program: Command, ctx: CommandContext): void {
   program
     .command('encrypt')
     .description('encrypt the values of a file (stdout unless -i/-o)')
@@ -52,13 +52,4 @@ export function registerCore(program: Command, ctx: CommandContext): void {
       ctx.exit(await runDecrypt(file, flags, ctx.io))
     })
 
-  program
-    .command('keygen')
-    .description('create a new age identity (appended to the default keys.txt unless -o) and print its recipient')
-    .option('-o, --output <file>', 'key file to append to, or - to print the identity')
-    .addHelpText('after', '\nExamples:\n  sops-like keygen                 # ~/.config/sops/age/keys.txt\n  sops-like keygen -o key.txt\n')
-    .action(async (flags) => {
-      const { runKeygen } = await import('./keygen.action.js')
-      ctx.exit(await runKeygen(flags, ctx.io))
-    })
 }

@@ -1,4 +1,4 @@
-/** Declares `doctor` (the work is loaded lazily from doctor-run.ts). */
+/** Declares `doctor` (the work is loaded lazily from doctor.action.ts). */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import type { DoctorFlags } from './doctor.action.js'

@@ -1,4 +1,4 @@
-/** `edit`, `set`, `unset`: map flags to src/ops/edit.ts and src/ops/set.ts; the reopen prompt for `edit`. */
+/** `edit`, `set`, `unset`: map flags to src/ops/edit/edit.ts and src/ops/edit/set.ts; the reopen prompt for `edit`. */
 import { closeSync, openSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'

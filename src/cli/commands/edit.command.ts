@@ -1,4 +1,4 @@
-/** Declares `edit`, `set` and `unset` (the work is in src/ops/edit.ts and src/ops/set.ts). */
+/** Declares `edit`, `set` and `unset` (the work is in src/ops/edit/edit.ts and src/ops/edit/set.ts). */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'

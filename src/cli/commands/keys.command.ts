@@ -1,4 +1,4 @@
-/** Declares `rotate`, `updatekeys`, `offboard` and `status` (work loaded lazily from keys-run.ts). */
+/** Declares `rotate`, `updatekeys`, `offboard` and `status` (work loaded lazily from keys.action.ts). */
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'

@@ -7,11 +7,11 @@
  * Sequences of Mappings. Scalars: strings → `str`; integers → `int` (decimal,
  * 64-bit); floats → `float` (Go 'f' text, `+Inf`/`-Inf`/`NaN`); booleans → `bool`
  * (`True`/`False`); the four date-time kinds → `time` holding the exact source
- * literal. Comments become Comment items (see toml-parse.ts for placement).
+ * literal. Comments become Comment items (see read.ts for placement).
  *
- * `emit` edits the parsed source in place (toml-splice.ts), so comments, key
+ * `emit` edits the parsed source in place (splice.ts), so comments, key
  * order, blank lines and layout survive byte for byte except for changed values;
- * a tree that no longer matches its source is re-emitted by toml-write.ts.
+ * a tree that no longer matches its source is re-emitted by write.ts.
  */
 import type { Node, Tree } from '../../core/tree.js'
 import { EmitError, FormatError } from '../../errors.js'

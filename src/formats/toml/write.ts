@@ -2,7 +2,7 @@
  * A TOML writer for trees that have no (usable) source text: new values such as
  * the appended `[sops]` table, and the full re-emit used when a tree no longer
  * matches its source. The output re-parses to the same tree (entry order and
- * comment placement included, see toml-parse.ts), which the MAC relies on:
+ * comment placement included, see read.ts), which the MAC relies on:
  * tables are only used for a trailing run of map-valued entries; earlier maps
  * are written as inline tables. The top-level `sops` table (metadata, whose key
  * order carries no meaning) is written with its plain values first, then its

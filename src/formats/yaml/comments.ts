@@ -16,7 +16,7 @@
  *   `app2.db`, not the root map).
  *
  * `CommentPlacer` holds that placement; `DocIndex` feeds it from a composed `yaml`
- * document, and the fast reader (`yaml-fast.ts`) feeds it from its own scan.
+ * document, and the fast reader (`read-fast.ts`) feeds it from its own scan.
  */
 import type { Alias, Node as YNode, YAMLMap, YAMLSeq } from 'yaml'
 import { isAlias, isMap, isPair, isScalar, isSeq } from './library.js'

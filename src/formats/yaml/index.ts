@@ -8,7 +8,7 @@
  *   `<<` stays a plain key. Duplicate keys are an error in the
  *   first document only (as in sops). CRLF line ends and a UTF-8 BOM are recorded in
  *   `Tree.style` and written back.
- * - emit: byte-for-byte go-yaml layout (see `yaml-emit.ts` for the few deliberate
+ * - emit: byte-for-byte go-yaml layout (see `layout.ts` for the few deliberate
  *   differences in odd comment placements).
  * - Non-string keys (`1: a`, `true: b`) are accepted and written back unquoted; their
  *   type is kept in `Pair.style` (sops would refuse to encrypt such a file).

@@ -21,8 +21,8 @@
  *   go-yaml always writes `4` there, which no parser (go-yaml included) reads back;
  * - comments that a list item's first entry would write go above the item's `-`
  *   (go-yaml drops them or puts them on the `-` line);
- * - text with U+2028/U+2029 is double-quoted (`yaml-writer.ts`).
- * Long lines are never folded, as in go-yaml v3 (see `yaml-writer.ts`).
+ * - text with U+2028/U+2029 is double-quoted (`emitter.ts`).
+ * Long lines are never folded, as in go-yaml v3 (see `emitter.ts`).
  */
 import { EmitError } from '../../errors.js'
 import type { Mapping, Node, Pair, Scalar, Sequence } from '../../core/tree.js'

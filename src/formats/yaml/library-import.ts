@@ -1,5 +1,5 @@
 /**
- * Loads the `yaml` package for `yaml-lib.ts`. The CLI bundle swaps this module for one that
+ * Loads the `yaml` package for `library.ts`. The CLI bundle swaps this module for one that
  * requires its vendored copy on the first call instead of at start-up (scripts/bundle.mjs).
  */
 import * as Yaml from 'yaml'

@@ -1,9 +1,9 @@
 /**
- * The `yaml` package, loaded on first use. The fast line reader (`yaml-fast.ts`) reads
+ * The `yaml` package, loaded on first use. The fast line reader (`read-fast.ts`) reads
  * the files sops writes without it; the full reader, the config reader and the config
  * editor call `yamlLib()`. It is loaded synchronously because `Format.parse` is.
  *
- * Where it comes from is `yaml-load.ts`: a plain static import for the library (so that
+ * Where it comes from is `library-import.ts`: a plain static import for the library (so that
  * bundlers of apps see it), replaced in the CLI bundle by a `require` of its own vendored
  * copy that runs only on the first `yamlLib()` call (scripts/bundle.mjs).
  */

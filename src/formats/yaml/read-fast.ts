@@ -2,7 +2,7 @@
  * Fast path of the YAML reader: a line scanner for the plain block subset that sops
  * and most hand-written files use — one document of block mappings and sequences,
  * plain, simple quoted and `|`/`|-` literal scalars, and `#` comments. It gives the
- * same tree as the full reader (`yaml-parse.ts`) and returns `undefined` as soon as
+ * same tree as the full reader (`read-full.ts`) and returns `undefined` as soon as
  * the text leaves the subset (anchors, tags, flow collections, `---`, multi-line
  * plain or quoted scalars, escapes, tabs, duplicate keys, bad indentation…); the
  * caller then runs the full reader, which also reports every error. The fast path

@@ -1,10 +1,10 @@
 /**
  * YAML text → tree. Most files (one document of plain block YAML, as sops writes it)
- * are read by the line scanner of `yaml-fast.ts`; everything else goes through the
+ * are read by the line scanner of `read-fast.ts`; everything else goes through the
  * full reader here: the `yaml` library (v2) only parses (Composer over its CST,
  * failsafe schema so that it resolves nothing); scalar meaning follows go-yaml
- * (`yaml-resolve.ts`, `yaml-scalar.ts`) and comments are placed by `yaml-index.ts`.
- * Both readers give the same tree (test/formats/yaml-fast.test.ts).
+ * (`go-scalars.ts`, `tree-scalars.ts`) and comments are placed by `comments.ts`.
+ * Both readers give the same tree (test/formats/yaml/read-fast.test.ts).
  *
  * Errors are `FormatError`s carrying a fixed description and line/column only;
  * the library's messages (which can quote the source) are never used.

@@ -1,6 +1,6 @@
 /**
  * Tree scalars and keys from YAML scalar text, shared by the full reader
- * (`yaml-parse.ts`) and its fast path (`yaml-fast.ts`) so that both give the same tree.
+ * (`read-full.ts`) and its fast path (`read-fast.ts`) so that both give the same tree.
  */
 import type { Scalar, ScalarType } from '../../core/tree.js'
 import { resolveScalar, yamlFloat, type ResolvedTag } from './go-scalars.js'

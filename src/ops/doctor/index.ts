@@ -5,7 +5,7 @@
  * 3. which identities were found in which source (public side only);
  * 4. which of the file's entries each identity opens, whether the data key is
  *    recovered and whether the values and MAC verify;
- * 5. inside a git work tree, whether this clone is set up (doctor-git.ts).
+ * 5. inside a git work tree, whether this clone is set up (git.ts).
  * Never throws for a failed check: every step is reported, and `exitCode` is the
  * typed error's exit code of the first failed one (config, rule, identities, file).
  * The report holds names, paths, recipients and fingerprints only.

@@ -9,7 +9,7 @@
  * be saved (does not parse, exceeds a limit, or the write fails) → `onInvalid` decides
  * whether to reopen the editor on the user's edited text; otherwise the error is thrown
  * with a hint that the edits were discarded, and nothing is written. The temp folder goes
- * away on every path out, crashes included (src/ops/editor.ts). A read-only target is
+ * away on every path out, crashes included (src/ops/edit/editor.ts). A read-only target is
  * refused before the editor opens unless `force` (src/io/in-place.ts).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'

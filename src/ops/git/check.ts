@@ -8,7 +8,7 @@
  * selectors differ from its rule's (selector-guard), or its wrapped data keys changed
  * since HEAD under the same recipients without a re-encryption (key-swap).
  * Files nothing covers and that are not sops files are skipped. Reads only (the clone
- * set-up note aside, see git-clone-setup.ts).
+ * set-up note aside, see clone-setup.ts).
  */
 import { dirname, relative, resolve } from 'node:path'
 import { formatForPath } from '../../formats/index.js'

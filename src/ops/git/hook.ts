@@ -7,7 +7,7 @@
  *   before MERGE_HEAD exists, so the incoming side is unknown there;
  * - post-merge and post-rewrite (after a rebase): `sops-like check --since ORIG_HEAD`,
  *   which flags a file whose recipients or data key went backwards in what the merge
- *   or rebase brought in (see src/ops/key-regression.ts). They cannot undo anything,
+ *   or rebase brought in (see src/ops/git/key-regression.ts). They cannot undo anything,
  *   so they fail loudly and print the command that fixes each file.
  * An existing hook is kept: it is renamed to `NAME.local` and our hook runs it first
  * (for pre-commit its failure still blocks the commit). Idempotent: a hook that

@@ -2,7 +2,7 @@
  * The git merge driver (`merge.sops-like.driver = sops-like git merge %O %A %B %P`):
  * decrypts base, ours and theirs, merges them key by key (src/core/tree-merge.ts)
  * and writes the result into %A (atomically). Recipients and the data key follow
- * src/ops/merge-keys.ts (a removal or rotation on either side is never undone):
+ * src/ops/git/merge-keys.ts (a removal or rotation on either side is never undone):
  * when they end up as ours, the result keeps OUR data key and reuses ciphertext for
  * every value that did not change; otherwise every value is re-encrypted under a
  * fresh data key wrapped to the merged recipients. Plaintext never touches disk.

@@ -3,7 +3,7 @@
  * file can append their own age or PGP entry. Before `rotate`, `offboard`, `set`, `edit`
  * (and `unset`) wrap or keep the file's data key for its recipients, this module checks
  * them against the file's creation rule — resolved only by the config code
- * (src/config/rules.ts, src/ops/recipients.ts: flat keys, key groups,
+ * (src/config/rules.ts, src/ops/crypt/recipients.ts: flat keys, key groups,
  * `age_recipients_file`, …) — and refuses a recipient the rule does not list
  * (UnlistedRecipientError, exit 31) unless the caller keeps them knowingly
  * (`keepUnlisted`, which still warns). A file with no rule (no config, no matching rule,

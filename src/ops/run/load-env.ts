@@ -1,6 +1,6 @@
 /**
  * Encrypted files → environment variables, in-process: read and decrypt each file
- * (MAC verified), flatten it to variables (src/ops/env.ts); later files win.
+ * (MAC verified), flatten it to variables (src/ops/run/env.ts); later files win.
  * Identities are looked up once for all files (one passphrase prompt, one
  * SOPS_AGE_KEY_CMD run). Only the formats and key kinds in use are loaded.
  */

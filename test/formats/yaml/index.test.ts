@@ -1,7 +1,7 @@
 /**
- * The YAML format (formats/yaml*.ts). Expected texts marked "go-yaml" were checked
+ * The YAML format (src/formats/yaml/). Expected texts marked "go-yaml" were checked
  * against go-yaml v3.0.4 (the emitter sops 3.13 uses) driven the way sops' YAML store
- * drives it; the deviations listed in formats/yaml-emit.ts are tested as deviations.
+ * drives it; the deviations listed in src/formats/yaml/layout.ts are tested as deviations.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -1,6 +1,6 @@
 /**
- * The YAML reader's fast path (formats/yaml-fast.ts) against the full reader
- * (formats/yaml-parse.ts `parseFull`): on every text the fast path either declines
+ * The YAML reader's fast path (src/formats/yaml/read-fast.ts) against the full reader
+ * (src/formats/yaml/read-full.ts `parseFull`): on every text the fast path either declines
  * (undefined) or gives exactly the full reader's tree, and it never accepts a text
  * the full reader rejects.
  */

@@ -1,5 +1,5 @@
 /**
- * A truncated sops file is damaged, not plaintext (src/ops/decrypt.ts parseEncrypted, with
+ * A truncated sops file is damaged, not plaintext (src/ops/crypt/decrypt.ts parseEncrypted, with
  * src/core/damaged.ts): cut inside its values, just before its metadata or inside the metadata,
  * in every format, it is reported as damaged (exit 44, with the git command that restores it)
  * or as the metadata/MAC error it truthfully is, by decrypt, run, textconv, check, set and

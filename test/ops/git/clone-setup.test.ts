@@ -1,7 +1,7 @@
 /**
  * A clone without the driver config its .gitattributes names: check, doctor, textconv and
  * the merge driver say the one command that fixes it, once (real git repositories).
- * Also doctor's git section (doctor-git.ts).
+ * Also doctor's git section (src/ops/doctor/git.ts).
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'

@@ -1,5 +1,5 @@
 /**
- * `check --since` / `--merging` (src/ops/key-regression.ts) on hand-made histories in
+ * `check --since` / `--merging` (src/ops/git/key-regression.ts) on hand-made histories in
  * real git. The check needs no key, so the files carry made-up recipients and wrapped
  * keys: only the metadata is compared.
  */

@@ -1,4 +1,4 @@
-/** The merge driver's key policy (src/ops/merge-keys.ts): removals and rotations are never undone. */
+/** The merge driver's key policy (src/ops/git/merge-keys.ts): removals and rotations are never undone. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Metadata } from '../../../src/core/metadata.js'

@@ -1,5 +1,5 @@
 /**
- * The merge driver in-process (src/ops/git-merge.ts) on three files, no git: what %A
+ * The merge driver in-process (src/ops/git/merge.ts) on three files, no git: what %A
  * becomes when keys moved on one side and the values also conflict, or nothing else changed.
  */
 import { test } from 'uvu'
