@@ -59,19 +59,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-/**
- * A typed error, also when it comes from a second copy of src/errors.ts (a test runner
- * that loads lazily imported modules through another loader, e.g. `uvu -r tsx`).
- */
-const isSopsLikeError = (e: unknown): e is SopsLikeError =>
-  e instanceof SopsLikeError || (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string')
-
 export function reportError(e: unknown, io: CliIo): number {
   if (e instanceof CommanderError) {
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 1
   }
   const debug = !!io.env.SOPS_LIKE_DEBUG
-  if (isSopsLikeError(e)) {
+  if (e instanceof SopsLikeError) {
     io.stderr.write(`sops-like: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`)
     if (debug && e.stack) io.stderr.write(e.stack + '\n')
     return e.exitCode

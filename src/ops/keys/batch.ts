@@ -2,6 +2,7 @@
  * Running one key operation over many files: each file on its own (a failure is
  * reported and the run goes on), progress as events, identities loaded once.
  */
+import { SopsLikeError } from '../../errors.js'
 import { loadIdentities, type IdentityOptions } from '../../keys/identities.js'
 import type { Identity, KeyEntry } from '../../keys/key-source.js'
 import type { RecipientDiff, RecipientRef } from './recipient-diff.js'
@@ -44,14 +45,9 @@ export interface BatchResult {
   exitCode: number
 }
 
-/**
- * Exit code, code and one-line message of any thrown value. Duck-typed: a lazily loaded
- * module may throw errors from a second copy of src/errors.ts (test loaders).
- */
+/** Exit code, code and one-line message of any thrown value. */
 export function describeError(e: unknown): { message: string; exitCode: number; code: string } {
-  if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string') {
-    return { message: e.message, exitCode: (e as unknown as { exitCode: number }).exitCode, code: (e as unknown as { code: string }).code }
-  }
+  if (e instanceof SopsLikeError) return { message: e.message, exitCode: e.exitCode, code: e.code }
   // unknown errors may carry anything in their message: name only the kind
   return { message: `internal error (${e instanceof Error ? e.name : typeof e})`, exitCode: 1, code: 'INTERNAL' }
 }

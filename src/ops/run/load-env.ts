@@ -46,7 +46,7 @@ const isCode = (e: unknown, code: string): boolean => e instanceof Error && (e a
 
 /** Prefixes a typed error's message with the file it is about (a no-op when already named). */
 export function aboutFile(e: unknown, name: string): unknown {
-  if ((e instanceof SopsLikeError || (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number')) && !e.message.includes(name)) {
+  if (e instanceof SopsLikeError && !e.message.includes(name)) {
     e.message = `${name}: ${e.message}`
   }
   return e
