@@ -54,8 +54,6 @@ const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u
 const LEADING = new RegExp(`^[${GO_SPACE}]+`)
 const TRAILING = new RegExp(`[${GO_SPACE}]+$`)
 
-/** Go `unicode.IsSpace` for one character. */
-export const isGoSpace = (ch: string): boolean => ch.length > 0 && LEADING.test(ch)
 /** Go `strings.TrimLeftFunc(s, unicode.IsSpace)`. */
 export const goTrimLeft = (s: string): string => s.replace(LEADING, '')
 /** Go `strings.TrimSpace`. */

@@ -1,11 +1,9 @@
 /** `edit`, `set`, `unset`: map flags to src/ops/edit/edit.ts and src/ops/edit/set.ts; the reopen prompt for `edit`. */
-import { closeSync, openSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { resolve } from 'node:path'
-import { ReadStream, WriteStream } from 'node:tty'
 import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../errors.js'
 import { parseTreePath } from '../../core/tree-path.js'
 import { readInput } from '../../io/read.js'
+import { promptLine } from '../../io/terminal.js'
 import { list, type CliIo } from '../io.js'
 
 export interface EditFlags {
@@ -41,31 +39,8 @@ const common = (f: EditFlags, io: CliIo) => ({
 
 /** Asks on the terminal whether to reopen the editor; false without a terminal. */
 async function askReopen(): Promise<boolean> {
-  let fdIn: number
-  let fdOut: number
-  try {
-    fdIn = openSync('/dev/tty', 'r')
-    fdOut = openSync('/dev/tty', 'w')
-  } catch {
-    return false
-  }
-  const input = new ReadStream(fdIn)
-  const output = new WriteStream(fdOut)
-  const rl = createInterface({ input, output, terminal: true })
-  try {
-    const answer = await new Promise<string>((done) => {
-      rl.once('SIGINT', () => done('q'))
-      rl.once('close', () => done('q'))
-      rl.question('Press Enter to reopen the editor, or type q and Enter to give up (nothing is written): ', done)
-    })
-    return !/^\s*[qn]/i.test(answer)
-  } finally {
-    rl.close()
-    input.destroy()
-    output.destroy()
-    try { closeSync(fdIn) } catch { /* closed */ }
-    try { closeSync(fdOut) } catch { /* closed */ }
-  }
+  const answer = await promptLine('Press Enter to reopen the editor, or type q and Enter to give up (nothing is written): ')
+  return answer !== undefined && !/^\s*[qn]/i.test(answer)
 }
 
 export async function runEdit(file: string, f: EditFlags, io: CliIo): Promise<number> {

@@ -8,10 +8,11 @@
  * A name that cannot be a variable, or two keys that map to one name, is an
  * EnvNameError naming the keys, never a value.
  */
-import { floatValToString, formatFloatJSON } from '../../core/go-number.js'
+import { formatFloatJSON } from '../../core/go-number.js'
 import { formatTreePath } from '../../core/tree-path.js'
 import type { Mapping, Node, Path, Scalar, Tree } from '../../core/tree.js'
 import { EnvNameError } from '../../errors.js'
+import { floatFromText, valToString } from '../../formats/val-to-string.js'
 
 /** One variable: its name, value, and where it came from (file and tree path, for messages and `--dry-run`). */
 export interface EnvEntry {
@@ -39,33 +40,11 @@ export const KEY_ENV_VARS: readonly string[] = [
   'SOPS_LIKE_PGP_PASSPHRASE',
 ]
 
-const TRUE_TEXTS = new Set(['True', 'true', 'TRUE', 't', 'T', '1'])
-
-function floatOf(text: string): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity
-  if (text === '-Inf') return -Infinity
-  if (text === 'NaN') return NaN
-  return Number(text)
-}
-
-/** The environment text of a scalar (sops ValToString, except null → ''). */
+/** The environment text of a scalar: sops ValToString, except that a string is its exact text (its bytes as UTF-8) and null is ''. */
 export function scalarEnvText(s: Scalar): string {
-  switch (s.type) {
-    case 'str':
-    case 'bytes':
-      return s.raw ? Buffer.from(s.raw).toString('utf8') : s.text
-    case 'int':
-      return s.text
-    case 'float':
-      return floatValToString(floatOf(s.text))
-    case 'bool':
-      return TRUE_TEXTS.has(s.text) ? 'true' : 'false'
-    case 'time':
-      // Go time.Format(time.RFC3339): no fractional seconds
-      return s.text.replace(/(T\d\d:\d\d:\d\d)\.\d+/, '$1')
-    case 'null':
-      return ''
-  }
+  if (s.type === 'str' || s.type === 'bytes') return s.raw ? Buffer.from(s.raw).toString('utf8') : s.text
+  if (s.type === 'null') return ''
+  return valToString(s)
 }
 
 /** Compact JSON text of a node (lists; maps inside lists keep their key order). */
@@ -80,7 +59,7 @@ export function nodeJson(n: Node): string {
         case 'int':
           return n.text
         case 'float': {
-          const x = floatOf(n.text)
+          const x = floatFromText(n.text)
           return Number.isFinite(x) ? formatFloatJSON(x) : JSON.stringify(scalarEnvText(n))
         }
         case 'bool':
