@@ -33,14 +33,20 @@ function checkOutputs(path: string, o: FileOutputOptions): void {
   if (o.inPlace) assertInPlaceTarget(resolve(o.cwd ?? process.cwd(), path))
 }
 
-/** Encrypts a file; returns the encrypted bytes (also when written to disk). */
-export async function encryptFile(path: string, opts: EncryptFileOptions = {}): Promise<Uint8Array> {
+/** The checked flags, the name rules and formats go by, and the input's bytes: what encrypt and decrypt share. */
+function openInput(path: string, opts: FileOutputOptions) {
   checkOutputs(path, opts)
   const cwd = opts.cwd ?? process.cwd()
   const name = opts.filenameOverride ?? (path === '-' ? 'stdin' : path)
   const inputFormat = pickFormat(name, opts.inputType)
   const outputFormat = opts.outputType ? pickFormat(name, opts.outputType) : inputFormat
   const input = readInput(path === '-' ? '-' : resolve(cwd, path))
+  return { cwd, name, inputFormat, outputFormat, input }
+}
+
+/** Encrypts a file; returns the encrypted bytes (also when written to disk). */
+export async function encryptFile(path: string, opts: EncryptFileOptions = {}): Promise<Uint8Array> {
+  const { cwd, name, inputFormat, outputFormat, input } = openInput(path, opts)
   // loaded here, not at the top: decrypting (run, textconv) must not pay for age-encryption
   const [{ resolveRecipients }, { encryptBytes }] = await Promise.all([import('./recipients.js'), import('./encrypt.js')])
   const keys = await recipientsFor(path, name, opts, cwd, resolveRecipients)
@@ -98,12 +104,7 @@ export interface DecryptFileOptions extends FileOutputOptions, IdentityOptions {
 
 /** Decrypts a file; returns the plaintext bytes. Writes only when asked (-i / -o), mode 0600 for new files. */
 export async function decryptFile(path: string, opts: DecryptFileOptions = {}): Promise<Uint8Array> {
-  checkOutputs(path, opts)
-  const cwd = opts.cwd ?? process.cwd()
-  const name = opts.filenameOverride ?? (path === '-' ? 'stdin' : path)
-  const inputFormat = pickFormat(name, opts.inputType)
-  const outputFormat = opts.outputType ? pickFormat(name, opts.outputType) : inputFormat
-  const input = readInput(path === '-' ? '-' : resolve(cwd, path))
+  const { cwd, name, inputFormat, outputFormat, input } = openInput(path, opts)
   let out: Uint8Array
   try {
     out = await decryptBytes(input, { ...opts, inputFormat, outputFormat, fileName: name })
