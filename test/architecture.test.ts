@@ -8,7 +8,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cycles, importGraph, importsOf, sourceFiles, type Edge } from './helpers/import-graph.js'
@@ -110,6 +110,19 @@ test('command declarations load their work lazily (start-up of run and textconv)
 test('formats know nothing of keys, config, io or ops: bytes ⇄ neutral tree only', () => {
   const bad = edges.filter((e) => e.from.startsWith('src/formats/') && /^src\/(keys|config|io|ops|cli)\//.test(e.to))
   assert.equal(bad.map((e) => `${e.from} imports ${e.to}`), [])
+})
+
+test('every docs/format.md § that a source or test file cites is a section there', () => {
+  const doc = readFileSync(join(ROOT, 'docs/format.md'), 'utf8')
+  const sections = new Set([...doc.matchAll(/^(?:#{2,3} |- )(\d+(?:\.\d+)?)[. ]/gm)].map((m) => m[1]!))
+  const missing: string[] = []
+  for (const f of [...files, ...sourceFiles(ROOT, 'test')]) {
+    for (const cite of readFileSync(join(ROOT, f), 'utf8').matchAll(/docs\/format\.md ((?:§[\d.]+\d[–/, ]*)+)/g)) {
+      for (const n of cite[1]!.matchAll(/§([\d.]*\d)/g)) if (!sections.has(n[1]!)) missing.push(`${f}: §${n[1]}`)
+    }
+  }
+  assert.ok(sections.size > 20, `${sections.size} sections found`)
+  assert.equal(missing, [])
 })
 
 test.run()

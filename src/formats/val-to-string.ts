@@ -1,5 +1,5 @@
 /**
- * sops `stores.ValToString` (spec §7.10): how dotenv and INI write a non-string
+ * sops `stores.ValToString` (docs/format.md §7.10): how dotenv and INI write a non-string
  * scalar. Floats use Go 'G' (with `.0` for integral values), booleans are lower
  * case, times drop their fractional seconds, null is Go's `<nil>`.
  */

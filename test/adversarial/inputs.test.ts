@@ -8,7 +8,7 @@
  * "success" means for them: an exact or canonical round trip, and no canary in the output.
  *
  * Decisions documented here (the outcome for inputs where "error" is not the only answer):
- * - JSON and INI read invalid UTF-8 as U+FFFD, like Go (spec §7.6/§7.9): encrypting succeeds
+ * - JSON and INI read invalid UTF-8 as U+FFFD, like Go (docs/format.md §7.6/§7.9): encrypting succeeds
  *   and the file round-trips as the format read it; TOML refuses it (10); dotenv and binary
  *   keep the exact bytes.
  * - CRLF: dotenv, TOML and YAML keep the bytes exactly; JSON and INI are re-emitted in their

@@ -1,5 +1,5 @@
 /**
- * The binary format, plain side only (spec §7.7): the whole file is one `data`
+ * The binary format, plain side only (docs/format.md §7.7): the whole file is one `data`
  * string holding the exact bytes. The encrypted side (`{"data": …, "sops": …}`)
  * is written and read by the engine with the JSON format.
  */

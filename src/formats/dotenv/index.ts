@@ -1,5 +1,5 @@
 /**
- * The dotenv format exactly as sops reads and writes it (spec §7.8): byte-level
+ * The dotenv format exactly as sops reads and writes it (docs/format.md §7.8): byte-level
  * `KEY=VALUE` lines split at the first `=`, `#` comment lines, only the two
  * characters `\n` escaped, no quotes, no trimming, no `export`. A `\r` stays part
  * of its line, so CRLF files round-trip byte for byte.

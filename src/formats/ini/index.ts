@@ -1,5 +1,5 @@
 /**
- * The INI format as sops uses gopkg.in/ini.v1 (spec §7.9). The tree is one pair
+ * The INI format as sops uses gopkg.in/ini.v1 (docs/format.md §7.9). The tree is one pair
  * per section (the implicit `DEFAULT` section first), each a map of strings.
  * A comment before a section header becomes the section's first item; comments
  * before a key (and its inline comment) become a Comment item AFTER the key.

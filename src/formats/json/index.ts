@@ -1,5 +1,5 @@
 /**
- * The JSON format (spec §7.6): an order-preserving parser (never `JSON.parse`)
+ * The JSON format (docs/format.md §7.6): an order-preserving parser (never `JSON.parse`)
  * and an emitter that reproduces sops' output byte for byte (Go escaping,
  * `json.Indent` layout with a TAB by default, one final newline).
  *

@@ -5,7 +5,7 @@
  *
  * The `yaml` library's own comment fields merge end-of-line and following-line
  * comments and lose their indentation, so comments are placed here from their
- * offsets, following go-yaml's head/line/foot attachment as sops reads it (§7.4):
+ * offsets, following go-yaml's head/line/foot attachment as sops reads it (docs/format.md §7.4):
  * - a comment after content on its line is *inline* to the entry that starts on that
  *   line (the innermost one in block context). Deliberate difference: go-yaml reads
  *   `key: # c` followed by a block value, or with no value at all, as a comment

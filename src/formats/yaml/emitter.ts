@@ -1,12 +1,12 @@
 /**
  * Low-level YAML text writer reproducing go-yaml v3's emitter layout rules
- * (spec §7.2/§7.3): column tracking, when a line break is needed before an
+ * (docs/format.md §7.2/§7.3): column tracking, when a line break is needed before an
  * indent, the four scalar styles (plain, single, double, literal), and the style
  * downgrades of the emitter's scalar analysis.
  *
  * Long lines are never folded: go-yaml v3 starts with an unlimited line width
  * (`best_width` -1, which its emitter turns into 2^31-1) and sops does not set one,
- * so a long value stays on one line whatever spec §7.3 says about column 80.
+ * so a long value stays on one line whatever YAML emitters usually do at column 80 (docs/format.md §7.3).
  */
 
 /** The configured indent (sops' default), also used as the literal indentation hint. */

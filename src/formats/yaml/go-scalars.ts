@@ -1,6 +1,6 @@
 /**
  * go-yaml v3 scalar resolution (the YAML 1.2 core schema with go-yaml's
- * extensions), written from its documented behaviour (spec §7.1):
+ * extensions), written from its documented behaviour (docs/format.md §7.1):
  * what a plain scalar means, and whether a string may be written plain.
  *
  * Results carry the canonical sops text of `src/core/tree.ts`

@@ -1,5 +1,5 @@
 /**
- * The YAML format: sops' YAML store (go-yaml v3, indent 4), spec §7.1–§7.5.
+ * The YAML format: sops' YAML store (go-yaml v3, indent 4), docs/format.md §7.1–§7.5.
  *
  * - parse: every document must be a mapping (a `---`-only document is an empty
  *   branch; a file with no document at all, including whitespace- or comment-only

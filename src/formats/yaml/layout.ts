@@ -1,6 +1,6 @@
 /**
  * Tree → YAML text, laid out like sops' YAML store on go-yaml v3 with indent 4
- * (spec §7.2–§7.4). Comments are grouped the way sops groups them before handing
+ * (docs/format.md §7.2–§7.4). Comments are grouped the way sops groups them before handing
  * nodes to go-yaml: comments before an entry become its head lines, inline ones go to
  * the end of its value line, comments after the last entry become foot lines.
  *

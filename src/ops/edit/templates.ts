@@ -1,5 +1,5 @@
 /**
- * The small example documents `edit` starts a new file from (spec §10.6), one per
+ * The small example documents `edit` starts a new file from (docs/format.md §10.6), one per
  * format, with sops' wording so users moving over recognise them.
  */
 import type { FormatName } from '../../formats/index.js'

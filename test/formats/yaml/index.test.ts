@@ -40,7 +40,7 @@ const val = (m: Mapping, ...path: Array<string | number>): Node => {
 const shape = (items: ReadonlyArray<{ kind: string; key?: string; text?: string; inline?: boolean }>): string[] =>
   items.map((e) => (e.kind === 'pair' ? e.key! : e.kind === 'comment' ? `#${e.inline ? 'inline:' : ''}${e.text}` : e.kind))
 
-// ---------- sops fixtures (spec §7.2, §12–§14) ----------
+// ---------- sops fixtures (docs/format.md §7.2, §12–§14) ----------
 
 test('the fast path of scalar analysis agrees with the full go-yaml analysis', () => {
   const chars = 'aZ09_./+=,:[]-# \'"!&*?|>{}%@`\t\n'.split('')
@@ -96,7 +96,7 @@ test('older layouts (yaml.v2 era, 2-space flux files): parse → emit → parse 
   assert.ok(emit(parse(old)).includes('\n        - created_at: "2019-08-29T21:52:32Z"\n          enc: |\n'))
 })
 
-// ---------- comments (spec §7.4) ----------
+// ---------- comments (docs/format.md §7.4) ----------
 
 test('comments.yaml: comments are ordered items of the root map; emitted as sops does', () => {
   const t = parse(fixture('functional-tests/res/comments.yaml'))
@@ -257,7 +257,7 @@ test('CRLF line ends and a byte-order mark are kept', () => {
   assert.ok(out.equals(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a: 1\r\nb:\r\n    - x\r\n')])))
 })
 
-// ---------- scalar types (spec §7.1, §7.5) ----------
+// ---------- scalar types (docs/format.md §7.1, §7.5) ----------
 
 const TYPES: Array<[string, Scalar['type'], string]> = [
   ['42', 'int', '42'],
@@ -329,7 +329,7 @@ test('scalar types as written (go-yaml): ints decimal, floats Go "g", RFC3339Nan
     'big_float: 1.2345678905e+09\ntiny: 1e-07\ndot: 0.5\ninf: .inf\nninf: -.inf\nnan: .nan\nt: true\nf: false\n' +
     'n1: null\nn2: null\nn3: null\nts: 2001-12-14T21:59:43.1-05:00\ndate: 2002-12-14T00:00:00Z\n"yes": "yes"\nstr: "123"\n' +
     'custom: value\nbinary: hello\n')
-  // a float that prints as an integer re-reads as an int (spec §7.5)
+  // a float that prints as an integer re-reads as an int (docs/format.md §7.5)
   assert.equal(val(root(rt('x: 1.0\n')), 'x'), sc('int', '1'))
 })
 
@@ -342,7 +342,7 @@ test('non-UTF-8 !!binary stays bytes and is written back as !!binary', () => {
   assert.match(long, /^b: !!binary \|\n    \/{70}\n    \/{10}\n$/)
 })
 
-test('string style selection (§7.3, go-yaml): quote what would read as another type', () => {
+test('string style selection (docs/format.md §7.3, go-yaml): quote what would read as another type', () => {
   const src = 'a: ""\nb: "123"\nc: "true"\nd: "yes"\ne: "2026-05-22T20:16:23Z"\nf: "3.10"\ng: 3.13.1\nh: "null"\n' +
     'i: "~"\nj: "1:30"\nk: "0x1F"\nl: " lead"\nm: "trail "\nn: "- dash"\no: "a: b"\np: "a #b"\nq: "#x"\nr: "it\'s"\n' +
     's: "tab\\there"\nt: "@x"\nu: "<<"\nv: "é✓😀"\nw: "\\x01"\nx: "\\u00a0"\ny: "\\ufeffbom"\n' +
