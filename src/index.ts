@@ -143,6 +143,8 @@ export type { Config, CreationRule, KeyGroupSpec } from './config/schema.js'
 export { readInput } from './io/read.js'
 /** Write a file atomically (temp file, fsync, rename), keeping its mode. */
 export { writeFileAtomic, type WriteOptions } from './io/atomic-write.js'
+/** Ask one question on the controlling terminal (undefined without one, or when interrupted): `edit`'s reopen question. */
+export { promptLine } from './io/terminal.js'
 
 // ---- errors ----
 

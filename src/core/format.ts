@@ -21,7 +21,7 @@ export interface Format {
   readonly metadataLayout: MetadataLayout
   /** Parse file bytes. Throws `FormatError` (line/column only, never input text). */
   parse(input: Uint8Array): Tree
-  /** Emit a tree; deterministic; byte-for-byte with sops where the spec says so. Throws `EmitError`. */
+  /** Emit a tree; deterministic; byte-for-byte with sops where docs/format.md says so. Throws `EmitError`. */
   emit(tree: Tree): Uint8Array
   /** Emit one extracted value (`decrypt --extract`): strings raw, others in this format's single-value form. */
   emitValue(node: Node): Uint8Array
