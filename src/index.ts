@@ -74,7 +74,7 @@ export type { GitCheck, GitLine } from './ops/doctor/report.js'
 /** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */
 export { diffRecipients, formatDiff, showRef, showNamed, type RecipientRef, type RecipientDiff, type GroupDiff, type NameOf } from './ops/keys/recipient-diff.js'
 /** The encrypted files of a repository (`--all`). */
-export { listRepoFiles, type RepoFile, type ListOptions as ListRepoFilesOptions } from './ops/git/repo-files.js'
+export { listRepoFiles, type RepoFile, type ListOptions as ListRepoFilesOptions } from './ops/keys/repo-files.js'
 
 // ---- git ----
 

@@ -32,6 +32,20 @@ const LAYERS: readonly { name: string; match: RegExp }[] = [
   { name: 'errors, version', match: /^src\/(errors|version)\.ts$/ },
 ]
 
+/**
+ * The feature folders of src/ops, lowest first: a feature may use the ones before it. `crypt`
+ * (open and seal a file) is the base; `git` and `doctor` sit on top of everything else.
+ */
+const OPS_FEATURES = ['crypt', 'run', 'keys', 'edit', 'git', 'doctor'] as const
+
+const featureOf = (file: string): number => {
+  const name = /^src\/ops\/([^/]+)\//.exec(file)?.[1]
+  if (!name) return -1
+  const i = (OPS_FEATURES as readonly string[]).indexOf(name)
+  if (i < 0) throw new Error(`src/ops/${name}/ is not in OPS_FEATURES: add it here and to ARCHITECTURE.md`)
+  return i
+}
+
 const layerOf = (file: string): number => {
   const i = LAYERS.findIndex((l) => l.match.test(file))
   if (i < 0) throw new Error(`${file} is in no layer: add it to LAYERS here and to ARCHITECTURE.md`)
@@ -101,6 +115,11 @@ test('no import cycle between source files (type-only imports count)', () => {
 
 test('no import runs back up the layers (cli → api → ops → config → formats → core → keys → io → errors)', () => {
   assert.equal(upward(edges), [])
+})
+
+test('ops features use only the features below them (crypt → run → keys → edit → git → doctor, lowest first)', () => {
+  const bad = edges.filter((e) => featureOf(e.from) >= 0 && featureOf(e.to) > featureOf(e.from))
+  assert.equal(bad.map((e) => `${e.from} imports ${e.to}`), [])
 })
 
 test('command declarations load their work lazily (start-up of run and textconv)', () => {

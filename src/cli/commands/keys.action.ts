@@ -2,7 +2,7 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../../errors.js'
 import { describeError, type BatchResult } from '../../ops/keys/batch.js'
-import { listRepoFiles } from '../../ops/git/repo-files.js'
+import { listRepoFiles } from '../../ops/keys/repo-files.js'
 import { list, type CliIo } from '../io.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { GitCheck, GitLine } from './report.js'
 import { attributeLines, repoDirs } from '../git/clone-setup.js'
-import { gitConfigGet, runGit, type GitRunOptions } from '../git/exec.js'
+import { gitConfigGet, runGit, type GitRunOptions } from '../../io/git-exec.js'
 import { HOOK_MARKER } from '../git/hook.js'
 import { DEFAULT_HOOKS_DIR, driverConfig, hasLine, plannedGlobs } from '../git/setup.js'
 

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { runGit, type GitRunOptions } from './exec.js'
+import { runGit, type GitRunOptions } from '../../io/git-exec.js'
 
 const DRIVER = 'sops-like'
 /** The entry each attribute needs in git config. */

@@ -16,7 +16,7 @@ import type { IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { pickFormat } from '../crypt/codec.js'
 import { openBytes } from '../crypt/decrypt.js'
-import { git, repoRoot } from './exec.js'
+import { git, repoRoot } from '../../io/git-exec.js'
 
 export interface GitConflictsOptions extends IdentityOptions {
   cwd?: string

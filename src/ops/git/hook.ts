@@ -17,7 +17,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node
 import { dirname, resolve } from 'node:path'
 import { WriteError } from '../../errors.js'
 import { writeFileAtomic } from '../../io/atomic-write.js'
-import { git, type GitRunOptions } from './exec.js'
+import { git, type GitRunOptions } from '../../io/git-exec.js'
 
 export const HOOK_MARKER = '# sops-like pre-commit guard'
 

@@ -25,7 +25,7 @@ import { formatForPath } from '../../formats/index.js'
 import type { Metadata } from '../../core/metadata.js'
 import { UsageError } from '../../errors.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
-import { git, repoRoot, runGit, type GitRunOptions } from './exec.js'
+import { git, repoRoot, runGit, type GitRunOptions } from '../../io/git-exec.js'
 import { refOfEntry, sameRecipient, showRef, type RecipientRef } from '../keys/recipient-diff.js'
 
 export interface KeyRegressionOptions {

@@ -26,7 +26,7 @@ import { loadIdentities, type IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { encryptedCodec, pickFormat } from '../crypt/codec.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
-import { runGit } from './exec.js'
+import { runGit } from '../../io/git-exec.js'
 import { describeKeyMerge, planKeyMerge } from './merge-keys.js'
 import { recipientsFor, resealRotated, rulePgpKeyFiles } from '../keys/rotate.js'
 

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js'
 import { ConflictingOptionsError, UsageError, WriteError } from '../../errors.js'
 import { catchAllGlobs } from './coverage.js'
 import { installGitHooks } from './hook.js'
-import { git, gitConfigGet, repoRoot, runGit, type GitRunOptions } from './exec.js'
+import { git, gitConfigGet, repoRoot, runGit, type GitRunOptions } from '../../io/git-exec.js'
 import { regexToGlobs } from './regex-glob.js'
 
 /** The driver name used in `.gitattributes` and git config. */

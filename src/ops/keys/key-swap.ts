@@ -11,7 +11,7 @@ import type { FormatName } from '../../formats/index.js'
 import { isEncrypted } from '../../core/cipher.js'
 import type { Metadata } from '../../core/metadata.js'
 import type { Mapping, Node, Sequence } from '../../core/tree.js'
-import { committedVersion, type CommittedVersion } from '../git/committed-version.js'
+import { committedVersion, type CommittedVersion } from './committed-version.js'
 import { diffRecipients, refOfEntry, sameRecipient } from './recipient-diff.js'
 
 /**

@@ -23,7 +23,7 @@ import { removeRecipientsFromConfig } from './config-edit.js'
 import { encryptedKeyNames, historyScan } from './exposure.js'
 import { judgeValues, refsStillEncrypting, type RefTip, type ValueVerdicts } from './offboard-history.js'
 import { hasRecipient, parseRecipientArg, refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
-import { listRepoFiles } from '../git/repo-files.js'
+import { listRepoFiles } from './repo-files.js'
 import { rotateOne } from './rotate.js'
 
 export interface OffboardOptions extends IdentityOptions {

@@ -9,7 +9,7 @@ import { rotateFile, rotateFiles, keepCreatedAt } from '../../../src/ops/keys/ro
 import { planUpdateKeys, updateKeys } from '../../../src/ops/keys/updatekeys.js'
 import { diffRecipients, editGroups, parseRecipientArg, sameRecipient } from '../../../src/ops/keys/recipient-diff.js'
 import { removeRecipientFromConfig } from '../../../src/ops/keys/config-edit.js'
-import { listRepoFiles } from '../../../src/ops/git/repo-files.js'
+import { listRepoFiles } from '../../../src/ops/keys/repo-files.js'
 import { createAgeRecipient } from '../../../src/keys/age.js'
 import { makeAgeKey, tempDir, type TestKey } from '../../helpers/keys.js'
 import { CANARY, PGP_TEST_KEY } from '../../helpers/fixtures.js'

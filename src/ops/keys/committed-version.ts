@@ -9,7 +9,7 @@ import type { FormatName } from '../../formats/index.js'
 import type { Metadata } from '../../core/metadata.js'
 import type { Tree } from '../../core/tree.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
-import { runGit } from './exec.js'
+import { runGit } from '../../io/git-exec.js'
 
 export interface CommittedVersion { tree: Tree; metadata: Metadata }
 

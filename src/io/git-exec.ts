@@ -4,7 +4,7 @@
  * carry git's own first stderr line at most (git never echoes file contents there).
  */
 import { spawnSync } from 'node:child_process'
-import { UsageError } from '../../errors.js'
+import { UsageError } from '../errors.js'
 
 export interface GitRunOptions {
   cwd: string

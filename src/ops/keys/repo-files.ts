@@ -11,7 +11,7 @@ import { loadConfigFor, matchRule } from '../../config/rules.js'
 import type { Metadata } from '../../core/metadata.js'
 import type { Tree } from '../../core/tree.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
-import { git, gitTopLevel } from '../keys/exposure.js'
+import { git, gitTopLevel } from './exposure.js'
 
 export interface RepoFile {
   /** Relative to the working folder. */
