@@ -19,7 +19,7 @@ const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're
  * that call through a function: here each becomes a require of the vendored file on first call.
  */
 const LAZY = [
-  { file: /[\\/]formats[\\/]yaml-load\.ts$/, contents: "export const loadYaml = () => require('yaml')" },
+  { file: /[\\/]src[\\/]formats[\\/]yaml[\\/]library-import\.ts$/, contents: "export const loadYaml = () => require('yaml')" },
   { file: /[\\/]src[\\/]core[\\/]re2-load\.ts$/, contents: "export const loadRe2 = () => require('re2js')" },
   { file: /[\\/]src[\\/]keys[\\/]ed25519-load\.ts$/, contents: "export const loadEd25519 = () => require('@noble/curves/ed25519.js').ed25519" }, // only when an ssh-ed25519 key is involved
 ]
@@ -45,8 +45,8 @@ await build({
 })
 
 /**
- * Imports of a vendored package point at its file in dist/cli/vendor; formats/yaml-load.ts and
- * src/core/re2-load.ts (static imports, for the library) become a require on first call.
+ * Imports of a vendored package point at its file in dist/cli/vendor; src/formats/yaml/library-import.ts
+ * and src/core/re2-load.ts (static imports, for the library) become a require on first call.
  */
 const vendored = {
   name: 'vendored',

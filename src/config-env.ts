@@ -14,9 +14,9 @@
  * console.log(process.env.db_password)
  * ```
  */
-import { applyEnv } from './ops/env.js'
-import { loadEnv } from './ops/load-env.js'
-import { resolveRunFiles } from './ops/run-files.js'
+import { applyEnv } from './ops/run/env.js'
+import { loadEnv } from './ops/run/load-env.js'
+import { resolveRunFiles } from './ops/run/files.js'
 
 const named = (process.env.SOPS_LIKE_FILES ?? '').split(',').map((f) => f.trim()).filter(Boolean)
 

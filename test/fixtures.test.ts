@@ -1,14 +1,14 @@
 /**
  * Every sops fixture decrypts to the plaintext INDEX.md lists, MAC checked:
  * age fixtures with their published test identities, PGP ones with the sops test
- * key through openpgp.js, and (independently of PGP) with the data keys of spec §13.
+ * key through openpgp.js, and (independently of PGP) with the data keys of docs/format.md §13.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { openBytes } from '../src/ops/decrypt.js'
+import { openBytes } from '../src/ops/crypt/decrypt.js'
 import { getAtPath } from '../src/core/tree-path.js'
-import { formatForPath } from '../formats/index.js'
+import { formatForPath } from '../src/formats/index.js'
 import type { Node } from '../src/core/tree.js'
 import { MacMismatchError } from '../src/errors.js'
 import { DATA_KEYS, fixture, fixturePath, PGP_TEST_KEY } from './helpers/fixtures.js'
@@ -77,7 +77,7 @@ test('no_mac.yaml fails with 51 unless the MAC is ignored', async () => {
 })
 
 for (const [file, hex] of Object.entries(DATA_KEYS)) {
-  test(`fixture ${file} decrypts with the data key of spec §13 (no PGP)`, async () => {
+  test(`fixture ${file} decrypts with the data key of docs/format.md §13 (no PGP)`, async () => {
     const doc = await openBytes(fixture(file), { inputFormat: formatForPath(file), dataKey: Buffer.from(hex, 'hex') })
     assert.ok(doc.tree.branches[0]!.entries.length > 0)
   })

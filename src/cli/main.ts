@@ -5,22 +5,21 @@
 import { Command, CommanderError } from 'commander'
 import { SopsLikeError } from '../errors.js'
 import { processIo, type CliIo } from './io.js'
-import type { CommandContext } from './context.js'
-import { registerCore } from './commands/core.js'
-import { registerEdit } from './commands/edit.js'
-import { registerKeys } from './commands/keys.js'
-import { registerRun } from './commands/run.js'
-import { registerGit } from './commands/git.js'
-import { registerDoctor } from './commands/doctor.js'
-import { registerCompletion } from './commands/completion.js'
+import type { CommandContext, RegisterCommand } from './context.js'
+import { registerCrypt } from './commands/crypt.command.js'
+import { registerKeygen } from './commands/keygen.command.js'
+import { registerEdit } from './commands/edit.command.js'
+import { registerKeys } from './commands/keys.command.js'
+import { registerRun } from './commands/run.command.js'
+import { registerGit } from './commands/git.command.js'
+import { registerDoctor } from './commands/doctor.command.js'
+import { registerCompletion } from './commands/completion.command.js'
 import { VERSION } from '../version.js'
 
-const REGISTER = [registerCore, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
-type Register = (typeof REGISTER)[number]
-
-/** Which module declares each command (test/cli/core.test.ts walks every command's --help through it). */
-const DECLARED_IN: Readonly<Record<string, Register>> = {
-  encrypt: registerCore, decrypt: registerCore, keygen: registerCore,
+const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
+/** Which module declares each command (test/cli/crypt.test.ts walks every command's --help through it). */
+const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
+  encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
   edit: registerEdit, set: registerEdit, unset: registerEdit,
   rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys,
   run: registerRun, example: registerRun,
@@ -33,7 +32,7 @@ const DECLARED_IN: Readonly<Record<string, Register>> = {
  * start-up time `run` and textconv pay on each call); all of them for help, `completion`
  * (it lists them) and anything unknown (so commander can suggest a name).
  */
-const registersFor = (argv: readonly string[]): Register[] => {
+const registersFor = (argv: readonly string[]): readonly RegisterCommand[] => {
   const name = argv[0] ?? ''
   return Object.hasOwn(DECLARED_IN, name) ? [DECLARED_IN[name]!] : REGISTER
 }
@@ -60,19 +59,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-/**
- * A typed error, also when it comes from a second copy of src/errors.ts (a test runner
- * that loads lazily imported modules through another loader, e.g. `uvu -r tsx`).
- */
-const isSopsLikeError = (e: unknown): e is SopsLikeError =>
-  e instanceof SopsLikeError || (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string')
-
 export function reportError(e: unknown, io: CliIo): number {
   if (e instanceof CommanderError) {
     return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 1
   }
   const debug = !!io.env.SOPS_LIKE_DEBUG
-  if (isSopsLikeError(e)) {
+  if (e instanceof SopsLikeError) {
     io.stderr.write(`sops-like: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`)
     if (debug && e.stack) io.stderr.write(e.stack + '\n')
     return e.exitCode

@@ -9,8 +9,6 @@ import { ConfigNotFoundError } from '../errors.js'
 export const CONFIG_NAMES = ['.sops-like.yaml', '.sops.yaml'] as const
 const MAX_DEPTH = 100
 
-export interface ConfigLocation { path: string; searched: string[] }
-
 /** The config file for `target` (a file path or folder), or null with the folders searched. */
 export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[] } {
   const explicit = opts.explicit ?? opts.env?.SOPS_LIKE_CONFIG ?? opts.env?.SOPS_CONFIG

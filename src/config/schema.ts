@@ -4,7 +4,7 @@
  * `check.exclude`, `recipients:` names, which are resolved here so rules carry key strings
  * only; see names.ts).
  */
-import { yamlLib } from '../../formats/yaml-lib.js'
+import { yamlLib } from '../formats/yaml/library.js'
 import { ConfigError } from '../errors.js'
 import { SELECTOR_KEYS, type Selectors } from '../core/selection.js'
 import { expandNames, parseRecipientNames, type RecipientNames } from './names.js'

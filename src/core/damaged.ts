@@ -7,7 +7,7 @@
  * is fine. Also lets `encrypt` refuse input that already holds encrypted values.
  */
 import { DamagedFileError } from '../errors.js'
-import type { MetadataLayout } from '../../formats/format.js'
+import type { MetadataLayout } from './format.js'
 import { detachMetadata } from './metadata-layout.js'
 import type { Mapping, Node, Sequence, Tree } from './tree.js'
 

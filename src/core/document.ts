@@ -3,7 +3,7 @@
  * selected values, compute and encrypt the MAC, attach metadata) and opens a sealed
  * one (detach metadata, unwrap the data key, decrypt, verify the MAC).
  */
-import type { Format } from '../../formats/format.js'
+import type { Format } from './format.js'
 import { MacMismatchError, MetadataError } from '../errors.js'
 import type { Identity, Recipient } from '../keys/key-source.js'
 import { decryptString, encryptBytes } from './cipher.js'

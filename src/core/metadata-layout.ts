@@ -5,7 +5,7 @@
  * prefixed (flattened top-level `sops_…` dotenv keys).
  */
 import { AlreadyEncryptedError, MetadataNotFoundError } from '../errors.js'
-import type { MetadataLayout } from '../../formats/format.js'
+import type { MetadataLayout } from './format.js'
 import { flatten, unflatten } from './flatten.js'
 import type { Mapping, Node, Pair, Tree } from './tree.js'
 

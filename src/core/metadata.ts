@@ -7,6 +7,7 @@ import { LimitExceededError, MetadataError } from '../errors.js'
 import type { KeyEntry } from '../keys/key-source.js'
 import { SELECTOR_KEYS, type Selectors } from './selection.js'
 import type { Mapping, Node, Pair } from './tree.js'
+import { nowRfc3339 } from '../keys/created-at.js'
 
 /** The sops version we write into files (the format we follow byte for byte). */
 export const SOPS_FORMAT_VERSION = '3.13.2'
@@ -197,5 +198,5 @@ export function macAad(lastmodified: string): string {
   return t ? t.base + t.offset : lastmodified
 }
 
-/** Now, as sops writes it: UTC RFC3339 without fractions. */
-export const nowRfc3339 = (now = new Date()): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z')
+/** Now, as sops writes it: UTC RFC3339 without fractions (shared with the key sources). */
+export { nowRfc3339 }

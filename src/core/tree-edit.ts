@@ -1,5 +1,5 @@
 /**
- * Pure edits of a tree by path, with sops' `set`/`unset` semantics (spec §10.3):
+ * Pure edits of a tree by path, with sops' `set`/`unset` semantics (docs/format.md §10.3):
  * an existing key or index is replaced or descended into; a missing key is appended
  * at the end of its map; an index at or past the end of a list appends; missing
  * intermediate containers are created (a map for a key, a list for an index); a

@@ -32,8 +32,6 @@ import { ed25519PublicToX25519, ed25519SeedToX25519Scalar } from './ed25519-x255
 
 export type { SshPublicKey } from './ssh-wire.js'
 export type { SshPrivateKey } from './ssh-key-parse.js'
-export { findSshIdentities, loadSshIdentityFile } from './ssh-find.js'
-export type { FoundSshIdentity, SshIdentityDescription, FindSshOptions } from './ssh-find.js'
 
 const ED25519_LABEL = 'age-encryption.org/v1/ssh-ed25519'
 const RSA_LABEL = 'age-encryption.org/v1/ssh-rsa'

@@ -8,7 +8,7 @@
  */
 import { RecipientError } from '../errors.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
-import { nowRfc3339 } from '../core/metadata.js'
+import { nowRfc3339 } from './created-at.js'
 
 export interface KmsKey {
   arn: string

@@ -10,7 +10,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { RecipientError } from '../errors.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
-import { nowRfc3339 } from '../core/metadata.js'
+import { nowRfc3339 } from './created-at.js'
 
 export interface VaultKey {
   /** `scheme://host[:port]`, as sops keeps it in `vault_address`. */

@@ -37,7 +37,7 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
     }
     {
       // SSH keys are gathered as sops does; passphrases are only asked for when a stanza needs them
-      const { findSshIdentities } = await import('./age-ssh.js')
+      const { findSshIdentities } = await import('./ssh-find.js')
       const ssh = await findSshIdentities(env, opts.onNote ? { onNote: opts.onNote } : {})
       const recipients = new Set(entries.map((e) => e.fields.recipient?.trim() ?? ""))
       for (const s of ssh) {

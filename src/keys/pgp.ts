@@ -15,6 +15,7 @@ import type { Config, Key, PrivateKey, Subkey } from 'openpgp'
 import { NoIdentityError, ReadError, RecipientError } from '../errors.js'
 import { promptSecret } from '../io/prompt-secret.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
+import { nowRfc3339 } from './created-at.js'
 import { createGpgIdentity, gpgAvailable, gpgEncrypt, gpgExport } from './gpg.js'
 
 type OpenPGP = typeof import('openpgp')
@@ -34,7 +35,6 @@ export function normalizeFingerprint(fp: string): string {
 }
 
 /** RFC 3339 UTC time without fractions, as in `created_at`. */
-const nowRfc3339 = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 
 const ARMOR_BLOCK_RE = /-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g
 

@@ -8,7 +8,7 @@
  * "success" means for them: an exact or canonical round trip, and no canary in the output.
  *
  * Decisions documented here (the outcome for inputs where "error" is not the only answer):
- * - JSON and INI read invalid UTF-8 as U+FFFD, like Go (spec §7.6/§7.9): encrypting succeeds
+ * - JSON and INI read invalid UTF-8 as U+FFFD, like Go (docs/format.md §7.6/§7.9): encrypting succeeds
  *   and the file round-trips as the format read it; TOML refuses it (2); dotenv and binary
  *   keep the exact bytes.
  * - CRLF: dotenv, TOML and YAML keep the bytes exactly; JSON and INI are re-emitted in their
@@ -23,8 +23,8 @@ import * as assert from 'uvu/assert'
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, lstatSync, readlinkSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import { loadFormat, type FormatName } from '../../formats/index.js'
-import { parseEncrypted } from '../../src/ops/decrypt.js'
+import { loadFormat, type FormatName } from '../../src/formats/index.js'
+import { parseEncrypted } from '../../src/ops/crypt/decrypt.js'
 import { runCli, type CliResult } from '../helpers/cli.js'
 import {
   CANARY, EXT, FORMATS, PATHS, SAMPLE, assertCleanFailure, assertNoCanary, changes, dataValues, encValues, encryptWith,

@@ -26,7 +26,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { randomBytes } from 'node:crypto'
-import { loadFormat, type Format, type FormatName } from '../../formats/index.js'
+import { loadFormat, type Format, type FormatName } from '../../src/formats/index.js'
 import { wrapDataKey } from '../../src/core/data-key.js'
 import { sealTree, type OpenedDocument } from '../../src/core/document.js'
 import { formatFloatF } from '../../src/core/go-number.js'
@@ -38,9 +38,9 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Pair, type Sca
 import { EmitError, SopsLikeError } from '../../src/errors.js'
 import { createAgeIdentity, createAgeRecipient } from '../../src/keys/age.js'
 import type { Identity } from '../../src/keys/key-source.js'
-import { encryptedCodec } from '../../src/ops/codec.js'
-import { decryptBytes, openBytes, parseEncrypted } from '../../src/ops/decrypt.js'
-import { encryptBytes } from '../../src/ops/encrypt.js'
+import { encryptedCodec } from '../../src/ops/crypt/codec.js'
+import { decryptBytes, openBytes, parseEncrypted } from '../../src/ops/crypt/decrypt.js'
+import { encryptBytes } from '../../src/ops/crypt/encrypt.js'
 import { makeAgeKey, tempDir } from '../helpers/keys.js'
 import { FORMATS } from './harness.js'
 
@@ -49,7 +49,7 @@ const FULL_PIPELINE_EVERY = 25
 const CLEAR_KEY = 'note_unencrypted'
 
 // ---------------------------------------------------------------------------
-// generators: what each format can represent (see formats/*.ts)
+// generators: what each format can represent (see src/formats/)
 
 const sc = (type: Scalar['type'], text: string): Scalar => ({ kind: 'scalar', type, text })
 const pair = (key: string, value: Node): Pair => ({ kind: 'pair', key, value })

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url'
 import { runCli, spawnCli, isolatedEnv, TSX_IMPORT, type CliResult } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
-import { loadFormat, type FormatName } from '../../formats/index.js'
-import { newFileTemplate } from '../../src/ops/edit-templates.js'
+import { loadFormat, type FormatName } from '../../src/formats/index.js'
+import { newFileTemplate } from '../../src/ops/edit/templates.js'
 import { privateLeftovers } from '../helpers/private-temp.js'
 
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url))

@@ -9,8 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { runCli, isolatedEnv } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
-import { encryptBytes } from '../../src/ops/encrypt.js'
-import { openBytes } from '../../src/ops/decrypt.js'
+import { encryptBytes } from '../../src/ops/crypt/encrypt.js'
+import { openBytes } from '../../src/ops/crypt/decrypt.js'
 import { createAgeRecipient } from '../../src/keys/age.js'
 
 let t: ReturnType<typeof tempDir>

@@ -9,7 +9,7 @@ import { runCli, isolatedEnv, type CliResult } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { dumpEnvCommand, readEnvDump, startCli, waitForFile, writeEncrypted } from '../helpers/run.js'
 import { CANARY } from '../helpers/fixtures.js'
-import { KEY_ENV_VARS } from '../../src/ops/env.js'
+import { KEY_ENV_VARS } from '../../src/ops/run/env.js'
 import { privateLeftovers } from '../helpers/private-temp.js'
 
 let t: ReturnType<typeof tempDir>

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../src/config/schema.js'
 import { keysOfName, recipientName } from '../../src/config/names.js'
-import { resolveRecipients } from '../../src/ops/recipients.js'
+import { resolveRecipients } from '../../src/ops/crypt/recipients.js'
 import { ConfigError } from '../../src/errors.js'
 import { tempDir } from '../helpers/keys.js'
 

@@ -7,7 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { randomBytes } from 'node:crypto'
-import { loadFormat } from '../../formats/index.js'
+import { loadFormat } from '../../src/formats/index.js'
 import { unwrapDataKey, wrapDataKey } from '../../src/core/data-key.js'
 import { openTree, sealTree, splitEncrypted } from '../../src/core/document.js'
 import { combine, split } from '../../src/core/shamir.js'

@@ -1,4 +1,4 @@
-/** Pure set/unset by path (sops §10.3 semantics). */
+/** Pure set/unset by path (sops semantics, docs/format.md §10.3). */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { hasPath, nodesEqual, setAtPath, setInTree, unsetAtPath, unsetInTree } from '../../src/core/tree-edit.js'

@@ -6,7 +6,7 @@ export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sops/', 
 export const fixture = (rel: string): Buffer => readFileSync(FIXTURES + rel)
 export const fixturePath = (rel: string): string => FIXTURES + rel
 
-/** Data keys recovered from the PGP-encrypted fixtures (spec §13). */
+/** Data keys recovered from the PGP-encrypted fixtures (docs/format.md §13). */
 export const DATA_KEYS: Record<string, string> = {
   'functional-tests/res/format.enc.yaml': 'af5e68dd342b72c6a0475f81a50da4fde898f4b7742c92cbcf1668211411f4e4',
   'functional-tests/res/format.enc.json': '9f6aeda6383502c38f7dae6fbbb8cb6890582adb0335effa8952fe590d7a9596',

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateAgeIdentity } from '../../src/ops/keygen.js'
+import { generateAgeIdentity } from '../../src/ops/keys/keygen.js'
 
 export interface TestKey { identity: string; recipient: string; file: string }
 

@@ -4,9 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { encryptBytes } from '../../src/ops/encrypt.js'
+import { encryptBytes } from '../../src/ops/crypt/encrypt.js'
 import { createAgeRecipient } from '../../src/keys/age.js'
-import type { FormatName } from '../../formats/index.js'
+import type { FormatName } from '../../src/formats/index.js'
 
 /** Encrypts `plain` to `recipient` and writes it as `dir/name`; returns the path. */
 export async function writeEncrypted(dir: string, name: string, plain: string, format: FormatName, recipient: string): Promise<string> {

@@ -3,7 +3,7 @@
  *
  * `canonicalTree` builds trees that the YAML format must give back unchanged after
  * emit → parse: every scalar in the canonical sops text of its type, floats that do
- * not print as integers (`1.0` is written `1` and re-reads as an int, spec §7.5), and
+ * not print as integers (`1.0` is written `1` and re-reads as an int, docs/format.md §7.5), and
  * comments only where YAML can hold them (an inline comment right before a scalar,
  * no comments in empty collections or at the start of a map that is a list item).
  *

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { isolatedEnv, runCli, type CliResult } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY, DATA_KEYS, FIXTURES, fixture } from '../helpers/fixtures.js'
-import { decryptBytes } from '../../src/ops/decrypt.js'
+import { decryptBytes } from '../../src/ops/crypt/decrypt.js'
 
 let t: ReturnType<typeof tempDir>
 let a: TestKey, b: TestKey, c: TestKey

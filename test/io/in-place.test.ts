@@ -10,9 +10,9 @@ import { chmodSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'n
 import { join } from 'node:path'
 import { assertInPlaceTarget } from '../../src/io/in-place.js'
 import { NotRegularFileError, ReadOnlyFileError } from '../../src/errors.js'
-import { decryptFile, encryptFile } from '../../src/ops/files.js'
-import { setValue } from '../../src/ops/set.js'
-import { rotateFiles } from '../../src/ops/rotate.js'
+import { decryptFile, encryptFile } from '../../src/ops/crypt/files.js'
+import { setValue } from '../../src/ops/edit/set.js'
+import { rotateFiles } from '../../src/ops/keys/rotate.js'
 import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 

@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url'
 import { Decrypter, Encrypter, Stanza, armor } from 'age-encryption'
 import { LimitExceededError, ReadError, RecipientError } from '../../src/errors.js'
 import {
-  SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient, findSshIdentities, loadSshIdentityFile,
+  SshEd25519Identity, SshEd25519Recipient, SshEd25519X25519Identity, SshRsaRecipient,
   parseSshIdentity, parseSshRecipient, sshFingerprint,
 } from '../../src/keys/age-ssh.js'
+import { findSshIdentities, loadSshIdentityFile } from '../../src/keys/ssh-find.js'
 import { Blowfish, bcryptPbkdf } from '../../src/keys/ssh-bcrypt-pbkdf.js'
 import { blowfishInitialState } from '../../src/keys/blowfish-tables.js'
 import fc from 'fast-check'

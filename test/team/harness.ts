@@ -17,11 +17,11 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { formatForPath } from '../../formats/index.js'
+import { formatForPath } from '../../src/formats/index.js'
 import { unwrapDataKey } from '../../src/core/data-key.js'
 import { loadIdentities } from '../../src/keys/identities.js'
 import { entryId } from '../../src/keys/key-source.js'
-import { parseEncrypted } from '../../src/ops/decrypt.js'
+import { parseEncrypted } from '../../src/ops/crypt/decrypt.js'
 import { makeAgeKey, tempDir } from '../helpers/keys.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))

@@ -1,7 +1,0 @@
-/**
- * Loads the `yaml` package for `yaml-lib.ts`. The CLI bundle swaps this module for one that
- * requires its vendored copy on the first call instead of at start-up (scripts/bundle.mjs).
- */
-import * as Yaml from 'yaml'
-
-export const loadYaml = (): typeof Yaml => Yaml

@@ -1,0 +1,80 @@
+/** `edit`, `set`, `unset`: map flags to src/ops/edit/edit.ts and src/ops/edit/set.ts; the reopen prompt for `edit`. */
+import { resolve } from 'node:path'
+import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../errors.js'
+import { readInput } from '../../io/read.js'
+import { promptLine } from '../../io/terminal.js'
+import { list, type CliIo } from '../io.js'
+
+export interface EditFlags {
+  inputType?: string
+  age?: string[]
+  pgp?: string[]
+  ageRecipientsFile?: string[]
+  config?: string
+  shamirSecretSharingThreshold?: string
+  pgpKeyFile?: string[]
+  valueStdin?: boolean
+  valueFile?: string
+  idempotent?: boolean
+  keepUnlisted?: boolean
+  /** false with --no-rotate (commander's negatable option) */
+  rotate?: boolean
+  allowUnencrypted?: boolean
+  force?: boolean
+}
+
+const common = (f: EditFlags, io: CliIo) => ({
+  ...(f.inputType ? { inputType: f.inputType } : {}),
+  ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
+  ...(f.config ? { configPath: f.config } : {}),
+  ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+  ...(f.rotate === false ? { noRotate: true } : {}),
+  ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
+  ...(f.force ? { force: true } : {}),
+  env: io.env,
+  cwd: io.cwd,
+  onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },
+})
+
+/** Asks on the terminal whether to reopen the editor; false without a terminal. */
+async function askReopen(): Promise<boolean> {
+  const answer = await promptLine('Press Enter to reopen the editor, or type q and Enter to give up (nothing is written): ')
+  return answer !== undefined && !/^\s*[qn]/i.test(answer)
+}
+
+export async function runEdit(file: string, f: EditFlags, io: CliIo): Promise<number> {
+  const { editFile } = await import('../../ops/edit/edit.js')
+  await editFile(file, {
+    ...common(f, io),
+    ...(f.age ? { age: list(f.age)! } : {}),
+    ...(f.pgp ? { pgp: list(f.pgp)! } : {}),
+    ...(f.ageRecipientsFile ? { ageRecipientsFiles: f.ageRecipientsFile.map((p) => resolve(io.cwd, p)) } : {}),
+    ...(f.config ? { configPath: f.config } : {}),
+    ...(f.shamirSecretSharingThreshold ? { shamirThreshold: Number(f.shamirSecretSharingThreshold) } : {}),
+    ...(io.stderr.isTTY
+      ? {
+          onInvalid: async (e: SopsLikeError) => {
+            io.stderr.write(`sops-like: ${e.message}\n`)
+            return askReopen()
+          },
+        }
+      : {}),
+  })
+  return 0
+}
+
+export async function runSet(file: string, path: string, value: string | undefined, f: EditFlags, io: CliIo): Promise<number> {
+  const given = [value !== undefined, !!f.valueStdin, f.valueFile !== undefined].filter(Boolean).length
+  if (given > 1) throw new ConflictingOptionsError('give the value once: as an argument, with --value-stdin or with --value-file')
+  if (given === 0) throw new UsageError('missing value: give it as an argument, with --value-stdin or with --value-file')
+  const text = value ?? readInput(f.valueStdin ? '-' : resolve(io.cwd, f.valueFile!))
+  const { parseSetValue, setValue } = await import('../../ops/edit/set.js')
+  await setValue(file, path, await parseSetValue(text), { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  return 0
+}
+
+export async function runUnset(file: string, path: string, f: EditFlags, io: CliIo): Promise<number> {
+  const { unsetValue } = await import('../../ops/edit/set.js')
+  await unsetValue(file, path, { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  return 0
+}

@@ -1,0 +1,71 @@
+/** Declares `edit`, `set` and `unset` (the work is in src/ops/edit/edit.ts and src/ops/edit/set.ts). */
+import { Option, type Command } from 'commander'
+import type { CommandContext } from '../context.js'
+import { collect } from '../io.js'
+
+const typeOption = () => new Option('--input-type <type>', 'file format (default: from the file name)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
+
+export function registerEdit(program: Command, ctx: CommandContext): void {
+  program
+    .command('edit')
+    .description('edit an encrypted file in $EDITOR (creates it from a template if missing); unchanged values keep their ciphertext')
+    .argument('<file>', 'file to edit')
+    .addOption(typeOption())
+    .option('-a, --age <recipients>', 'new file: age recipients (comma-separated, repeatable); overrides the config', collect)
+    .option('-p, --pgp <fingerprints>', 'new file: PGP fingerprints (comma-separated, repeatable); overrides the config', collect)
+    .option('--age-recipients-file <file>', 'new file: file with one age/SSH recipient per line', collect)
+    .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .option('--shamir-secret-sharing-threshold <n>', 'new file: number of key groups needed to decrypt')
+    .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--keep-unlisted', 'save even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
+    .addHelpText('after', '\nThe editor is $SOPS_EDITOR, $VISUAL or $EDITOR (e.g. EDITOR="code --wait"), else vi or nano.\nExit code 200 when the file was not changed.\n\nExamples:\n  sops-like edit secrets.enc.yaml\n  EDITOR="code --wait" sops-like edit new.enc.json   # new file: recipients from .sops-like.yaml\n')
+    .action(async (file: string, flags) => {
+      const { runEdit } = await import('./edit.action.js')
+      ctx.exit(await runEdit(file, flags, ctx.io))
+    })
+
+  program
+    .command('set')
+    .description('set one value of an encrypted file in place; every other value keeps its ciphertext')
+    .argument('<file>', 'encrypted file')
+    .argument('<path>', 'tree path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'')
+    .argument('[value]', 'the value as JSON: \'"text"\', 5, 1.5, true, null, {"a":1}')
+    .option('--value-stdin', 'read the JSON value from standard input (keeps it out of the shell history)')
+    .option('--value-file <file>', 'read the JSON value from a file')
+    .option('--idempotent', 'do not rewrite the file when the value is already there')
+    .addOption(typeOption())
+    .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
+    .addHelpText('after', '\nExamples:\n  sops-like set secrets.enc.yaml \'["db"]["port"]\' 5432\n  printf \'"%s"\' "$PASSWORD" | sops-like set --value-stdin secrets.enc.yaml \'["db"]["password"]\'\n')
+    .action(async (file: string, path: string, value: string | undefined, flags) => {
+      const { runSet } = await import('./edit.action.js')
+      ctx.exit(await runSet(file, path, value, flags, ctx.io))
+    })
+
+  program
+    .command('unset')
+    .description('remove one key or list item from an encrypted file in place')
+    .argument('<file>', 'encrypted file')
+    .argument('<path>', 'tree path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'')
+    .option('--idempotent', 'succeed without writing when the path does not exist')
+    .addOption(typeOption())
+    .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
+    .addHelpText('after', '\nExample:\n  sops-like unset secrets.enc.yaml \'["old_token"]\'\n')
+    .addHelpText('after', '\nExamples:\n  sops-like unset secrets.enc.yaml \'["db"]["password"]\'\n  sops-like unset secrets.enc.yaml \'["hosts"][0]\'\n  sops-like unset --idempotent secrets.enc.json \'["old_key"]\'\n')
+    .action(async (file: string, path: string, flags) => {
+      const { runUnset } = await import('./edit.action.js')
+      ctx.exit(await runUnset(file, path, flags, ctx.io))
+    })
+}

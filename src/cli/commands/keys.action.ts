@@ -1,0 +1,160 @@
+/** Actions of `rotate`, `updatekeys`, `offboard` and `status`: flags → ops, events → stderr, reports → stdout. */
+import { resolve } from 'node:path'
+import { UsageError } from '../../errors.js'
+import { describeError, type BatchResult } from '../../ops/keys/batch.js'
+import { listRepoFiles } from '../../ops/keys/repo-files.js'
+import { list, type CliIo } from '../io.js'
+import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
+
+interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
+
+export interface RotateFlags extends CommonFlags {
+  addAge?: string[]
+  rmAge?: string[]
+  addPgp?: string[]
+  rmPgp?: string[]
+  addHcVaultTransit?: string[]
+  rmHcVaultTransit?: string[]
+  addKms?: string[]
+  rmKms?: string[]
+  pgpKeyFile?: string[]
+  keepUnlisted?: boolean
+}
+
+const configOpt = (f: CommonFlags, io: CliIo) => (f.config ? { configPath: resolve(io.cwd, f.config) } : {})
+
+/** The files to work on: the ones named, or with --all the repository's encrypted files covered by a rule. */
+async function targets(files: string[], f: CommonFlags, io: CliIo): Promise<string[]> {
+  if (f.all && files.length) throw new UsageError('name files or use --all, not both')
+  if (!f.all) {
+    if (!files.length) throw new UsageError('no files given: name the files, or use --all')
+    return [...new Set(files)]
+  }
+  const found = await listRepoFiles(io.cwd, { env: io.env, ...configOpt(f, io) })
+  if (!found.length) io.stderr.write('sops-like: no encrypted files covered by a creation rule were found\n')
+  return found.map((x) => x.path)
+}
+
+const finish = (io: CliIo, verb: string, r: BatchResult, done: () => void, quiet?: boolean): number => {
+  done()
+  summary(io, verb, r, 0, quiet)
+  return r.exitCode
+}
+
+export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Promise<number> {
+  const { rotateFiles } = await import('../../ops/keys/rotate.js')
+  const edits = {
+    ...(f.addAge ? { addAge: list(f.addAge)! } : {}),
+    ...(f.rmAge ? { rmAge: list(f.rmAge)! } : {}),
+    ...(f.addPgp ? { addPgp: list(f.addPgp)! } : {}),
+    ...(f.rmPgp ? { rmPgp: list(f.rmPgp)! } : {}),
+    ...(f.addHcVaultTransit ? { addHcVaultTransit: list(f.addHcVaultTransit)! } : {}),
+    ...(f.rmHcVaultTransit ? { rmHcVaultTransit: list(f.rmHcVaultTransit)! } : {}),
+    ...(f.addKms ? { addKms: list(f.addKms)! } : {}),
+    ...(f.rmKms ? { rmKms: list(f.rmKms)! } : {}),
+  }
+  // invalid recipients fail before any file is listed or read
+  const { parseEdits } = await import('../../ops/keys/rotate.js')
+  await parseEdits(edits)
+  const paths = await targets(files, f, io)
+  const p = progress(io, f.quiet)
+  const r = await rotateFiles(paths, {
+    ...edits,
+    ...configOpt(f, io),
+    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
+    ...(f.dryRun ? { dryRun: true } : {}),
+    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    onEvent: p.onEvent,
+    onNote: (line) => p.onEvent({ type: 'note', message: line }),
+  })
+  const code = finish(io, f.dryRun ? 'rotate (dry run)' : 'rotate', r, p.done, f.quiet)
+  if (!f.quiet) renderRecipients(io, r.reports)
+  return code
+}
+
+export interface UpdateKeysFlags extends CommonFlags { yes?: boolean }
+
+async function confirm(io: CliIo, question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline')
+  io.stderr.write(question)
+  const rl = createInterface({ input: process.stdin, terminal: false })
+  try {
+    const answer = await new Promise<string>((res) => {
+      rl.once('line', res)
+      rl.once('close', () => res(''))
+    })
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
+export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: CliIo): Promise<number> {
+  const tty = !!io.stderr.isTTY && !!process.stdin.isTTY
+  if (!f.dryRun && !f.yes && !tty) throw new UsageError('updatekeys asks for confirmation: pass -y (--yes) to proceed without a terminal, or --dry-run to only look')
+  const { planAll, applyAll } = await import('../../ops/keys/updatekeys.js')
+  const paths = await targets(files, f, io)
+  const opts = { ...configOpt(f, io), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${line}\n`) }
+  const planned = await planAll(paths, opts)
+  for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
+  const changing = planned.plans.filter((p) => p.action !== 'up-to-date')
+  for (const p of planned.plans) if (p.action === 'up-to-date') io.stderr.write(`sops-like: ${p.path}: already up to date\n`)
+  const { recipientNamesFor } = await import('../../config/rules.js')
+  for (const p of changing) renderPlan(io, p, recipientNamesFor(p.abs, { ...(f.config ? { explicit: resolve(io.cwd, f.config) } : {}), env: io.env }))
+  const firstFail = planned.failures[0]?.exitCode ?? 0
+  if (!changing.length) return firstFail
+  if (!f.dryRun && !f.yes && !(await confirm(io, `Apply these changes to ${changing.length} file${changing.length === 1 ? '' : 's'}? (y/n): `))) {
+    io.stderr.write('sops-like: nothing written\n')
+    return firstFail || 1
+  }
+  const p = progress(io, f.quiet)
+  const r = await applyAll(changing, { ...opts, ...(f.dryRun ? { dryRun: true } : {}), onEvent: p.onEvent })
+  p.done()
+  summary(io, f.dryRun ? 'updatekeys (dry run)' : 'updatekeys', r, planned.failures.length, f.quiet)
+  return firstFail || r.exitCode
+}
+
+export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean; keepUnlisted?: boolean }
+
+export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo): Promise<number> {
+  const { offboard } = await import('../../ops/keys/offboard.js')
+  const p = progress(io, f.quiet)
+  const report = await offboard(recipient, {
+    ...configOpt(f, io),
+    ...(f.dryRun ? { dryRun: true } : {}),
+    ...(f.history ? { history: true } : {}),
+    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    onEvent: p.onEvent,
+    onNote: (line) => p.onEvent({ type: 'note', message: line }),
+  })
+  p.done()
+  summary(io, f.dryRun ? 'offboard (dry run)' : 'offboard', { reports: report.results, failures: report.failures.filter((x) => report.exposed.some((e) => e.path === x.path)), exitCode: report.exitCode }, 0, f.quiet)
+  if (f.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n')
+  else renderOffboard(io, report)
+  return report.exitCode
+}
+
+export async function runStatus(files: string[], f: { json?: boolean; config?: string }, io: CliIo): Promise<number> {
+  const { fileStatus } = await import('../../ops/keys/status.js')
+  const results: Array<Record<string, unknown>> = []
+  let code = 0
+  for (const file of files) {
+    try {
+      const s = await fileStatus(file, { ...configOpt(f, io), env: io.env, cwd: io.cwd })
+      if (f.json) results.push({ ...s })
+      else renderStatus(io, s)
+    } catch (e) {
+      const d = describeError(e)
+      code ||= d.exitCode
+      if (f.json) results.push({ path: file, error: d.message, code: d.code })
+      io.stderr.write(`sops-like: ${file}: ${d.message}\n`)
+    }
+  }
+  if (f.json) io.stdout.write(JSON.stringify(results, null, 2) + '\n')
+  return code
+}

@@ -1,0 +1,155 @@
+/**
+ * JSON output exactly like sops: Go `encoding/json` string escaping and number
+ * spelling, laid out like `json.Indent` (or compact like `json.Marshal`).
+ * Comments are dropped (JSON has none).
+ */
+import { EmitError } from '../../errors.js'
+import { formatFloatJSON } from '../../core/go-number.js'
+import type { Node, Scalar } from '../../core/tree.js'
+import { decodeStrict, scalarOutBytes } from '../text-bytes.js'
+import { floatFromText } from '../val-to-string.js'
+
+const HEX = '0123456789abcdef'
+
+/** Go's escape for one ASCII code unit, or undefined when it is written as is (HTML-safe set). */
+function asciiEscape(c: number): string | undefined {
+  if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c !== 0x3c && c !== 0x3e && c !== 0x26) return undefined
+  switch (c) {
+    case 0x22: return '\\"'
+    case 0x5c: return '\\\\'
+    case 0x08: return '\\b'
+    case 0x0c: return '\\f'
+    case 0x0a: return '\\n'
+    case 0x0d: return '\\r'
+    case 0x09: return '\\t'
+    default: return '\\u00' + HEX[c >> 4] + HEX[c & 15]
+  }
+}
+
+/** Go `json.Marshal` of a string: `<>&`, U+2028/U+2029 and controls escaped, the rest raw. */
+export function goQuote(text: string): string {
+  let out = '"'
+  let run = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    let esc: string | undefined
+    if (c < 0x80) esc = asciiEscape(c)
+    else if (c === 0x2028 || c === 0x2029) esc = c === 0x2028 ? '\\u2028' : '\\u2029'
+    if (esc === undefined) continue
+    out += text.slice(run, i) + esc
+    run = i + 1
+  }
+  return out + text.slice(run) + '"'
+}
+
+/** Length of the valid UTF-8 sequence at `i` (Go utf8.DecodeRune rules), or 0 if invalid. */
+function utf8SeqLen(b: Uint8Array, i: number): number {
+  const c = b[i]!
+  const cont = (j: number, lo = 0x80, hi = 0xbf): boolean => j < b.length && b[j]! >= lo && b[j]! <= hi
+  if (c >= 0xc2 && c <= 0xdf) return cont(i + 1) ? 2 : 0
+  if (c >= 0xe0 && c <= 0xef) {
+    const lo = c === 0xe0 ? 0xa0 : 0x80
+    const hi = c === 0xed ? 0x9f : 0xbf
+    return cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const lo = c === 0xf0 ? 0x90 : 0x80
+    const hi = c === 0xf4 ? 0x8f : 0xbf
+    return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0
+  }
+  return 0
+}
+
+/** Go `json.Marshal` of a string holding arbitrary bytes: each invalid UTF-8 byte becomes `\ufffd`. */
+export function goQuoteBytes(bytes: Uint8Array): string {
+  const text = decodeStrict(bytes)
+  if (text !== undefined) return goQuote(text)
+  let out = '"'
+  let i = 0
+  while (i < bytes.length) {
+    const c = bytes[i]!
+    if (c < 0x80) {
+      out += asciiEscape(c) ?? String.fromCharCode(c)
+      i++
+      continue
+    }
+    const n = utf8SeqLen(bytes, i)
+    if (n === 0) {
+      out += '\\ufffd'
+      i++
+      continue
+    }
+    const ch = Buffer.from(bytes.subarray(i, i + n)).toString('utf8')
+    out += ch === '\u2028' ? '\\u2028' : ch === '\u2029' ? '\\u2029' : ch
+    i += n
+  }
+  return out + '"'
+}
+
+const TRUE_TEXTS = new Set(['True', 'true', 'TRUE', 't', 'T', '1'])
+const FALSE_TEXTS = new Set(['False', 'false', 'FALSE', 'f', 'F', '0'])
+
+/** One scalar as Go `json.Marshal` writes it. `key` only names the place in errors. */
+export function jsonScalar(s: Scalar, key: string | undefined): string {
+  const where = key === undefined ? '' : ` (key "${key}")`
+  switch (s.type) {
+    case 'str':
+      return s.raw ? goQuoteBytes(s.raw) : goQuote(s.text)
+    case 'bytes':
+      return '"' + Buffer.from(scalarOutBytes(s)).toString('base64') + '"'
+    case 'int':
+      if (!/^-?[0-9]+$/.test(s.text)) throw new EmitError(`invalid integer value${where}`)
+      return s.text
+    case 'float': {
+      const x = floatFromText(s.text)
+      if (!Number.isFinite(x)) throw new EmitError(`json: unsupported value: NaN or infinite number${where}`)
+      return formatFloatJSON(x)
+    }
+    case 'bool':
+      if (TRUE_TEXTS.has(s.text)) return 'true'
+      if (FALSE_TEXTS.has(s.text)) return 'false'
+      throw new EmitError(`invalid boolean value${where}`)
+    case 'time':
+      return goQuote(s.text)
+    case 'null':
+      return 'null'
+  }
+}
+
+/**
+ * Serialize a node. `indent` is the indent unit of `json.Indent` (`'\t'`, spaces,
+ * or `''` for newlines without indentation); `null` gives compact `json.Marshal` output.
+ */
+export function jsonNode(node: Node, indent: string | null): string {
+  const out: string[] = []
+  write(node, indent, 0, out, undefined)
+  return out.join('')
+}
+
+function write(node: Node, indent: string | null, level: number, out: string[], key: string | undefined): void {
+  if (node.kind === 'scalar') {
+    out.push(jsonScalar(node, key))
+    return
+  }
+  const nl = (l: number): string => (indent === null ? '' : '\n' + indent.repeat(l))
+  const colon = indent === null ? ':' : ': '
+  const [open, close] = node.kind === 'map' ? ['{', '}'] : ['[', ']']
+  out.push(open)
+  let first = true
+  if (node.kind === 'map') {
+    for (const e of node.entries) {
+      if (e.kind !== 'pair') continue
+      out.push((first ? '' : ',') + nl(level + 1) + goQuote(e.key) + colon)
+      write(e.value, indent, level + 1, out, e.key)
+      first = false
+    }
+  } else {
+    for (const item of node.items) {
+      if (item.kind === 'comment') continue
+      out.push((first ? '' : ',') + nl(level + 1))
+      write(item, indent, level + 1, out, key)
+      first = false
+    }
+  }
+  out.push((first ? '' : nl(level)) + close)
+}

@@ -1,0 +1,63 @@
+/**
+ * Which encrypted files `run` (and `loadEnv`, `sops-like/config`) loads: the given
+ * ones in order; else `run.files` from the config (relative to the config's folder);
+ * else the conventional names that exist in the current folder.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { findConfig } from '../../config/find.js'
+import { FileNotFoundError } from '../../errors.js'
+
+/** Looked for, in this order, in the current folder when neither `-f` nor `run.files` names a file. */
+export const CONVENTIONAL_RUN_FILES: readonly string[] = [
+  'secrets.enc.yaml',
+  'secrets.enc.yml',
+  'secrets.enc.json',
+  'secrets.enc.env',
+  '.env.enc',
+  'secrets.enc.toml',
+]
+
+export interface RunFilesOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Config file to read `run.files` from (default: found upwards from `cwd`). */
+  configPath?: string
+}
+
+export interface RunFiles {
+  /** Absolute paths, in load order (later files win). */
+  files: string[]
+  /** Where the list came from. */
+  source: 'given' | 'config' | 'conventional'
+}
+
+const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The files to load. Throws FileNotFoundError listing where it looked when no file
+ * is given, the config names none, and no conventional file exists. The config reader
+ * (and its YAML parser) is loaded only when no file is given: `run -f` starts faster.
+ */
+export async function resolveRunFiles(given: readonly string[] | undefined, opts: RunFilesOptions = {}): Promise<RunFiles> {
+  const cwd = resolve(opts.cwd ?? process.cwd())
+  if (given && given.length) return { files: given.map((f) => resolve(cwd, f)), source: 'given' }
+  const cfg = findConfig(cwd, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  if (cfg.path) {
+    const { loadConfigFile } = await import('../../config/rules.js')
+    const config = loadConfigFile(cfg.path)
+    if (config.run.files.length) return { files: config.run.files.map((f) => resolve(config.dir, f)), source: 'config' }
+  }
+  const found = CONVENTIONAL_RUN_FILES.map((n) => resolve(cwd, n)).filter(isFile)
+  if (found.length) return { files: found, source: 'conventional' }
+  const configNote = cfg.path ? `; ${cfg.path} has no run.files` : existsSync(cwd) ? '; no config file with run.files was found' : ''
+  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${cwd}${configNote}`, {
+    hint: 'name files with -f FILE or list them under run.files in .sops-like.yaml',
+  })
+}
