@@ -4,7 +4,7 @@
  * by hand the way sops lays it out (its own GF(2^8) split, shares wrapped by the real `age`
  * binary, values sealed with node:crypto) opens with sops-like.
  */
-import { test } from 'uvu'
+import { test as suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
@@ -12,7 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
-import { CANARY, PGP_TEST_KEY } from '../helpers/fixtures.js'
+import { CANARY, PGP_TEST_KEY, needsFixtures } from '../helpers/fixtures.js'
+
+const test = needsFixtures(suite, import.meta.url)
 
 const PGP_FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 const PLAIN = `db:\n    password: ${CANARY}\n    port: 5432\nname: app\n`
