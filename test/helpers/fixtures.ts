@@ -32,13 +32,17 @@ export const CANARY = 'CANARY-7d1e-s3cr3t-value'
  */
 export function needsFixtures<T extends Test>(suite: T, fileUrl: string): T {
   if (HAVE_FIXTURES) return suite
-  const file = relative(process.cwd(), fileURLToPath(fileUrl))
   let said = false
   const skip = (name?: unknown): void => {
     if (said || typeof name !== 'string') return
     said = true
-    console.log(`skipped: ${file}: its tests that read the sops fixtures (${relative(process.cwd(), FIXTURES)} is absent)`)
+    sayFixturesSkipped(fileUrl)
   }
   const hook = Object.assign(() => {}, { each: () => {} })
   return Object.assign(skip, { only: skip, skip, before: hook, after: hook, run: () => {} }) as unknown as T
+}
+
+/** The one line a test file prints when it skips the tests that read the absent sops fixtures. */
+export function sayFixturesSkipped(fileUrl: string): void {
+  console.log(`skipped: ${relative(process.cwd(), fileURLToPath(fileUrl))}: its tests that read the sops fixtures (${relative(process.cwd(), FIXTURES)} is absent)`)
 }

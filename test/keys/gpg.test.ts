@@ -6,7 +6,7 @@
  */
 import { test as suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { HAVE_FIXTURES, needsFixtures } from '../helpers/fixtures.js'
+import { HAVE_FIXTURES, needsFixtures, sayFixturesSkipped } from '../helpers/fixtures.js'
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
@@ -34,7 +34,7 @@ async function rejects(p: Promise<unknown>, check: (e: unknown) => boolean, what
   assert.unreachable(`${what}: should have failed`)
 }
 
-test('gpgAvailable follows env PATH and SOPS_GPG_EXEC', () => {
+suite('gpgAvailable follows env PATH and SOPS_GPG_EXEC', () => {
   assert.is(gpgProgram({}), 'gpg')
   assert.is(gpgProgram({ SOPS_GPG_EXEC: '/opt/gpg2' }), '/opt/gpg2')
   assert.is(gpgAvailable(NO_GPG), false)
@@ -44,7 +44,8 @@ test('gpgAvailable follows env PATH and SOPS_GPG_EXEC', () => {
 
 if (!gpgOnPath() || !HAVE_FIXTURES) {
   if (!gpgOnPath()) console.log('note: gpg is not installed; the gpg interop tests are skipped')
-  test.run()
+  else sayFixturesSkipped(import.meta.url)
+  suite.run()
 } else {
   const g = makeGnupgHome()
   const tmp = tempDir('sops-like-gpg-')
