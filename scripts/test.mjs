@@ -2,7 +2,7 @@
 // Fails when a test failed, when uvu failed, or when no test ran at all.
 // The run gets a fresh TMPDIR; whatever a test or a command left in it counts as one failure.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -13,6 +13,7 @@ const uid = process.getuid?.() ?? 0
 const BASE = `sops-like-${uid}`
 const TSX_CACHE = `tsx-${uid}`
 const runTmp = mkdtempSync(join(tmpdir(), 'sops-like-suite-'))
+chmodSync(runTmp, 0o1777) // like /tmp: some tests run commands as another user
 mkdirSync(join(tmpdir(), TSX_CACHE), { recursive: true })
 symlinkSync(join(tmpdir(), TSX_CACHE), join(runTmp, TSX_CACHE))
 /** What the run left in its TMPDIR, as paths below it. */

@@ -38,8 +38,12 @@ export function needsFixtures<T extends Test>(suite: T, fileUrl: string): T {
     said = true
     sayFixturesSkipped(fileUrl)
   }
-  const hook = Object.assign(() => {}, { each: () => {} })
-  return Object.assign(skip, { only: skip, skip, before: hook, after: hook, run: () => {} }) as unknown as T
+  // `after` hooks still run (at `run()`): they remove what the file made when it was loaded
+  const afters: Array<() => unknown> = []
+  const before = Object.assign(() => {}, { each: () => {} })
+  const after = Object.assign((fn: () => unknown) => { afters.push(fn) }, { each: () => {} })
+  const run = (): void => { for (const fn of afters) void fn() }
+  return Object.assign(skip, { only: skip, skip, before, after, run }) as unknown as T
 }
 
 /** The one line a test file prints when it skips the tests that read the absent sops fixtures. */
