@@ -15,8 +15,11 @@
 // Test files are loaded as ES modules (`node --import tsx`, no `uvu -r tsx`): with `-r`, uvu
 // `require`s them, and every module src/ loads lazily with import() would then be a second
 // copy (errors.ts included), so `instanceof` on our error classes would fail in tests only.
+//
+// The run gets a fresh TMPDIR; whatever a test or a command left in it counts as one failure.
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, posix, relative, sep } from 'node:path'
 
 const SETS = ['unit', 'e2e']
@@ -27,6 +30,28 @@ const filter = new RegExp((set === 'all' ? process.argv[2] : process.argv[3]) ??
 const PROCESS_HELPERS = ['helpers/git-repo.ts', 'helpers/run.ts', 'team/harness.ts', 'adversarial/spawn.ts', 'keys/pgp-helpers.ts']
 /** Starts a process itself, calls spawnCli (helpers/cli.ts, whose runCli stays in-process), or needs dist/ from `npm run build`. */
 const E2E_TEXT = /from 'node:child_process'|\bspawnCli\(|dist\/(cli|src)\//
+
+// Kept on purpose (not leftovers): the per-user private base folder, if empty (src/io/private-temp.ts),
+// and tsx's compile cache, linked to the usual one so that the run stays warm.
+const uid = process.getuid?.() ?? 0
+const BASE = `sops-like-${uid}`
+const TSX_CACHE = `tsx-${uid}`
+let runTmp
+/** A fresh TMPDIR for the run, like /tmp (world-writable, sticky: some tests run commands as another user). */
+function makeRunTmp() {
+  runTmp = mkdtempSync(join(tmpdir(), 'sops-like-suite-'))
+  chmodSync(runTmp, 0o1777)
+  mkdirSync(join(tmpdir(), TSX_CACHE), { recursive: true })
+  symlinkSync(join(tmpdir(), TSX_CACHE), join(runTmp, TSX_CACHE))
+}
+/** What the run left in its TMPDIR, as paths below it. */
+function leftovers() {
+  const base = join(runTmp, BASE)
+  return [
+    ...readdirSync(runTmp).filter((n) => n !== BASE && n !== TSX_CACHE),
+    ...(existsSync(base) ? readdirSync(base).map((n) => `${BASE}/${n}`) : []),
+  ]
+}
 
 const files = []
 const walk = (dir) => {
@@ -51,7 +76,7 @@ function runUvu(list) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
       stdio: ['ignore', 'pipe', 'inherit'],
       // the unit set alone is the quick loop: 100 generated documents per format instead of 1000
-      env: { ...process.env, FORCE_COLOR: '0', ...(set === 'unit' && !process.env.ADV_PROPERTY_RUNS ? { ADV_PROPERTY_RUNS: '100' } : {}) },
+      env: { ...process.env, FORCE_COLOR: '0', TMPDIR: runTmp, ...(set === 'unit' && !process.env.ADV_PROPERTY_RUNS ? { ADV_PROPERTY_RUNS: '100' } : {}) },
     })
     let out = ''
     child.stdout.on('data', (d) => { out += d; process.stdout.write(d) })
@@ -70,6 +95,7 @@ if (set === 'list') {
   process.exit(0)
 }
 
+makeRunTmp()
 const sum = { total: 0, passed: 0, skipped: 0, failed: 0 }
 for (const kind of SETS) {
   if (set !== 'all' && set !== kind) continue
@@ -78,6 +104,12 @@ for (const kind of SETS) {
   if (set === 'all') console.log(`\n== ${kind} tests (${list.length} files)\n`)
   const r = await runUvu(list)
   for (const k of Object.keys(sum)) sum[k] += r[k]
+}
+const left = leftovers()
+rmSync(runTmp, { recursive: true, force: true })
+if (left.length) {
+  console.log(`\nFAIL  the suite left ${left.length} entries in TMPDIR: ${left.slice(0, 20).join(', ')}`)
+  sum.failed += 1
 }
 console.log(`\n${sum.passed} passed, ${sum.failed} failed${sum.skipped ? `, ${sum.skipped} skipped` : ''}`)
 if (sum.total === 0) { console.error('no test ran'); process.exit(1) }

@@ -13,8 +13,10 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, read
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeAgeKey, tempDir, type TestKey } from './helpers/keys.js'
-import { CANARY, PGP_TEST_KEY, fixturePath } from './helpers/fixtures.js'
+import { CANARY, PGP_TEST_KEY, fixturePath, needsFixtures } from './helpers/fixtures.js'
 import { VERSION } from '../src/version.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
@@ -88,7 +90,7 @@ test('encrypting YAML the fast reader does not take loads yaml and age-encryptio
   assert.equal(vendorsIn(d.files), [])
 })
 
-test('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
+fixtureTest('a PGP file loads openpgp; a TOML file loads the TOML parser', () => {
   const pgp = cli(['decrypt', fixturePath('functional-tests/res/format.enc.yaml')], { SOPS_LIKE_PGP_KEY_FILE: PGP_TEST_KEY })
   assert.is(pgp.code, 0, pgp.stderr)
   assert.is(pgp.stdout, 'foo: bar\n')

@@ -3,7 +3,7 @@
  * age fixtures with their published test identities, PGP ones with the sops test
  * key through openpgp.js, and (independently of PGP) with the data keys of docs/format.md §13.
  */
-import { test } from 'uvu'
+import { test as suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { openBytes } from '../src/ops/crypt/decrypt.js'
@@ -11,7 +11,9 @@ import { getAtPath } from '../src/core/tree-path.js'
 import { formatForPath } from '../src/formats/index.js'
 import type { Node } from '../src/core/tree.js'
 import { MacMismatchError } from '../src/errors.js'
-import { DATA_KEYS, fixture, fixturePath, PGP_TEST_KEY } from './helpers/fixtures.js'
+import { DATA_KEYS, fixture, fixturePath, PGP_TEST_KEY, needsFixtures } from './helpers/fixtures.js'
+
+const test = needsFixtures(suite, import.meta.url)
 
 const text = (n: Node): string => (n.kind === 'scalar' ? n.text : `<${n.kind}>`)
 const pgpEnv = { HOME: '/nonexistent-home', SOPS_LIKE_PGP_KEY_FILE: PGP_TEST_KEY, PATH: '/nonexistent' }

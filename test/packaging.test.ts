@@ -9,6 +9,10 @@
  * `npm install --offline` fails, the project is first seeded with copies of this
  * repository's installed runtime packages (the non-dev entries of package-lock.json)
  * and installed `--offline` again; `--prefer-offline` (network allowed) is the last resort.
+ *
+ * Then the README's "Install" section, its commands run literally in a copy of this repository
+ * that has no dist/ and no node_modules (as a fresh clone), with npm's global prefix in a
+ * temporary folder: the `prepare` script builds, and the tarball gives a working CLI.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -77,7 +81,8 @@ function seedRuntimePackages(dir: string): void {
 test.before(() => {
   assert.ok(existsSync(join(ROOT, 'dist/src/index.js')) && existsSync(join(ROOT, 'dist/cli/main.cjs')), 'dist/ is missing: run `npm run build` first (`npm test` does)')
   t = tempDir('sops-like-pack-')
-  const out = ok(run('npm', ['pack', '--json', '--pack-destination', t.dir], ROOT), 'npm pack')
+  // dist/ is built (`npm test` did it): --ignore-scripts skips `prepare` rebuilding it
+  const out = ok(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', t.dir], ROOT), 'npm pack')
   const info = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>
   packed = info[0]!.files.map((f) => f.path)
   const tgz = join(t.dir, info[0]!.filename)
@@ -156,6 +161,53 @@ test('the library works from an ESM script: sops-like and sops-like/config', () 
   const env = { ...baseEnv(), SOPS_AGE_KEY_FILE: join(project, 'key.txt'), SOPS_LIKE_FILES: 'secrets.enc.yaml' }
   const c = JSON.parse(ok(run(process.execPath, ['config.mjs'], project, env), 'import sops-like/config')) as { loaded: string[]; user: string }
   assert.equal({ loaded: [...c.loaded].sort(), user: c.user }, { loaded: ['db_password', 'db_user', 'port'], user: 'app' })
+})
+
+/** The shell blocks of the README's "Install" section, in order. */
+function installBlocks(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = /^## Install\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? ''
+  return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!)
+}
+
+/** This repository's files as a clone has them (tracked, plus new files not ignored): no dist/, no node_modules. */
+function copyRepository(to: string): void {
+  const r = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], ROOT)
+  const files = r.status === 0 ? r.stdout.split('\0').filter(Boolean) : []
+  if (files.length) {
+    for (const f of files) if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(to, f), { recursive: true })
+  } else {
+    cpSync(ROOT, to, { recursive: true, filter: (src) => !/[\\/](node_modules|dist|\.git)$/.test(src) })
+  }
+}
+
+test('README "Install": its commands, run literally in an unbuilt copy of the repository, give a working sops-like on PATH', () => {
+  const blocks = installBlocks()
+  assert.ok(blocks.length >= 2, 'README.md has an "## Install" section with its sh blocks')
+  const clone = join(t.dir, 'sops-like')
+  copyRepository(clone)
+  assert.not.ok(existsSync(join(clone, 'dist')) || existsSync(join(clone, 'node_modules')))
+  const prefix = join(t.dir, 'prefix')
+  const app = join(t.dir, 'my-app')
+  mkdirSync(app)
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-app', version: '1.0.0', private: true }, null, 2))
+  // the global prefix is a temporary folder; the network is used only for what npm's cache lacks
+  const env = { ...baseEnv(), npm_config_prefix: prefix, npm_config_prefer_offline: 'true', PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` }
+  const outputs = blocks.map((block, i) => ok(run('sh', ['-ec', block], clone, env), `README Install block ${i + 1}`))
+  assert.ok(outputs[0]!.trim().endsWith(PKG.version), outputs[0]!.slice(-500))
+  assert.ok(outputs[1]!.trim().endsWith(PKG.version), outputs[1]!.slice(-500))
+  assert.ok(existsSync(join(prefix, 'bin', 'sops-like')) && existsSync(join(app, 'node_modules', '.bin', 'sops-like')))
+
+  // the global bin, from anywhere: a key and an encrypt/decrypt round trip
+  const bin = join(prefix, 'bin', 'sops-like')
+  const work = join(t.dir, 'work')
+  mkdirSync(work)
+  const recipient = ok(run(bin, ['keygen', '-o', 'key.txt'], work), 'keygen').trim()
+  writeFileSync(join(work, 'app.env'), `TOKEN=${CANARY}\n`)
+  const enc = ok(run(bin, ['encrypt', '--age', recipient, 'app.env'], work), 'encrypt')
+  assert.not.ok(enc.includes(CANARY))
+  writeFileSync(join(work, 'app.enc.env'), enc)
+  assert.is(ok(run(bin, ['decrypt', 'app.enc.env'], work, { ...baseEnv(), SOPS_AGE_KEY_FILE: join(work, 'key.txt') }), 'decrypt'), `TOKEN=${CANARY}\n`)
 })
 
 test.run()

@@ -71,12 +71,17 @@ export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number |
     }
     const t = threshold && threshold > 0 ? threshold : keyGroups.length
     if (keyGroups.length > 1 && shares.length >= t) return await (await import('./shamir.js')).combine(shares)
-    const have = identities.length ? `identities available: ${identities.map((i) => i.label).join(', ')}` : 'no identities found'
+    const have = identities.length
+      ? `identities available: ${identities.map((i) => i.label).join(', ')}`
+      : `no identity found: make one with "sops-like keygen" and have the file re-encrypted to its recipient (keys are looked for in ${IDENTITY_PLACES}; "sops-like doctor" checks each)`
     const need = keyGroups.length > 1 ? ` (${shares.length} of ${keyGroups.length} groups opened, ${t} needed)` : ''
     throw new NoIdentityError(`no available key could decrypt the data key${need}; file recipients: ${failedGroups.join('; ')}; ${have}`)
   } finally {
     for (const s of shares) s.fill(0)
   }
 }
+
+/** Where loadIdentities looks, for the message of a decryption that found no identity at all. */
+const IDENTITY_PLACES = 'SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, $XDG_CONFIG_HOME/sops/age/keys.txt or ~/.config/sops/age/keys.txt, ~/.ssh/id_ed25519 and id_rsa, SOPS_LIKE_PGP_KEY_FILE, gpg'
 
 const describe = (e: KeyEntry): string => `${e.type} ${entryId(e)}`.trim()

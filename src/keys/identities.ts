@@ -24,6 +24,11 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
   if (types.has('age')) {
     const firstRecipient = entries.find((e) => e.type === 'age')?.fields.recipient
     const found = findAgeIdentities(env, firstRecipient ? { recipientHint: firstRecipient } : {})
+    // a variable that is set but holds no identity would otherwise be skipped without a word
+    for (const v of ['SOPS_AGE_KEY', 'SOPS_AGE_KEY_CMD'] as const) {
+      if (env[v] && !found.sources.some((s) => s.source === v)) opts.onNote?.(`warning: ${v} is set but ${v === 'SOPS_AGE_KEY' ? 'holds' : 'printed'} no age identity (AGE-SECRET-KEY-1…): ignored`)
+    }
+    if (env.SOPS_AGE_KEY_FILE && found.looked.some((l) => l.startsWith('SOPS_AGE_KEY_FILE'))) opts.onNote?.(`warning: SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE}) holds no age identity (AGE-SECRET-KEY-1…): ignored`)
     const keys: Array<string | import('age-encryption').Identity> = [...(opts.ageKeys ?? []), ...found.keys]
     const labels = found.sources.map((s) => s.source)
     if (found.encryptedFiles.length) {

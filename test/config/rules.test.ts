@@ -10,8 +10,10 @@ import { join } from 'node:path'
 import { loadConfigFile, matchRule } from '../../src/config/rules.js'
 import { resolveRecipients } from '../../src/ops/crypt/recipients.js'
 import { ConfigError, NoMatchingRuleError, NoRecipientsError } from '../../src/errors.js'
-import { fixturePath } from '../helpers/fixtures.js'
+import { fixturePath, needsFixtures } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/keys.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const FUNC = fixturePath('functional-tests/.sops.yaml')
 const rejects = async (p: Promise<unknown>, C: new (...a: never[]) => Error, re?: RegExp): Promise<void> => {
@@ -23,13 +25,13 @@ const rejects = async (p: Promise<unknown>, C: new (...a: never[]) => Error, re?
   assert.unreachable('expected an error')
 }
 
-test("sops' root .sops.yaml: one rule, two fingerprints in a folded string", () => {
+fixtureTest("sops' root .sops.yaml: one rule, two fingerprints in a folded string", () => {
   const cfg = loadConfigFile(fixturePath('.sops.yaml'))
   assert.is(cfg.creationRules.length, 1)
   assert.equal(cfg.creationRules[0]!.keyGroups[0]!.pgp, ['FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4', 'D7229043384BCC60326C6FB9D8720D957C3D3074'])
 })
 
-test("sops' functional-tests/.sops.yaml loads (destination_rules, key_groups: [], an empty group) and rules match by path", () => {
+fixtureTest("sops' functional-tests/.sops.yaml loads (destination_rules, key_groups: [], an empty group) and rules match by path", () => {
   const cfg = loadConfigFile(FUNC)
   assert.is(cfg.creationRules.length, 6)
   const dir = cfg.dir

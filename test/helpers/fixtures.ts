@@ -1,8 +1,15 @@
-/** Paths and known data keys of the sops fixtures in ../shared/fixtures/sops. */
-import { readFileSync } from 'node:fs'
+/**
+ * Paths and known data keys of the sops fixtures in ../shared/fixtures/sops, which live outside
+ * the repository: a clone elsewhere has none, so tests that read them go through needsFixtures.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Test } from 'uvu'
 
 export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/sops/', import.meta.url))
+/** Whether the upstream sops fixtures are beside this repository (CI has them; a plain clone may not). */
+export const HAVE_FIXTURES = existsSync(FIXTURES)
 export const fixture = (rel: string): Buffer => readFileSync(FIXTURES + rel)
 export const fixturePath = (rel: string): string => FIXTURES + rel
 
@@ -18,3 +25,28 @@ export const DATA_KEYS: Record<string, string> = {
 export const PGP_TEST_KEY = fixturePath('pgp/sops_functional_tests_key.asc')
 export const AGE_TEST_KEYS = fixturePath('age-test-keys.txt')
 export const CANARY = 'CANARY-7d1e-s3cr3t-value'
+
+/**
+ * The `test` of the tests that read the sops fixtures: `suite` itself when they are there; else a
+ * stand-in that registers nothing (uvu has no skip) and prints one line for the file, once.
+ */
+export function needsFixtures<T extends Test>(suite: T, fileUrl: string): T {
+  if (HAVE_FIXTURES) return suite
+  let said = false
+  const skip = (name?: unknown): void => {
+    if (said || typeof name !== 'string') return
+    said = true
+    sayFixturesSkipped(fileUrl)
+  }
+  // `after` hooks still run (at `run()`): they remove what the file made when it was loaded
+  const afters: Array<() => unknown> = []
+  const before = Object.assign(() => {}, { each: () => {} })
+  const after = Object.assign((fn: () => unknown) => { afters.push(fn) }, { each: () => {} })
+  const run = (): void => { for (const fn of afters) void fn() }
+  return Object.assign(skip, { only: skip, skip, before, after, run }) as unknown as T
+}
+
+/** The one line a test file prints when it skips the tests that read the absent sops fixtures. */
+export function sayFixturesSkipped(fileUrl: string): void {
+  console.log(`skipped: ${relative(process.cwd(), fileURLToPath(fileUrl))}: its tests that read the sops fixtures (${relative(process.cwd(), FIXTURES)} is absent)`)
+}

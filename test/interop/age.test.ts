@@ -7,8 +7,10 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { createAgeRecipient, createAgeIdentity } from '../../src/keys/age.js'
 import { makeAgeKey, tempDir } from '../helpers/keys.js'
-import { fixture } from '../helpers/fixtures.js'
+import { fixture, needsFixtures } from '../helpers/fixtures.js'
 import { parseIdentityFile } from '../../src/keys/age-identities.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const hasAge = spawnSync('age', ['--version']).status === 0
 if (!hasAge) console.log('note: `age` is not installed; age interop tests skipped')
@@ -46,7 +48,7 @@ test('we unwrap a data key that real age wrapped', async () => {
   }
 })
 
-test('the sops age fixture opens with the sops test identity', async () => {
+fixtureTest('the sops age fixture opens with the sops test identity', async () => {
   const keys = parseIdentityFile(fixture('age-test-keys.txt').toString())
   assert.ok(keys.length >= 2)
   const id = createAgeIdentity(keys, 'fixture')

@@ -1,11 +1,14 @@
-import { test } from 'uvu'
+import { test as suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { FIXTURES, HAVE_FIXTURES, needsFixtures } from '../helpers/fixtures.js'
 import { readFileSync } from 'node:fs'
 import { Encrypter, armor } from 'age-encryption'
 import { LimitExceededError, ReadError } from '../../src/errors.js'
 import { MAX_SCRYPT_LOG_N, decryptIdentityFile, isEncryptedIdentityFile, scryptLogN } from '../../src/keys/age-encrypted-identity.js'
 
-const fixture = new Uint8Array(readFileSync(new URL('../../../shared/fixtures/sops/age-test-encrypted-identity.age', import.meta.url)))
+const test = needsFixtures(suite, import.meta.url)
+
+const fixture = HAVE_FIXTURES ? new Uint8Array(readFileSync(FIXTURES + 'age-test-encrypted-identity.age')) : new Uint8Array()
 const given = (p: string | undefined) => async () => p
 
 async function expectReadError(p: Promise<unknown>, pattern: RegExp): Promise<void> {

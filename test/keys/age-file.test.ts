@@ -15,9 +15,11 @@ import { dearmorAge, MAX_AGE_STANZAS, parseAgeFile } from '../../src/keys/age-fi
 import { bech32Decode, bech32Encode } from '../../src/keys/ssh-x25519.js'
 import { LimitExceededError, ReadError } from '../../src/errors.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
-import { AGE_TEST_KEYS, fixture } from '../helpers/fixtures.js'
+import { AGE_TEST_KEYS, fixture, needsFixtures } from '../helpers/fixtures.js'
 import { moduleLogHook } from '../helpers/module-log.js'
 import { parseIdentityFile } from '../../src/keys/age-identities.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const tmp = tempDir('sops-like-agefile-')
 const HAS_AGE = spawnSync('age', ['--version']).status === 0
@@ -33,7 +35,7 @@ const ageEncrypt = (data: Uint8Array, recipient: string, armor: boolean): Buffer
 }
 const entry = (enc: string) => ({ type: 'age' as const, fields: { enc, recipient: 'x' } })
 
-test('the sops fixture age-test-encrypted-data.age opens with the published test identity', async () => {
+fixtureTest('the sops fixture age-test-encrypted-data.age opens with the published test identity', async () => {
   const keys = parseIdentityFile(readFileSync(AGE_TEST_KEYS, 'utf8'))
   const out = await createAgeIdentity(keys, 'fixture').unwrap(entry(fixture('age-test-encrypted-data.age').toString('utf8')))
   assert.is(Buffer.from(out!).toString('utf8'), 'data')

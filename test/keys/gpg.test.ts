@@ -4,8 +4,9 @@
  * interoperate (what we write gpg reads, what gpg writes we read). Skipped with a
  * note when gpg is not installed.
  */
-import { test } from 'uvu'
+import { test as suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { HAVE_FIXTURES, needsFixtures, sayFixturesSkipped } from '../helpers/fixtures.js'
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
@@ -16,6 +17,8 @@ import type { Identity, KeyEntry } from '../../src/keys/key-source.js'
 import { NoIdentityError, RecipientError } from '../../src/errors.js'
 import { tempDir } from '../helpers/keys.js'
 import { gpgOnPath, hex, KEY1, KEY2, makeGnupgHome, PGP_FIXTURES, PGP_TEST_KEY, pgpMessages } from './pgp-helpers.js'
+
+const test = needsFixtures(suite, import.meta.url)
 
 const entry = (enc: string, fp = KEY1): KeyEntry => ({ type: 'pgp', fields: { created_at: '2026-01-01T00:00:00Z', enc, fp } })
 const NO_GPG: NodeJS.ProcessEnv = { PATH: '/nonexistent', HOME: '/nonexistent-home' }
@@ -31,7 +34,7 @@ async function rejects(p: Promise<unknown>, check: (e: unknown) => boolean, what
   assert.unreachable(`${what}: should have failed`)
 }
 
-test('gpgAvailable follows env PATH and SOPS_GPG_EXEC', () => {
+suite('gpgAvailable follows env PATH and SOPS_GPG_EXEC', () => {
   assert.is(gpgProgram({}), 'gpg')
   assert.is(gpgProgram({ SOPS_GPG_EXEC: '/opt/gpg2' }), '/opt/gpg2')
   assert.is(gpgAvailable(NO_GPG), false)
@@ -39,9 +42,10 @@ test('gpgAvailable follows env PATH and SOPS_GPG_EXEC', () => {
   assert.equal(createPgpIdentities(NO_GPG), [])
 })
 
-if (!gpgOnPath()) {
-  console.log('note: gpg is not installed; the gpg interop tests are skipped')
-  test.run()
+if (!gpgOnPath() || !HAVE_FIXTURES) {
+  if (!gpgOnPath()) console.log('note: gpg is not installed; the gpg interop tests are skipped')
+  else sayFixturesSkipped(import.meta.url)
+  suite.run()
 } else {
   const g = makeGnupgHome()
   const tmp = tempDir('sops-like-gpg-')

@@ -3,7 +3,7 @@
  * wrap → unwrap round trips produce GnuPG 2.2-readable packets, bad keys are refused
  * with one-line typed errors, and `openpgp` is only loaded when a PGP key is used.
  */
-import { test } from 'uvu'
+import { test as suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs'
@@ -13,10 +13,12 @@ import * as openpgp from 'openpgp'
 import { createPgpIdentities, createPgpRecipient } from '../../src/keys/pgp.js'
 import type { Identity, KeyEntry } from '../../src/keys/key-source.js'
 import { NoIdentityError, ReadError, RecipientError } from '../../src/errors.js'
-import { DATA_KEYS, fixturePath } from '../helpers/fixtures.js'
+import { DATA_KEYS, fixturePath, needsFixtures } from '../helpers/fixtures.js'
 import { tempDir } from '../helpers/keys.js'
 import { moduleLogHook } from '../helpers/module-log.js'
 import { hex, KEY1, KEY2, PGP_FIXTURES, PGP_TEST_KEY, pgpMessages, testKeyBlocks } from './pgp-helpers.js'
+
+const test = needsFixtures(suite, import.meta.url)
 
 const NO_GPG: NodeJS.ProcessEnv = { PATH: '/nonexistent', HOME: '/nonexistent-home' }
 const entry = (enc: string, fp = KEY1): KeyEntry => ({ type: 'pgp', fields: { created_at: '2026-01-01T00:00:00Z', enc, fp } })

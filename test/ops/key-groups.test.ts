@@ -12,19 +12,26 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
-import { CANARY, PGP_TEST_KEY } from '../helpers/fixtures.js'
+import { CANARY } from '../helpers/fixtures.js'
 
-const PGP_FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
+/** A PGP key made for the test (armored private key file) and its fingerprint. */
+let PGP_KEY_FILE = ''
+let PGP_FP = ''
 const PLAIN = `db:\n    password: ${CANARY}\n    port: 5432\nname: app\n`
 const t = tempDir('sops-like-groups-')
 let a: TestKey, b: TestKey, c: TestKey
 
 test.before(async () => {
+  const openpgp = await import('openpgp')
+  const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'groups' }], format: 'armored' })
+  PGP_FP = (await openpgp.readPrivateKey({ armoredKey: privateKey })).getFingerprint().toUpperCase()
+  PGP_KEY_FILE = join(t.dir, 'pgp.asc')
+  writeFileSync(PGP_KEY_FILE, privateKey, { mode: 0o600 })
   ;[a, b, c] = [await makeAgeKey(t.dir, 'a'), await makeAgeKey(t.dir, 'b'), await makeAgeKey(t.dir, 'c')]
   writeFileSync(join(t.dir, '.sops-like.yaml'), `creation_rules:
   - path_regex: \\.yaml$
     shamir_threshold: 2
-    pgp_keys: [${PGP_TEST_KEY}]
+    pgp_keys: [${PGP_KEY_FILE}]
     key_groups:
       - age: [${a.recipient}]
       - pgp: [${PGP_FP}]
@@ -42,7 +49,7 @@ const envWith = (groups: Array<'a' | 'pgp' | 'c' | 'b'>): NodeJS.ProcessEnv => {
   return isolatedEnv({
     PATH: '/nonexistent',
     ...(age.length ? { SOPS_AGE_KEY: age.join('\n') } : {}),
-    ...(groups.includes('pgp') ? { SOPS_LIKE_PGP_KEY_FILE: PGP_TEST_KEY } : {}),
+    ...(groups.includes('pgp') ? { SOPS_LIKE_PGP_KEY_FILE: PGP_KEY_FILE } : {}),
   })
 }
 

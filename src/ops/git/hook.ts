@@ -58,7 +58,7 @@ export function hookScriptFor(name: HookName, command = 'sops-like'): string {
     `  ${command} check --merging >/dev/null || exit $?`,
     'fi',
   ]
-  if (name === 'pre-commit') return [...head, ...chain(name, 'exit $?'), ...merging, `exec ${command} check --staged`, ''].join('\n')
+  if (name === 'pre-commit') return [...head, ...chain(name, 'exit $?'), ...merging, '# quiet when all is well: problems and the failure go to stderr', `exec ${command} check --staged >/dev/null`, ''].join('\n')
   const only = name === 'post-merge'
     ? ['# a squash merge ($1 = 1) commits nothing yet', '[ "$1" = 1 ] && exit $status']
     : ['# only rebases: an amend leaves ORIG_HEAD as it was', '[ "$1" = rebase ] || exit $status']

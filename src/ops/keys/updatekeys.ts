@@ -64,7 +64,7 @@ export async function planUpdateKeys(file: string, opts: UpdateKeysOptions = {})
   const bytes = readInput(abs)
   const { metadata } = await parseEncrypted(bytes, format.name)
   if (!loadConfigFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env })) {
-    throw new ConfigNotFoundError(`updatekeys needs a config file with creation rules (.sops-like.yaml or .sops.yaml); none found for ${file}`)
+    throw new ConfigNotFoundError(`no config found for ${file} (.sops-like.yaml or .sops.yaml in its folder or above): updatekeys takes the recipients from a creation rule; create one, e.g. creation_rules: [{path_regex: '\\.enc\\.', age: 'age1…'}], or pass --config FILE`)
   }
   const keys = await resolveRecipients(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env: ruleEnv(env), cwd: opts.cwd ?? process.cwd() })
   const groups = keys.groups

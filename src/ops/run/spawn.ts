@@ -58,7 +58,7 @@ export function resolveCommand(cmd: string, opts: { pathEnv?: string; cwd?: stri
     if (state === 'not-executable') denied = true
   }
   if (denied) throw new CommandStartError(`${cmd}: permission denied (found on PATH but not executable)`, 126)
-  throw new CommandStartError(`${cmd}: command not found`, 127)
+  throw new CommandStartError(`${cmd}: command not found${shellHint(cmd)}`, 127)
 }
 
 /**
@@ -134,9 +134,14 @@ export async function spawnCommand(argv: readonly string[], opts: SpawnOptions):
   }
 }
 
+/** For a "command" that is really a shell line (`run -- 'echo $x'`): how to hand it to a shell. */
+function shellHint(cmd: string): string {
+  return /[\s$|;&<>*?`'"(){}]/.test(cmd) ? ` (a shell line is not a command: run it with sh -c '…', e.g. sops-like run -- sh -c 'echo $NAME')` : ''
+}
+
 function startError(cmd: string, e: unknown): CommandStartError {
   const code = (e as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return new CommandStartError(`${cmd}: command not found`, 127)
+  if (code === 'ENOENT') return new CommandStartError(`${cmd}: command not found${shellHint(cmd)}`, 127)
   if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE') return new CommandStartError(`${cmd}: an argument or environment variable contains a NUL character`, 126)
   return new CommandStartError(`${cmd}: cannot be started${code ? ` (${code})` : ''}`, 126)
 }

@@ -4,7 +4,9 @@ import fc from 'fast-check'
 import { dotenvFormat } from '../../../src/formats/dotenv/index.js'
 import { EmitError, FormatError } from '../../../src/errors.js'
 import type { Comment, Node, Pair, Scalar, Tree } from '../../../src/core/tree.js'
-import { fixture } from '../../helpers/fixtures.js'
+import { fixture, needsFixtures } from '../../helpers/fixtures.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const parse = (s: string | Uint8Array): Tree => dotenvFormat.parse(typeof s === 'string' ? Buffer.from(s, 'utf8') : s)
 const emit = (t: Tree): string => Buffer.from(dotenvFormat.emit(t)).toString('utf8')
@@ -14,7 +16,7 @@ const pair = (key: string, value: Node): Pair => ({ kind: 'pair', key, value })
 const cmt = (text: string): Comment => ({ kind: 'comment', text, inline: false })
 const doc = (entries: Array<Pair | Comment>): Tree => ({ branches: [{ kind: 'map', entries }] })
 
-test('format.enc.env: parse + emit reproduces the sops file byte for byte', () => {
+fixtureTest('format.enc.env: parse + emit reproduces the sops file byte for byte', () => {
   const bytes = fixture('functional-tests/res/format.enc.env')
   const t = dotenvFormat.parse(bytes)
   assert.ok(Buffer.from(dotenvFormat.emit(t)).equals(bytes))

@@ -4,7 +4,9 @@ import fc from 'fast-check'
 import { iniFormat } from '../../../src/formats/ini/index.js'
 import { EmitError, FormatError } from '../../../src/errors.js'
 import type { Comment, Mapping, Node, Pair, Scalar, Tree } from '../../../src/core/tree.js'
-import { fixture } from '../../helpers/fixtures.js'
+import { fixture, needsFixtures } from '../../helpers/fixtures.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const parse = (s: string | Uint8Array): Tree => iniFormat.parse(typeof s === 'string' ? Buffer.from(s, 'utf8') : s)
 const emit = (t: Tree): string => Buffer.from(iniFormat.emit(t)).toString('utf8')
@@ -23,7 +25,7 @@ const view = (t: Tree): unknown =>
 
 // ---------- goldens ----------
 
-test('format.enc.ini: parse + emit reproduces the sops file byte for byte', () => {
+fixtureTest('format.enc.ini: parse + emit reproduces the sops file byte for byte', () => {
   const bytes = fixture('functional-tests/res/format.enc.ini')
   const t = iniFormat.parse(bytes)
   assert.ok(Buffer.from(iniFormat.emit(t)).equals(bytes))
@@ -35,7 +37,7 @@ test('format.enc.ini: parse + emit reproduces the sops file byte for byte', () =
   assert.ok(enc.startsWith('-----BEGIN PGP MESSAGE-----\\n\\nwcBM'), 'metadata newlines stay as the two chars \\n here')
 })
 
-test('format-2.enc.ini: """ multi-line metadata parses with real newlines and re-emits byte for byte', () => {
+fixtureTest('format-2.enc.ini: """ multi-line metadata parses with real newlines and re-emits byte for byte', () => {
   const bytes = fixture('functional-tests/res/format-2.enc.ini')
   const t = iniFormat.parse(bytes)
   const sops = (view(t) as Array<[string, Array<[string, string]>]>).find(([n]) => n === 'sops')![1]
@@ -46,7 +48,7 @@ test('format-2.enc.ini: """ multi-line metadata parses with real newlines and re
   assert.ok(Buffer.from(iniFormat.emit(t)).equals(bytes))
 })
 
-test('example.ini (sops 3.5.0): section comment first, clear value; re-emit drops only the old trailing blank line', () => {
+fixtureTest('example.ini (sops 3.5.0): section comment first, clear value; re-emit drops only the old trailing blank line', () => {
   const bytes = fixture('example.ini')
   const t = iniFormat.parse(bytes)
   const v = view(t) as Array<[string, Array<[string, string]>]>

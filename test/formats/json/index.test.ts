@@ -5,7 +5,9 @@ import { jsonFormat, createJsonFormat } from '../../../src/formats/json/index.js
 import { EmitError, FormatError } from '../../../src/errors.js'
 import { formatFloatF } from '../../../src/core/go-number.js'
 import { getKey, type Mapping, type Node, type Scalar, type Tree } from '../../../src/core/tree.js'
-import { fixture } from '../../helpers/fixtures.js'
+import { fixture, needsFixtures } from '../../helpers/fixtures.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const enc = new TextEncoder()
 const parse = (s: string | Uint8Array): Tree => jsonFormat.parse(typeof s === 'string' ? enc.encode(s) : s)
@@ -32,7 +34,7 @@ const val = (m: Mapping, ...path: Array<string | number>): Node => {
 
 // ---------- goldens ----------
 
-test('format.enc.json: parse + emit reproduces the sops file byte for byte', () => {
+fixtureTest('format.enc.json: parse + emit reproduces the sops file byte for byte', () => {
   const bytes = fixture('functional-tests/res/format.enc.json')
   const t = jsonFormat.parse(bytes)
   assert.ok(Buffer.from(jsonFormat.emit(t)).equals(bytes))
@@ -43,7 +45,7 @@ test('format.enc.json: parse + emit reproduces the sops file byte for byte', () 
   assert.match((val(t.branches[0]!, 'sops', 'pgp', 0, 'enc') as Scalar).text, /^-----BEGIN PGP MESSAGE-----\n\n/)
 })
 
-test('example.json (sops 3.5.0): values, old null key lists; re-emit only adds the final newline', () => {
+fixtureTest('example.json (sops 3.5.0): values, old null key lists; re-emit only adds the final newline', () => {
   const bytes = fixture('example.json')
   const t = jsonFormat.parse(bytes)
   const m = t.branches[0]!
@@ -60,7 +62,7 @@ test('example.json (sops 3.5.0): values, old null key lists; re-emit only adds t
   assert.ok(Buffer.from(jsonFormat.emit(t)).equals(Buffer.concat([bytes, Buffer.from('\n')])))
 })
 
-test('examples/**/*.json and example.txt (binary envelope) parse and re-emit', () => {
+fixtureTest('examples/**/*.json and example.txt (binary envelope) parse and re-emit', () => {
   for (const f of ['examples/per_file/config.enc/static_github.json', 'examples/all_in_one/config/secret.enc.json', 'example.txt']) {
     const bytes = fixture(f)
     const t = jsonFormat.parse(bytes)
@@ -71,7 +73,7 @@ test('examples/**/*.json and example.txt (binary envelope) parse and re-emit', (
   assert.equal(val(gh, 'development'), { kind: 'map', entries: [] })
 })
 
-test('python-era file (4-space indent, trailing spaces after commas) parses', () => {
+fixtureTest('python-era file (4-space indent, trailing spaces after commas) parses', () => {
   const m = jsonFormat.parse(fixture('stores/ini/test_resources/example.json')).branches[0]!
   assert.equal(val(m, 'sops', 'version'), sc('str', '1.13'))
   assert.is((val(m, 'example_array') as Extract<Node, { kind: 'seq' }>).items.length, 2)

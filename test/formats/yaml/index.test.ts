@@ -9,9 +9,11 @@ import fc from 'fast-check'
 import { yamlFormat as yaml } from '../../../src/formats/yaml/index.js'
 import { EmitError, FormatError, LimitExceededError } from '../../../src/errors.js'
 import { getKey, type Comment, type Mapping, type Node, type Scalar, type Sequence, type Tree } from '../../../src/core/tree.js'
-import { fixture } from '../../helpers/fixtures.js'
+import { fixture, needsFixtures } from '../../helpers/fixtures.js'
 import { canonicalTree, looseTree, yamlString } from '../../helpers/yaml-gen.js'
 import { analyzeScalar, analyzeScalarFully } from '../../../src/formats/yaml/emitter.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const parse = (s: string | Uint8Array): Tree => yaml.parse(typeof s === 'string' ? Buffer.from(s, 'utf8') : s)
 const root = (s: string): Mapping => parse(s).branches[0]!
@@ -50,7 +52,7 @@ test('the fast path of scalar analysis agrees with the full go-yaml analysis', (
   for (const s of ['ENC[AES256_GCM,data:8CvE,iv:tjch/lmM=,tag:1a==,type:str]', 'a:', '...x', '-x', 'x-', 'a:b', '[x]']) assert.equal(analyzeScalar(s), analyzeScalarFully(s), s)
 })
 
-test('format.enc.yaml, example.yaml and plainfile.yaml: re-emit from the tree is byte for byte', () => {
+fixtureTest('format.enc.yaml, example.yaml and plainfile.yaml: re-emit from the tree is byte for byte', () => {
   for (const f of ['functional-tests/res/format.enc.yaml', 'example.yaml', 'functional-tests/res/plainfile.yaml']) {
     const bytes = fixture(f)
     const t = yaml.parse(bytes)
@@ -77,7 +79,7 @@ const OLD_LAYOUT = [
   'extra/flux/global-secret.yaml',
 ]
 
-test('older layouts (yaml.v2 era, 2-space flux files): parse → emit → parse keeps the tree, output is the 3.13 layout', () => {
+fixtureTest('older layouts (yaml.v2 era, 2-space flux files): parse → emit → parse keeps the tree, output is the 3.13 layout', () => {
   for (const f of OLD_LAYOUT) {
     const input = fixture(f).toString('utf8')
     const t = parse(input)
@@ -98,7 +100,7 @@ test('older layouts (yaml.v2 era, 2-space flux files): parse → emit → parse 
 
 // ---------- comments (docs/format.md §7.4) ----------
 
-test('comments.yaml: comments are ordered items of the root map; emitted as sops does', () => {
+fixtureTest('comments.yaml: comments are ordered items of the root map; emitted as sops does', () => {
   const t = parse(fixture('functional-tests/res/comments.yaml'))
   assert.equal(t.branches[0]!.entries, [
     cm(' first comment in file'),
@@ -109,7 +111,7 @@ test('comments.yaml: comments are ordered items of the root map; emitted as sops
   assert.is(emit(t), '# first comment in file\nlorem: ipsum\n# this-is-a-comment\ndolor: sit\n')
 })
 
-test('comments_list.yaml: a comment inside a list is an item of the list', () => {
+fixtureTest('comments_list.yaml: a comment inside a list is an item of the list', () => {
   const t = parse(fixture('functional-tests/res/comments_list.yaml'))
   assert.equal(val(t.branches[0]!, 'lorem'), { kind: 'seq', items: [sc('str', 'foo'), cm('this-is-a-comment'), sc('str', 'bar')] })
   assert.is(emit(t), 'lorem:\n    - foo\n    #this-is-a-comment\n    - bar\n')

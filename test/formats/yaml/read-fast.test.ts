@@ -11,8 +11,10 @@ import { yamlFormat as yaml } from '../../../src/formats/yaml/index.js'
 import { parseFast } from '../../../src/formats/yaml/read-fast.js'
 import { parseDocuments, parseFull } from '../../../src/formats/yaml/read-full.js'
 import type { Mapping, Tree } from '../../../src/core/tree.js'
-import { fixture } from '../../helpers/fixtures.js'
+import { fixture, needsFixtures } from '../../helpers/fixtures.js'
 import { canonicalTree, commentText, looseTree, yamlKey, yamlString } from '../../helpers/yaml-gen.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const emit = (t: Tree): string => Buffer.from(yaml.emit(t)).toString('utf8')
 const RUNS = Number(process.env.YAML_FAST_RUNS ?? 300)
@@ -40,7 +42,7 @@ function agrees(text: string): boolean {
 const taken = (text: string): void => assert.ok(agrees(text), `fast path declined: ${JSON.stringify(text)}`)
 const declined = (text: string): void => assert.is(parseFast(text), undefined, JSON.stringify(text))
 
-test('sops output takes the fast path and matches the full reader', () => {
+fixtureTest('sops output takes the fast path and matches the full reader', () => {
   const lines = Array.from({ length: 50 }, (_, i) => `key_${i}: ENC[AES256_GCM,data:eHh4eA==,iv:aXZpdml2aXZpdml2,tag:dGFndGFn,type:str]`)
   const sops = [
     '#ENC[AES256_GCM,data:Zm9v,iv:aXY=,tag:dGFn,type:comment]',

@@ -8,12 +8,14 @@ import { doctor, type DoctorReport } from '../../../src/ops/doctor/index.js'
 import { encryptBytes } from '../../../src/ops/crypt/encrypt.js'
 import { createAgeRecipient } from '../../../src/keys/age.js'
 import { makeAgeKey, tempDir, type TestKey } from '../../helpers/keys.js'
-import { CANARY, PGP_TEST_KEY, fixturePath } from '../../helpers/fixtures.js'
+import { CANARY, PGP_TEST_KEY, fixturePath, needsFixtures } from '../../helpers/fixtures.js'
 import { gpgOnPath, makeGnupgHome } from '../../keys/pgp-helpers.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const KEY1 = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 const HAVE_KEYGEN = spawnSync('ssh-keygen', ['-?'], { stdio: 'ignore' }).error === undefined
-const keygenTest = HAVE_KEYGEN ? test : test.skip
+const keygenTest = HAVE_KEYGEN ? fixtureTest : test.skip
 
 let t: ReturnType<typeof tempDir>
 let A: TestKey, B: TestKey, C: TestKey, D: TestKey
@@ -156,7 +158,7 @@ keygenTest('identities: every source is listed by its public side only; the file
   clean(r, [secretOf(A), secretOf(B), secretOf(C), secretOf(D), ...sshPrivate.split('\n').filter((l) => l.length > 40)])
 })
 
-test('a PGP key file opens a PGP-encrypted sops fixture; its private key never shows', async () => {
+fixtureTest('a PGP key file opens a PGP-encrypted sops fixture; its private key never shows', async () => {
   const r = await doctor(fixturePath('example.yaml'), { env: env({ SOPS_LIKE_PGP_KEY_FILE: PGP_TEST_KEY }) })
   assert.is(r.file?.format, 'yaml')
   assert.is(r.file?.mac, 'verified')
@@ -167,7 +169,7 @@ test('a PGP key file opens a PGP-encrypted sops fixture; its private key never s
   clean(r, armor.slice(0, 5))
 })
 
-const gpgTest = gpgOnPath() ? test : test.skip
+const gpgTest = gpgOnPath() ? fixtureTest : test.skip
 
 gpgTest('gpg on PATH: its secret keys are listed by fingerprint and it opens a PGP file', async () => {
   const g = makeGnupgHome()
@@ -212,7 +214,7 @@ test('shamir: one of two needed key groups is reported as not enough', async () 
   assert.equal(both.file?.recipients.map((x) => x.group), [0, 1])
 })
 
-test('a MAC mismatch (51), a plaintext file (11) and a missing file (100) are failed file checks', async () => {
+fixtureTest('a MAC mismatch (51), a plaintext file (11) and a missing file (100) are failed file checks', async () => {
   // a copy: the fixture folder's own .sops.yaml is not ours to judge here
   copyFileSync(fixturePath('functional-tests/res/no_mac.yaml'), join(t.dir, 'no_mac.yaml'))
   const mac = await doctor(join(t.dir, 'no_mac.yaml'), { env: env({ SOPS_LIKE_PGP_KEY_FILE: PGP_TEST_KEY }) })
@@ -249,7 +251,7 @@ test('without a file: no identity at all fails with 128; a malformed identity fa
   clean(bad, ['AGE-SECRET-KEY-1QQQQQQ'])
 })
 
-test('a passphrase-protected identity file is listed as locked, and unlocked only for a file with age recipients', async () => {
+fixtureTest('a passphrase-protected identity file is listed as locked, and unlocked only for a file with age recipients', async () => {
   const locked = fixturePath('age-test-encrypted-identity.age')
   const plain = await doctor(undefined, { cwd: repo, env: env({ SOPS_AGE_KEY_FILE: locked }) })
   const src = plain.identities.sources.find((s) => s.name === 'SOPS_AGE_KEY_FILE')!

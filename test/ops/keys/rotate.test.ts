@@ -12,7 +12,9 @@ import { removeRecipientFromConfig } from '../../../src/ops/keys/config-edit.js'
 import { listRepoFiles } from '../../../src/ops/keys/repo-files.js'
 import { createAgeRecipient } from '../../../src/keys/age.js'
 import { makeAgeKey, tempDir, type TestKey } from '../../helpers/keys.js'
-import { CANARY, PGP_TEST_KEY } from '../../helpers/fixtures.js'
+import { CANARY, PGP_TEST_KEY, needsFixtures } from '../../helpers/fixtures.js'
+
+const fixtureTest = needsFixtures(test, import.meta.url)
 
 const FP = 'FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4'
 const PLAIN = `{\n\t"db": {"password": "${CANARY}", "port": 5432},\n\t"hosts": ["a", "b"],\n\t"on": true\n}\n`
@@ -105,7 +107,7 @@ test('rotate: dry run writes nothing', async () => {
   assert.ok(readFileSync(p).equals(before))
 })
 
-test('rotate: PGP entries keep created_at; a 16-hex key id removes by fingerprint', async () => {
+fixtureTest('rotate: PGP entries keep created_at; a 16-hex key id removes by fingerprint', async () => {
   const p = join(t.dir, 'pgp.json')
   const { createPgpRecipient } = await import('../../../src/keys/pgp.js')
   const penv = env(A, { PATH: '/nonexistent', SOPS_LIKE_PGP_KEY_FILE: PGP_TEST_KEY })
