@@ -105,7 +105,8 @@ function topLevel(args: readonly string[]): string[] {
       // sops prints the rotated file unless -i or --output; our `rotate FILE` is in place
       const inPlace = rest.some((f) => f === '-i' || f === '--in-place')
       const hasOut = rest.some((f) => flagName(f) === '--output' || f === '-o')
-      return ['rotate', ...(inPlace || hasOut ? [] : ['--output', '-']), ...rest, file]
+      // -r -i: sops prints nothing, so neither our progress nor the recipients report
+      return ['rotate', ...(hasOut ? [] : inPlace ? ['-q'] : ['--output', '-']), ...rest, file]
     }
     case 'set': {
       const [path, value] = splitSetArg(setArg!)
@@ -164,6 +165,6 @@ export function translateSopsArgv(argv: readonly string[]): string[] {
   if (first === 'groups') throw new UsageError('sops-like has no groups command: use rotate --add-age/--rm-age (group 0) or edit the creation rule and run updatekeys')
   if (first === 'publish' || first === 'keyservice') throw new UsageError(`sops-like has no ${first} command`)
   // an unknown word that is not a file and has no sops flag: let commander suggest a command
-  if (!isFlag(first) && argv.length === 1 && !/[./\\]/.test(first)) return [...argv]
+  if (!isFlag(first) && first !== '-' && argv.length === 1 && !/[./\\]/.test(first)) return [...argv]
   return topLevel(argv)
 }
