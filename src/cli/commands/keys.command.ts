@@ -73,6 +73,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .description('print {"encrypted":true} or {"encrypted":false} for a file, as sops filestatus does')
     .argument('<file>', 'file to inspect')
     .addOption(typeOption('--input-type <type>', 'file format (default: from the file name)'))
+    .addHelpText('after', '\nExamples:\n  sops-like filestatus secrets.enc.yaml     # {"encrypted":true}\n  sops-like status secrets.enc.yaml         # recipients, key groups, creation rule\n')
     .action(async (file: string, flags) => {
       const { runFileStatus } = await import('./keys.action.js')
       ctx.exit(await runFileStatus(file, flags, ctx.io))
