@@ -194,6 +194,9 @@ test('exec-env FILE CMD: the command runs by sh -c with the file\'s values; its 
   const r = await run(['exec-env', f, 'printf %s "$db_password" > env.out; exit 3'], env({ db_password: 'from-env' }))
   assert.is(r.code, 3, r.stderr)
   assert.is(read('env.out'), CANARY) // the file's value wins, as in sops
+  const keyVar = await run(['exec-env', f, 'printf %s "${SOPS_AGE_KEY_FILE:-unset}" > key.out'])
+  assert.is(keyVar.code, 0, keyVar.stderr)
+  assert.is(read('key.out'), 'unset') // deliberate difference: the key's location is not handed on
 })
 
 test('exec-file FILE CMD: {} is the decrypted file; its exit code is ours', async () => {
@@ -201,6 +204,9 @@ test('exec-file FILE CMD: {} is the decrypted file; its exit code is ours', asyn
   const r = await run(['exec-file', f, 'cat {} > file.out; exit 4'])
   assert.is(r.code, 4, r.stderr)
   assert.is(read('file.out'), PLAIN)
+  const name = await run(['exec-file', f, 'basename {} > name.out'])
+  assert.is(name.code, 0, name.stderr)
+  assert.is(read('name.out'), 'tmp-file\n')
   const nf = await run(['exec-file', '--no-fifo', f, 'cat {} > file2.out'])
   assert.is(nf.code, 0, nf.stderr)
   assert.is(read('file2.out'), PLAIN)
