@@ -160,7 +160,7 @@ export function translateSopsArgv(argv: readonly string[]): string[] {
   if (first === 'exec-file') return execFile(argv.slice(1))
   if (first === 'encrypt' || first === 'decrypt') return argv.map((a, i) => (i > 0 && a === '/dev/stdin' ? '-' : a))
   if (OURS.has(first)) return [...argv]
-  if (['-h', '--help', '-v', '--version', '-V'].includes(first) && argv.length === 1) return [...argv]
+  if (['-h', '--help', '-v', '--version', '-V'].includes(first)) return [...argv] // `--help rotate` too
   // sops' subcommands we do not have: name the nearest of ours
   if (first === 'groups') throw new UsageError('sops-like has no groups command: use rotate --add-age/--rm-age (group 0) or edit the creation rule and run updatekeys')
   if (first === 'publish' || first === 'keyservice') throw new UsageError(`sops-like has no ${first} command`)

@@ -17,7 +17,7 @@ const refused = (argv: string[], code: number, re: RegExp): void => {
 }
 
 test('our own commands pass through unchanged', () => {
-  for (const a of [['decrypt', 'f.yaml'], ['rotate', '--all'], ['run', '--', 'sh', '-c', 'x'], ['--help'], ['-v'], ['status', 'f'], []]) assert.equal(t(a), a)
+  for (const a of [['decrypt', 'f.yaml'], ['rotate', '--all'], ['run', '--', 'sh', '-c', 'x'], ['--help'], ['--help', 'rotate'], ['-v'], ['status', 'f'], []]) assert.equal(t(a), a)
 })
 test('-d / --decrypt FILE → decrypt, flags kept', () => {
   assert.equal(t(['-d', 'f.yaml']), ['decrypt', 'f.yaml'])
