@@ -45,8 +45,8 @@ async function askReopen(): Promise<boolean> {
 
 export async function runEdit(file: string, f: EditFlags, io: CliIo): Promise<number> {
   if (f.outputType) {
-    const { pickFormat } = await import('../../ops/crypt/codec.js')
-    const own = pickFormat(file, f.inputType)
+    const { formatForPath } = await import('../../formats/index.js')
+    const own = f.inputType ?? formatForPath(file)
     if (f.outputType !== own) throw new UsageError(`edit writes ${file} back as ${own}: to convert, sops-like decrypt --output-type ${f.outputType} ${file} and encrypt the result`)
   }
   const { editFile } = await import('../../ops/edit/edit.js')
