@@ -15,13 +15,14 @@ import { registerGit } from './commands/git.command.js'
 import { registerDoctor } from './commands/doctor.command.js'
 import { registerCompletion } from './commands/completion.command.js'
 import { VERSION } from '../version.js'
+import { translateSopsArgv } from './sops-argv.js'
 
 const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
 /** Which module declares each command (test/cli/crypt.test.ts walks every command's --help through it). */
 const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
   edit: registerEdit, set: registerEdit, unset: registerEdit,
-  rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys,
+  rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys, filestatus: registerKeys,
   run: registerRun, example: registerRun,
   textconv: registerGit, git: registerGit, check: registerGit,
   doctor: registerDoctor,
@@ -37,7 +38,13 @@ const registersFor = (argv: readonly string[]): readonly RegisterCommand[] => {
   return Object.hasOwn(DECLARED_IN, name) ? [DECLARED_IN[name]!] : REGISTER
 }
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(sopsArgv: string[], io: CliIo = processIo()): Promise<number> {
+  let argv: string[]
+  try {
+    argv = translateSopsArgv(sopsArgv) // sops' spellings (-d FILE, exec-env, …) → our commands
+  } catch (e) {
+    return reportError(e, io)
+  }
   let code = 0
   const ctx: CommandContext = { io, exit: (c) => { code = c } }
   const program = new Command('sops-like')

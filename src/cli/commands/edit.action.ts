@@ -7,6 +7,7 @@ import { list, type CliIo } from '../io.js'
 
 export interface EditFlags {
   inputType?: string
+  outputType?: string
   age?: string[]
   pgp?: string[]
   ageRecipientsFile?: string[]
@@ -43,6 +44,11 @@ async function askReopen(): Promise<boolean> {
 }
 
 export async function runEdit(file: string, f: EditFlags, io: CliIo): Promise<number> {
+  if (f.outputType) {
+    const { formatForPath } = await import('../../formats/index.js')
+    const own = f.inputType ?? formatForPath(file)
+    if (f.outputType !== own) throw new UsageError(`edit writes ${file} back as ${own}: to convert, sops-like decrypt --output-type ${f.outputType} ${file} and encrypt the result`)
+  }
   const { editFile } = await import('../../ops/edit/edit.js')
   await editFile(file, {
     ...common(f, io),

@@ -11,6 +11,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .description('edit an encrypted file in $EDITOR (creates it from a template if missing); unchanged values keep their ciphertext')
     .argument('<file>', 'file to edit')
     .addOption(typeOption())
+    .addOption(new Option('--output-type <type>', 'accepted as in sops when it is the file\'s own format (edit never converts)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary']))
     .option('-a, --age <recipients>', 'new file: age recipients (comma-separated, repeatable); overrides the config', collect)
     .option('-p, --pgp <fingerprints>', 'new file: PGP fingerprints (comma-separated, repeatable); overrides the config', collect)
     .option('--age-recipients-file <file>', 'new file: file with one age/SSH recipient per line', collect)

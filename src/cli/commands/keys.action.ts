@@ -1,6 +1,6 @@
 /** Actions of `rotate`, `updatekeys`, `offboard` and `status`: flags → ops, events → stderr, reports → stdout. */
 import { resolve } from 'node:path'
-import { UsageError } from '../../errors.js'
+import { ConflictingOptionsError, UsageError } from '../../errors.js'
 import { describeError, type BatchResult } from '../../ops/keys/batch.js'
 import { listRepoFiles } from '../../ops/keys/repo-files.js'
 import { list, type CliIo } from '../io.js'
@@ -19,6 +19,10 @@ export interface RotateFlags extends CommonFlags {
   rmKms?: string[]
   pgpKeyFile?: string[]
   keepUnlisted?: boolean
+  inPlace?: boolean
+  output?: string
+  inputType?: string
+  outputType?: string
 }
 
 const configOpt = (f: CommonFlags, io: CliIo) => (f.config ? { configPath: resolve(io.cwd, f.config) } : {})
@@ -56,10 +60,12 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
   // invalid recipients fail before any file is listed or read
   const { parseEdits } = await import('../../ops/keys/rotate.js')
   await parseEdits(edits)
+  if (f.output !== undefined || f.outputType !== undefined) return rotateElsewhere(files, edits, f, io)
   const paths = await targets(files, f, io)
   const p = progress(io, f.quiet)
   const r = await rotateFiles(paths, {
     ...edits,
+    ...(f.inputType ? { inputType: f.inputType } : {}),
     ...configOpt(f, io),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
@@ -74,7 +80,29 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
   return code
 }
 
-export interface UpdateKeysFlags extends CommonFlags { yes?: boolean }
+/** sops' form: one file rotated to --output (`-`: stdout), the input left as it is; failures throw (sops' exit codes). */
+async function rotateElsewhere(files: string[], edits: Record<string, string[]>, f: RotateFlags, io: CliIo): Promise<number> {
+  if (f.inPlace && f.output !== undefined) throw new ConflictingOptionsError('use either --in-place or --output, not both')
+  if (f.all || files.length !== 1) throw new UsageError('--output and --output-type take one file; without them rotate writes each file in place')
+  const { rotateFile } = await import('../../ops/keys/rotate.js')
+  const report = await rotateFile(files[0]!, {
+    ...edits,
+    ...configOpt(f, io),
+    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
+    ...(f.dryRun ? { dryRun: true } : {}),
+    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+    ...(f.inputType ? { inputType: f.inputType } : {}),
+    ...(f.outputType ? { outputType: f.outputType } : {}),
+    ...(f.output === '-' ? { emit: (b: Uint8Array) => { io.stdout.write(b) } } : f.output !== undefined ? { output: f.output } : {}),
+    env: io.env,
+    cwd: io.cwd,
+    onNote: (line) => { io.stderr.write(`sops-like: ${line}\n`) },
+  })
+  for (const w of report.warnings) io.stderr.write(`sops-like: ${w}\n`)
+  return 0
+}
+
+export interface UpdateKeysFlags extends CommonFlags { yes?: boolean; inputType?: string }
 
 async function confirm(io: CliIo, question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline')
@@ -96,7 +124,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   if (!f.dryRun && !f.yes && !tty) throw new UsageError('updatekeys asks for confirmation: pass -y (--yes) to proceed without a terminal, or --dry-run to only look')
   const { planAll, applyAll } = await import('../../ops/keys/updatekeys.js')
   const paths = await targets(files, f, io)
-  const opts = { ...configOpt(f, io), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${line}\n`) }
+  const opts = { ...configOpt(f, io), ...(f.inputType ? { inputType: f.inputType } : {}), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${line}\n`) }
   const planned = await planAll(paths, opts)
   for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
   const changing = planned.plans.filter((p) => p.action !== 'up-to-date')
@@ -157,4 +185,12 @@ export async function runStatus(files: string[], f: { json?: boolean; config?: s
   }
   if (f.json) io.stdout.write(JSON.stringify(results, null, 2) + '\n')
   return code
+}
+
+/** sops' `filestatus`: one JSON line, `{"encrypted":true}` or `{"encrypted":false}`. */
+export async function runFileStatus(file: string, f: { inputType?: string }, io: CliIo): Promise<number> {
+  const { fileStatus } = await import('../../ops/keys/status.js')
+  const s = await fileStatus(file, { cwd: io.cwd, env: io.env, ...(f.inputType ? { inputType: f.inputType } : {}) })
+  io.stdout.write(JSON.stringify({ encrypted: s.encrypted }) + '\n')
+  return 0
 }

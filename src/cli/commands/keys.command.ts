@@ -1,14 +1,20 @@
 /** Declares `rotate`, `updatekeys`, `offboard` and `status` (work loaded lazily from keys.action.ts). */
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'
+
+const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
 export function registerKeys(program: Command, ctx: CommandContext): void {
   program
     .command('rotate')
-    .description('give files a new data key: re-encrypt every value and the MAC, re-wrap the key (in place, atomically)')
+    .description('give files a new data key: re-encrypt every value and the MAC, re-wrap the key (in place, atomically; -o - prints it as sops does)')
     .argument('[files...]', 'encrypted files to rotate')
     .option('--all', 'every encrypted file in the repository that a creation rule covers')
+    .option('-i, --in-place', 'write the rotated file back (the default here; sops needs it)')
+    .option('-o, --output <file>', 'write the rotated file there instead, - for standard output (one file; the input is left as it is)')
+    .addOption(typeOption('--input-type <type>', 'file format (default: from the file name)'))
+    .addOption(typeOption('--output-type <type>', 'with --output: format of the rotated file (default: the input format)'))
     .option('--add-age <recipient>', 'add an age recipient to key group 0 (repeatable)', collect)
     .option('--rm-age <recipient>', 'remove an age recipient from every key group (repeatable)', collect)
     .option('--add-pgp <fingerprint>', 'add a PGP fingerprint to key group 0 (repeatable)', collect)
@@ -22,7 +28,8 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
     .option('--dry-run', 'open and check every file, show what would change, write nothing')
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
-    .addHelpText('after', '\nExamples:\n  sops-like rotate secrets.enc.yaml\n  sops-like rotate --all --rm-age age1…    # someone left\n  sops-like rotate --all --dry-run\n')
+    .addHelpText('after', '\nUnlike sops, `rotate FILE` rewrites the file in place (as `rotate --all` does): the files are\ncommitted, and a rotated key only helps once it is written. For sops\' stdout behaviour type\n`sops-like rotate -o - FILE` (or `sops-like -r FILE`, which does that).\n' +
+      '\nExamples:\n  sops-like rotate secrets.enc.yaml\n  sops-like rotate -o - secrets.enc.yaml > rotated.enc.yaml\n  sops-like rotate --all --rm-age age1…    # someone left\n  sops-like rotate --all --dry-run\n')
     .action(async (files: string[], flags) => {
       const { runRotate } = await import('./keys.action.js')
       ctx.exit(await runRotate(files, flags, ctx.io))
@@ -34,6 +41,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .argument('[files...]', 'encrypted files to update')
     .option('--all', 'every encrypted file in the repository that a creation rule covers')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .addOption(typeOption('--input-type <type>', 'file format (default: from each file name)'))
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--dry-run', 'show the changes and check the files open, write nothing')
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
@@ -58,6 +66,17 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .action(async (recipient: string, flags) => {
       const { runOffboard } = await import('./keys.action.js')
       ctx.exit(await runOffboard(recipient, flags, ctx.io))
+    })
+
+  program
+    .command('filestatus')
+    .description('print {"encrypted":true} or {"encrypted":false} for a file, as sops filestatus does')
+    .argument('<file>', 'file to inspect')
+    .addOption(typeOption('--input-type <type>', 'file format (default: from the file name)'))
+    .addHelpText('after', '\nExamples:\n  sops-like filestatus secrets.enc.yaml     # {"encrypted":true}\n  sops-like status secrets.enc.yaml         # recipients, key groups, creation rule\n')
+    .action(async (file: string, flags) => {
+      const { runFileStatus } = await import('./keys.action.js')
+      ctx.exit(await runFileStatus(file, flags, ctx.io))
     })
 
   program

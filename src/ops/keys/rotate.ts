@@ -1,7 +1,8 @@
 /**
  * `rotate`: open a file (MAC verified), generate a NEW data key, re-encrypt every
  * value and the MAC, wrap the key for the file's recipients (optionally edited:
- * add → group 0, remove → every group) and write atomically in place.
+ * add → group 0, remove → every group) and write atomically in place — or, as sops'
+ * `rotate` without `-i`, hand the bytes back (`emit`) or write them elsewhere (`output`).
  * `resealRotated` is the shared "new data key" step (updatekeys and offboard use it).
  */
 import { isAbsolute, join, resolve } from 'node:path'
@@ -9,7 +10,7 @@ import { loadFormat, type Format } from '../../formats/index.js'
 import { openTree, sealTree, type OpenedDocument } from '../../core/document.js'
 import { attachMetadata, detachMetadata } from '../../core/metadata-layout.js'
 import { metadataToNode, type Metadata } from '../../core/metadata.js'
-import { NoRecipientsError, RecipientError } from '../../errors.js'
+import { ConflictingOptionsError, NoRecipientsError, RecipientError } from '../../errors.js'
 import { writeFileAtomic } from '../../io/atomic-write.js'
 import { readInput } from '../../io/read.js'
 import { assertInPlaceTarget } from '../../io/in-place.js'
@@ -87,6 +88,12 @@ export function rulePgpKeyFiles(abs: string, opts: { configPath?: string; env?: 
 export interface RotateOptions extends IdentityOptions {
   cwd?: string
   inputType?: string
+  /** Format of the rotated file (default: the input's); only with `output` or `emit`. */
+  outputType?: string
+  /** Write the rotated file here (atomically) and leave the input untouched. */
+  output?: string
+  /** Hand the rotated bytes to this callback (e.g. for stdout) and write nothing; `-` reads standard input. */
+  emit?: (bytes: Uint8Array) => void
   configPath?: string
   /** Recipients to add to group 0 / remove from every group (age recipients or PGP fingerprints). */
   addAge?: string[]
@@ -123,10 +130,15 @@ export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'ad
 
 /** Rotates one file (see module doc). Removing a recipient the file lacks only warns; if nothing else is asked, the file is left untouched. */
 export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOptions, load: IdentityLoader): Promise<FileReport> {
+  const stdin = file === '-'
+  const elsewhere = opts.output !== undefined || opts.emit !== undefined
+  if (stdin && !elsewhere) throw new ConflictingOptionsError('standard input cannot be rotated in place: give --output FILE, or - for standard output')
+  if (opts.outputType && !elsewhere) throw new ConflictingOptionsError('--output-type needs --output: a file rotated in place keeps its format')
   const abs = resolve(opts.cwd ?? process.cwd(), file)
-  const format = await loadFormat(pickFormat(abs, opts.inputType))
-  assertInPlaceTarget(abs)
-  const { tree, metadata } = await parseEncrypted(readInput(abs), format.name)
+  const format = await loadFormat(pickFormat(stdin ? undefined : abs, opts.inputType))
+  const outFormat = opts.outputType ? await loadFormat(pickFormat(stdin ? undefined : abs, opts.outputType)) : format
+  if (!elsewhere) assertInPlaceTarget(abs)
+  const { tree, metadata } = await parseEncrypted(readInput(stdin ? '-' : abs), format.name)
   const current = metadata.keyGroups.map((g) => g.map(refOfEntry))
   const { groups, missing, ineffective } = editGroups(current, edits)
   const warnings = [
@@ -134,7 +146,7 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
     ...ineffective.map((r) => `${file} already has recipient ${showRef(r)}`),
   ]
   const asked = edits.add.length + edits.remove.length
-  if (asked > 0 && missing.length + ineffective.length === asked) return { path: file, outcome: 'skipped', rotated: false, warnings }
+  if (asked > 0 && missing.length + ineffective.length === asked && !elsewhere) return { path: file, outcome: 'skipped', rotated: false, warnings }
   for (const [i, g] of groups.entries()) {
     if (!g.length) throw new NoRecipientsError(`refusing to remove the last recipient${groups.length > 1 ? ` of key group ${i}` : ''}: the file would have no key`)
   }
@@ -143,9 +155,10 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   const env = opts.env ?? process.env
   const recipients = await recipientsFor(groups, { env, entries: metadata.keyGroups.flat(), pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
   const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()) })
-  const out = await resealRotated(doc, format, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
+  const out = await resealRotated(doc, outFormat, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
   if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings, recipients: groups }
-  writeFileAtomic(abs, out)
+  if (opts.emit) opts.emit(out)
+  else writeFileAtomic(opts.output !== undefined ? resolve(opts.cwd ?? process.cwd(), opts.output) : abs, out)
   return { path: file, outcome: 'rotated', diff, rotated: true, warnings, recipients: groups }
 }
 
