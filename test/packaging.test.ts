@@ -146,7 +146,7 @@ test('the library works from an ESM script: sops-like, sops-like/engine and sops
     "const plain = Buffer.from('{\"token\": \"t0k3n\"}')",
     "const enc = await encryptBytes(plain, { inputFormat: 'json', groups: [[createAgeRecipient(recipient)]] })",
     "const dec = await decryptBytes(enc, { inputFormat: 'json', env: { SOPS_AGE_KEY_FILE: 'key.txt' } })",
-    'console.log(JSON.stringify({ version: VERSION, sealed: !Buffer.from(enc).includes("t0k3n"), token: JSON.parse(Buffer.from(dec).toString()).token, config: import.meta.resolve("sops-like/config"), path: parseTreePath('["db"]["password"]') }))',
+    'console.log(JSON.stringify({ version: VERSION, sealed: !Buffer.from(enc).includes("t0k3n"), token: JSON.parse(Buffer.from(dec).toString()).token, config: import.meta.resolve("sops-like/config"), path: parseTreePath(\'["db"]["password"]\') }))',
   ].join('\n'))
   const r = JSON.parse(ok(run(process.execPath, ['lib.mjs'], project), 'the ESM script')) as { version: string; sealed: boolean; token: string; config: string; path: unknown }
   assert.equal({ version: r.version, sealed: r.sealed, token: r.token, path: r.path }, { version: PKG.version, sealed: true, token: 't0k3n', path: ['db', 'password'] })
