@@ -22,7 +22,7 @@ import { parseSshPrivateKeyFile } from './ssh-key-parse.js'
 import type { SshPrivateKey } from './ssh-key-parse.js'
 import {
   base64NoPad, decodeBase64NoPad, decodeBase64Strict, marshalSshPublicKey, parseSshPublicKeyBlob,
-  safeTypeName, sshAgeTag, sshKeyFingerprint, WireReader,
+  safeTypeName, sshAgeTag, WireReader,
 } from './ssh-wire.js'
 import type { SshPublicKey } from './ssh-wire.js'
 import {
@@ -331,11 +331,6 @@ export function sshFingerprint(publicKeyLine: string): string {
   }
   if (inner !== type) throw new RecipientError(`malformed ${safeTypeName(type)} key: the key inside is not ${safeTypeName(type)}`)
   return 'SHA256:' + base64NoPad(createHash('sha256').update(blob).digest())
-}
-
-/** `SHA256:…` fingerprint of a parsed key. */
-export function sshPublicKeyFingerprint(pk: SshPublicKey): string {
-  return sshKeyFingerprint(pk)
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
