@@ -29,7 +29,7 @@ const LAYERS: readonly { name: string; match: RegExp }[] = [
   { name: 'core', match: /^src\/core\// },
   { name: 'keys', match: /^src\/keys\// },
   { name: 'io', match: /^src\/io\// },
-  { name: 'errors, version', match: /^src\/(errors|version)\.ts$/ },
+  { name: 'errors, version, defined', match: /^src\/(errors|version|defined)\.ts$/ },
 ]
 
 /**

@@ -26,6 +26,7 @@ import type { IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { resolveCommand, signalExitCode, spawnCommand, SignalRelay } from './spawn.js'
 import type { StdioOptions } from 'node:child_process'
+import { defined } from '../../defined.js'
 
 export interface ExecFileOptions extends IdentityOptions {
   cwd?: string
@@ -157,7 +158,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
       env,
       relay,
       ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}),
-      ...(opts.stdio ? { stdio: opts.stdio } : {}),
+      ...defined({ stdio: opts.stdio }),
     })
   } finally {
     if (writer) await drain(path, writer)
