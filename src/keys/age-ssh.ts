@@ -70,6 +70,7 @@ export class SshEd25519Recipient implements Recipient {
   }
 }
 
+// Same constructor shape as SshEd25519Recipient on purpose: each key type parses and checks its own key.
 /** Encrypts file keys to an SSH RSA public key (`ssh-rsa` stanza, RSA-OAEP-SHA-256). */
 export class SshRsaRecipient implements Recipient {
   readonly publicKey: SshPublicKey & { type: 'ssh-rsa' }

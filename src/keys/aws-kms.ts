@@ -120,6 +120,7 @@ function cause(e: unknown): string {
 
 export const kmsId = (k: KmsKey): string => k.arn
 
+// Same shape as createVaultRecipient (src/keys/hc-vault.ts) on purpose: each remote key service is one Recipient.
 export function createKmsRecipient(key: KmsKey | string, opts: { env?: NodeJS.ProcessEnv; now?: () => Date } = {}): Recipient {
   const k = typeof key === 'string' ? parseKmsArn(key) : key
   return {
