@@ -49,7 +49,7 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
   const tree = outFmt.name === inFmt.name ? plain : { branches: plain.branches }
   const sealed = await sealTree(tree, outFmt, {
     groups: opts.groups,
-    ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
+    ...defined({ threshold: opts.threshold }),
     ...defined({ selectors: opts.selectors }),
     ...defined({ now: opts.now }),
   })

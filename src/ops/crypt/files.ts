@@ -56,7 +56,7 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
     outputFormat,
     groups: keys.groups,
     selectors: keys.selectors,
-    ...(keys.threshold !== undefined ? { threshold: keys.threshold } : {}),
+    ...defined({ threshold: keys.threshold }),
   })
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out)

@@ -106,7 +106,7 @@ export async function historyScan(cwd: string, who: readonly RecipientRef[], opt
   const top = await gitTopLevel(cwd, opts.env)
   if (!top) return null
   const readable = new Map<string, ReadableBlob>()
-  const g = (args: string[], input?: string) => git(args, top, { ...defined({ env: opts.env }), ...(input !== undefined ? { input } : {}) })
+  const g = (args: string[], input?: string) => git(args, top, defined({ env: opts.env, input }))
   // every object reachable from any ref, blobs with the path they first appeared at
   let listing: string
   try {

@@ -136,7 +136,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
   const parentEnv = opts.env ?? process.env
   const name = fileNameFor(opts.filename, file)
   const data = await decryptForFile(file, { ...opts, cwd })
-  resolveCommand(argv[0] ?? '', { cwd, ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}) })
+  resolveCommand(argv[0] ?? '', { cwd, ...defined({ pathEnv: parentEnv.PATH }) })
   const relay = new SignalRelay().start()
   const dir = makePrivateDir(parentEnv, 'run')
   const cleanup = (): void => { try { rmSync(dir, { recursive: true, force: true }) } catch { /* gone */ } }
@@ -157,7 +157,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
       cwd,
       env,
       relay,
-      ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}),
+      ...defined({ pathEnv: parentEnv.PATH }),
       ...defined({ stdio: opts.stdio }),
     })
   } finally {

@@ -64,7 +64,7 @@ export async function runWithEnv(argv: readonly string[], opts: RunOptions = {})
   return spawnCommand(argv, {
     cwd: resolve(opts.cwd ?? process.cwd()),
     env: plan.env,
-    ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}),
+    ...defined({ pathEnv: parentEnv.PATH }),
     ...defined({ stdio: opts.stdio }),
     ...(opts.forwardSignals === false ? { forwardSignals: false } : {}),
   })
