@@ -101,7 +101,7 @@ test.before(() => {
 test.after(() => t?.cleanup())
 
 test('the tarball holds the build, not sources, tests, benchmarks or example keys', () => {
-  assert.ok(packed.includes('package.json') && packed.includes('bin/sops-like.cjs') && packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts'))
+  assert.ok(packed.includes('package.json') && packed.includes('bin/sops-like.cjs') && packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts') && packed.includes('dist/src/engine.js') && packed.includes('dist/src/engine.d.ts'))
   const unwanted = packed.filter((p) =>
     /^(test|bench|examples|src|formats|scripts|dist-test)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')) || /(^|\/)keys\/[^/]*\.txt$/.test(p))
   assert.equal(unwanted, [])
