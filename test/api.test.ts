@@ -1,7 +1,9 @@
 /**
- * The library API (src/index.ts): the CLI uses nothing the library does not export
- * (every name a src/cli file imports from outside src/cli is re-exported, values as
- * the very same object), and importing the library does not load `openpgp`.
+ * The library API: the main entry (src/index.ts, `sops-like`) and the engine subpath
+ * (src/engine.ts, `sops-like/engine`). The CLI uses nothing the library does not export
+ * (every name a src/cli file imports from outside src/cli is re-exported by one of the
+ * two, values as the very same object), no name is exported by both, the main entry stays
+ * small, and importing the library does not load `openpgp`.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -10,12 +12,16 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as api from '../src/index.js'
+import * as engine from '../src/engine.js'
+import * as errors from '../src/errors.js'
 import { tempDir } from './helpers/keys.js'
 import { TSX_IMPORT } from './helpers/cli.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const CLI_DIR = join(ROOT, 'src/cli')
 const INDEX = join(ROOT, 'src/index.ts')
+const ENGINE = join(ROOT, 'src/engine.ts')
+const ENTRIES = [INDEX, ENGINE]
 
 interface ImportedName { file: string; module: string; name: string; typeOnly: boolean }
 
@@ -70,16 +76,16 @@ function cliImports(): { names: ImportedName[]; unsupported: string[] } {
   return { names, unsupported }
 }
 
-/** (source module, name) pairs src/index.ts re-exports, values and types alike. */
-function indexExports(): Set<string> {
-  const text = readFileSync(INDEX, 'utf8')
+/** (source module, name) pairs an entry point re-exports, values and types alike. */
+function entryExports(entry: string): Set<string> {
+  const text = readFileSync(entry, 'utf8')
   const out = new Set<string>()
   for (const m of text.matchAll(/^export\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/gm)) {
-    const mod = sourceOf(INDEX, m[3]!)!
+    const mod = sourceOf(entry, m[3]!)!
     for (const e of entryNames(m[2]!, false)) out.add(`${mod}#${e.name}`)
   }
   for (const m of text.matchAll(/^export\s+\*\s+from\s*['"]([^'"]+)['"]/gm)) {
-    const mod = sourceOf(INDEX, m[1]!)!
+    const mod = sourceOf(entry, m[1]!)!
     for (const d of readFileSync(mod, 'utf8').matchAll(/^export\s+(?:declare\s+)?(?:abstract\s+)?(?:class|interface|type|function|const|let|enum)\s+([\w$]+)/gm)) out.add(`${mod}#${d[1]}`)
   }
   return out
@@ -94,41 +100,59 @@ test('the scan finds the CLI\'s library imports', () => {
   assert.ok(names.some((n) => n.name === 'KeysEvent' && n.typeOnly))
 })
 
-test('every value the CLI imports from the library is exported by src/index.ts (the same object)', async () => {
+const libs: Array<Record<string, unknown>> = [api, engine]
+
+test('every value the CLI imports from the library is exported by src/index.ts or src/engine.ts (the same object)', async () => {
   const missing: string[] = []
   for (const n of cliImports().names.filter((x) => !x.typeOnly)) {
     const mod = (await import(pathToFileURL(n.module).href)) as Record<string, unknown>
     assert.ok(n.name in mod, `${n.file} imports ${n.name}, which ${relative(ROOT, n.module)} does not export`)
-    if (!(n.name in api) || (api as Record<string, unknown>)[n.name] !== mod[n.name]) missing.push(`${n.name} (${relative(ROOT, n.module)}, used by ${n.file})`)
+    if (!libs.some((lib) => n.name in lib && lib[n.name] === mod[n.name])) missing.push(`${n.name} (${relative(ROOT, n.module)}, used by ${n.file})`)
   }
-  assert.equal(missing, [], 'not exported by src/index.ts')
+  assert.equal(missing, [], 'not exported by src/index.ts or src/engine.ts')
 })
 
-test('every type the CLI imports from the library is exported by src/index.ts', () => {
-  const exported = indexExports()
+test('every type the CLI imports from the library is exported by src/index.ts or src/engine.ts', () => {
+  const exported = new Set(ENTRIES.flatMap((e) => [...entryExports(e)]))
   const missing = cliImports().names
-    .filter((n) => n.typeOnly && !exported.has(`${n.module}#${n.name}`))
+    .filter((n) => n.typeOnly && !ENTRIES.includes(n.module) && !exported.has(`${n.module}#${n.name}`))
     .map((n) => `${n.name} (${relative(ROOT, n.module)}, used by ${n.file})`)
-  assert.equal(missing, [], 'types not exported by src/index.ts')
+  assert.equal(missing, [], 'types not exported by src/index.ts or src/engine.ts')
 })
 
-test('every export statement of src/index.ts carries a doc comment', () => {
-  const lines = readFileSync(INDEX, 'utf8').split('\n')
-  const bare = lines.flatMap((l, i) => (/^export\s/.test(l) && !/\*\/\s*$/.test(lines[i - 1] ?? '') ? [`line ${i + 1}`] : []))
-  assert.equal(bare, [])
+test('no name is exported by both src/index.ts and src/engine.ts', () => {
+  const short = (e: string): Set<string> => new Set([...entryExports(e)].map((k) => k.split('#')[1]!))
+  const main = short(INDEX)
+  assert.equal([...short(ENGINE)].filter((n) => main.has(n)), [])
+  assert.equal(Object.keys(engine).filter((n) => n in api), [])
+})
+
+test('the main entry stays small: the errors plus a few dozen operations', () => {
+  // the operations an application calls; plumbing belongs in src/engine.ts
+  const ops = Object.keys(api).filter((n) => !(n in errors))
+  assert.ok(ops.length <= 35, `src/index.ts exports ${ops.length} runtime names besides the errors: move plumbing to src/engine.ts`)
+})
+
+test('every export statement of src/index.ts and src/engine.ts carries a doc comment', () => {
+  for (const entry of ENTRIES) {
+    const lines = readFileSync(entry, 'utf8').split('\n')
+    const bare = lines.flatMap((l, i) => (/^export\s/.test(l) && !/\*\/\s*$/.test(lines[i - 1] ?? '') ? [`${relative(ROOT, entry)} line ${i + 1}`] : []))
+    assert.equal(bare, [])
+  }
 })
 
 test('the library exposes the documented operations', () => {
   for (const name of [
     'encryptBytes', 'decryptBytes', 'encryptFile', 'decryptFile', 'loadEnv', 'rotateFiles', 'updateKeys', 'offboard', 'fileStatus',
-    'textconvFile', 'textconvBytes', 'gitMergeFiles', 'checkFiles', 'setValue', 'unsetValue', 'editFile', 'runWithEnv', 'runWithFile',
+    'textconvFile', 'gitMergeFiles', 'checkFiles', 'setValue', 'unsetValue', 'editFile', 'runWithEnv', 'runWithFile',
     'exampleFile', 'SopsLikeError', 'MacMismatchError', 'VERSION',
   ]) assert.ok(name in api, name)
+  for (const name of ['sealTree', 'openTree', 'parseTreePath', 'loadFormat', 'loadIdentities', 'loadConfigFor', 'textconvBytes']) assert.ok(name in engine, name)
   assert.is(new api.MacMismatchError('x').exitCode, 51)
   assert.is(new api.NoIdentityError('x').code, 'NO_MATCHING_KEY')
 })
 
-test('importing the library does not load openpgp', () => {
+test('importing the library (main entry and engine) does not load openpgp', () => {
   const t = tempDir()
   try {
     const log = join(t.dir, 'resolved.txt')
@@ -145,6 +169,7 @@ test('importing the library does not load openpgp', () => {
     // after the library, a marker line, then openpgp itself: the control that the hook would see it
     const script = [
       `await import(${JSON.stringify(pathToFileURL(INDEX).href)})`,
+      `await import(${JSON.stringify(pathToFileURL(ENGINE).href)})`,
       `(await import('node:fs')).appendFileSync(${JSON.stringify(log)}, 'MARK\\n')`,
       "await import('openpgp')",
     ].join(';\n')
@@ -161,8 +186,9 @@ test('importing the library does not load openpgp', () => {
     // the hook saw the library's import graph, and would have seen openpgp (else the check proves nothing)
     assert.ok(lines.slice(0, mark).some((u) => u.endsWith('/src/index.ts')), 'the hook did not see src/index.ts')
     assert.ok(lines.slice(0, mark).some((u) => u.endsWith('/src/errors.ts')), 'the hook did not see src/errors.ts')
+    assert.ok(lines.slice(0, mark).some((u) => u.endsWith('/src/engine.ts')), 'the hook did not see src/engine.ts')
     assert.ok(lines.slice(mark).some(isOpenpgp), 'the hook did not see the control import of openpgp')
-    assert.equal(lines.slice(0, mark).filter(isOpenpgp), [], 'importing src/index.ts loaded openpgp')
+    assert.equal(lines.slice(0, mark).filter(isOpenpgp), [], 'importing src/index.ts or src/engine.ts loaded openpgp')
   } finally {
     t.cleanup()
   }

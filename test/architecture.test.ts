@@ -1,6 +1,6 @@
 /**
  * The house reads one way (ARCHITECTURE.md): no import cycle between source files, and no
- * import against the layer order cli → index/config-env → ops → config → formats → core → keys
+ * import against the layer order cli → index/engine/config-env → ops → config → formats → core → keys
  * → io → errors/version. Command declarations (`cli/commands/*.command.ts`) import their work
  * only lazily, so that building the command list costs `run` and textconv nothing.
  * Imports are read from the text (test/helpers/import-graph.ts); the checker itself is tested
@@ -22,14 +22,14 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
  */
 const LAYERS: readonly { name: string; match: RegExp }[] = [
   { name: 'cli', match: /^src\/cli\// },
-  { name: 'api (index, config-env)', match: /^src\/(index|config-env)\.ts$/ },
+  { name: 'api (index, engine, config-env)', match: /^src\/(index|engine|config-env)\.ts$/ },
   { name: 'ops', match: /^src\/ops\// },
   { name: 'config', match: /^src\/config\// },
   { name: 'formats', match: /^src\/formats\// },
   { name: 'core', match: /^src\/core\// },
   { name: 'keys', match: /^src\/keys\// },
   { name: 'io', match: /^src\/io\// },
-  { name: 'errors, version', match: /^src\/(errors|version)\.ts$/ },
+  { name: 'errors, version, defined', match: /^src\/(errors|version|defined)\.ts$/ },
 ]
 
 /**

@@ -106,7 +106,7 @@ test.before(() => {
 test.after(() => t?.cleanup())
 
 test('the tarball holds the build, not sources, tests, benchmarks or example keys', () => {
-  assert.ok(packed.includes('package.json') && packed.includes('bin/sops-like.cjs') && packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts'))
+  assert.ok(packed.includes('package.json') && packed.includes('bin/sops-like.cjs') && packed.includes('dist/src/index.js') && packed.includes('dist/src/index.d.ts') && packed.includes('dist/src/engine.js') && packed.includes('dist/src/engine.d.ts'))
   const unwanted = packed.filter((p) =>
     /^(test|bench|examples|src|formats|scripts|dist-test)\//.test(p) || (p.endsWith('.ts') && !p.endsWith('.d.ts')) || /(^|\/)keys\/[^/]*\.txt$/.test(p))
   assert.equal(unwanted, [])
@@ -142,18 +142,19 @@ test('the installed bin makes a key and round-trips a YAML file', () => {
   assert.is(ok(run('npx', ['--no', '--', 'sops-like', 'decrypt', 'secrets.enc.yaml'], project, env), 'decrypt'), plain)
 })
 
-test('the library works from an ESM script: sops-like and sops-like/config', () => {
+test('the library works from an ESM script: sops-like, sops-like/engine and sops-like/config', () => {
   writeFileSync(join(project, 'lib.mjs'), [
     "import { readFileSync } from 'node:fs'",
     "import { encryptBytes, decryptBytes, createAgeRecipient, VERSION } from 'sops-like'",
+    "import { parseTreePath } from 'sops-like/engine'",
     "const recipient = readFileSync('key.txt', 'utf8').match(/public key: (age1\\w+)/)[1]",
     "const plain = Buffer.from('{\"token\": \"t0k3n\"}')",
     "const enc = await encryptBytes(plain, { inputFormat: 'json', groups: [[createAgeRecipient(recipient)]] })",
     "const dec = await decryptBytes(enc, { inputFormat: 'json', env: { SOPS_AGE_KEY_FILE: 'key.txt' } })",
-    'console.log(JSON.stringify({ version: VERSION, sealed: !Buffer.from(enc).includes("t0k3n"), token: JSON.parse(Buffer.from(dec).toString()).token, config: import.meta.resolve("sops-like/config") }))',
+    'console.log(JSON.stringify({ version: VERSION, sealed: !Buffer.from(enc).includes("t0k3n"), token: JSON.parse(Buffer.from(dec).toString()).token, config: import.meta.resolve("sops-like/config"), path: parseTreePath(\'["db"]["password"]\') }))',
   ].join('\n'))
-  const r = JSON.parse(ok(run(process.execPath, ['lib.mjs'], project), 'the ESM script')) as { version: string; sealed: boolean; token: string; config: string }
-  assert.equal({ version: r.version, sealed: r.sealed, token: r.token }, { version: PKG.version, sealed: true, token: 't0k3n' })
+  const r = JSON.parse(ok(run(process.execPath, ['lib.mjs'], project), 'the ESM script')) as { version: string; sealed: boolean; token: string; config: string; path: unknown }
+  assert.equal({ version: r.version, sealed: r.sealed, token: r.token, path: r.path }, { version: PKG.version, sealed: true, token: 't0k3n', path: ['db', 'password'] })
   assert.ok(r.config.endsWith('/node_modules/sops-like/dist/src/config-env.js'), r.config)
 
   // importing it loads the named file into process.env (secrets.enc.yaml comes from the previous test)

@@ -75,9 +75,6 @@ export function formatFloatJSON(x: number): string {
   return formatFloatF(x)
 }
 
-/** Parses the canonical int text (decimal, maybe beyond 2^53) into a bigint. */
-export const parseIntText = (t: string): bigint => BigInt(t)
-
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 export const fitsInt64 = (v: bigint): boolean => v >= INT64_MIN && v <= INT64_MAX

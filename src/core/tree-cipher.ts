@@ -88,6 +88,7 @@ function walkMap(m: Mapping, keys: string[], stack: string[][], leaf: Leaf): Map
   return { ...m, entries }
 }
 
+// the sequence twin of walkMap, kept apart on purpose: each is a plain loop over one node kind
 function walkSeq(s: Sequence, keys: string[], stack: string[][], leaf: Leaf): Sequence {
   stack.push([])
   const level = stack[stack.length - 1]!

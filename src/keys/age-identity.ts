@@ -8,7 +8,7 @@
  * age-encryption's Decrypter, imported only then.
  */
 import type { Identity as AgeIdentity } from 'age-encryption'
-import { ReadError } from '../errors.js'
+import { ReadError, SopsLikeError } from '../errors.js'
 import type { Identity, KeyEntry } from './key-source.js'
 import { ageHeaderMacOk, dearmorAge, openAgePayload, parseAgeFile, type AgeFile, type AgeStanza } from './age-file.js'
 import { bech32Decode, unwrapX25519Stanzas, x25519PrivateKey, x25519PublicBytes } from './ssh-x25519.js'
@@ -40,7 +40,7 @@ const isNative = (i: string | AgeIdentity): boolean => typeof i !== 'string' || 
 export const isPluginIdentity = (i: string | AgeIdentity): boolean => typeof i === 'string' && i.toUpperCase().startsWith('AGE-PLUGIN-')
 
 /** Errors of ours (a wrong passphrase, Ctrl-C at a prompt) travel up; anything else means "cannot open". */
-const isTyped = (e: unknown): boolean => e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === 'number' && typeof (e as { code?: unknown }).code === 'string'
+const isTyped = (e: unknown): boolean => e instanceof SopsLikeError
 
 /** Opens a parsed age file; null when no identity matches or anything fails to authenticate. */
 async function openWith(identities: StanzaIdentity[], parsed: AgeFile): Promise<Uint8Array | null> {

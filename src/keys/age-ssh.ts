@@ -22,7 +22,7 @@ import { parseSshPrivateKeyFile } from './ssh-key-parse.js'
 import type { SshPrivateKey } from './ssh-key-parse.js'
 import {
   base64NoPad, decodeBase64NoPad, decodeBase64Strict, marshalSshPublicKey, parseSshPublicKeyBlob,
-  safeTypeName, sshAgeTag, sshKeyFingerprint, WireReader,
+  safeTypeName, sshAgeTag, WireReader,
 } from './ssh-wire.js'
 import type { SshPublicKey } from './ssh-wire.js'
 import {
@@ -70,6 +70,7 @@ export class SshEd25519Recipient implements Recipient {
   }
 }
 
+// Same constructor shape as SshEd25519Recipient on purpose: each key type parses and checks its own key.
 /** Encrypts file keys to an SSH RSA public key (`ssh-rsa` stanza, RSA-OAEP-SHA-256). */
 export class SshRsaRecipient implements Recipient {
   readonly publicKey: SshPublicKey & { type: 'ssh-rsa' }
@@ -331,11 +332,6 @@ export function sshFingerprint(publicKeyLine: string): string {
   }
   if (inner !== type) throw new RecipientError(`malformed ${safeTypeName(type)} key: the key inside is not ${safeTypeName(type)}`)
   return 'SHA256:' + base64NoPad(createHash('sha256').update(blob).digest())
-}
-
-/** `SHA256:…` fingerprint of a parsed key. */
-export function sshPublicKeyFingerprint(pk: SshPublicKey): string {
-  return sshKeyFingerprint(pk)
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -9,6 +9,7 @@
 import { RecipientError } from '../errors.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
 import { nowRfc3339 } from './created-at.js'
+import { defined } from '../defined.js'
 
 export interface KmsKey {
   arn: string
@@ -119,6 +120,7 @@ function cause(e: unknown): string {
 
 export const kmsId = (k: KmsKey): string => k.arn
 
+// Same shape as createVaultRecipient (src/keys/hc-vault.ts) on purpose: each remote key service is one Recipient.
 export function createKmsRecipient(key: KmsKey | string, opts: { env?: NodeJS.ProcessEnv; now?: () => Date } = {}): Recipient {
   const k = typeof key === 'string' ? parseKmsArn(key) : key
   return {
@@ -128,7 +130,7 @@ export function createKmsRecipient(key: KmsKey | string, opts: { env?: NodeJS.Pr
       let blob: Uint8Array | undefined
       try {
         const { kms, send } = await client(k, opts.env ?? process.env)
-        const r = await send.send(new kms.EncryptCommand({ KeyId: k.arn, Plaintext: dataKey, ...(k.context ? { EncryptionContext: k.context } : {}) }))
+        const r = await send.send(new kms.EncryptCommand({ KeyId: k.arn, Plaintext: dataKey, ...defined({ EncryptionContext: k.context }) }))
         blob = r.CiphertextBlob
       } catch (e) {
         throw new RecipientError(`cannot encrypt to AWS KMS key ${k.arn}: ${cause(e)}`)
@@ -154,7 +156,7 @@ export function createKmsIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (lin
       if (!k || !enc || !ARN_RE.test(k.arn)) return null
       try {
         const { kms, send } = await client(k, env)
-        const r = await send.send(new kms.DecryptCommand({ KeyId: k.arn, CiphertextBlob: new Uint8Array(Buffer.from(enc, 'base64')), ...(k.context ? { EncryptionContext: k.context } : {}) }))
+        const r = await send.send(new kms.DecryptCommand({ KeyId: k.arn, CiphertextBlob: new Uint8Array(Buffer.from(enc, 'base64')), ...defined({ EncryptionContext: k.context }) }))
         return r.Plaintext?.length ? new Uint8Array(r.Plaintext) : null
       } catch (e) {
         opts.onNote?.(`cannot decrypt with AWS KMS key ${k.arn}: ${cause(e)}`)

@@ -166,6 +166,7 @@ function networkCause(e: NodeJS.ErrnoException): string {
 
 const describeKey = (k: VaultKey): string => `Vault Transit key ${vaultUri(k)}`
 
+// Same shape as createKmsRecipient (src/keys/aws-kms.ts) on purpose: each remote key service is one Recipient.
 /** A Recipient that wraps for a Vault Transit key. */
 export function createVaultRecipient(key: VaultKey | string, opts: { env?: NodeJS.ProcessEnv; now?: () => Date } = {}): Recipient {
   const k = typeof key === 'string' ? parseVaultUri(key) : key

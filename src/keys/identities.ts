@@ -6,6 +6,7 @@ import type { Identity, KeyEntry } from './key-source.js'
 import { createAgeIdentity, isPluginIdentity } from './age-identity.js'
 import { findAgeIdentities } from './age-identities.js'
 import { promptSecret } from '../io/prompt-secret.js'
+import { defined } from '../defined.js'
 
 export interface IdentityOptions {
   env?: NodeJS.ProcessEnv
@@ -74,12 +75,12 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
   if (types.has('hc_vault')) {
     // the module (and any network) only when the file has Vault Transit entries
     const { createVaultIdentity } = await import('./hc-vault.js')
-    out.push(createVaultIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
+    out.push(createVaultIdentity({ env, ...defined({ onNote: opts.onNote }) }))
   }
   if (types.has('kms')) {
     // the AWS SDK only when the file has KMS entries
     const { createKmsIdentity } = await import('./aws-kms.js')
-    out.push(createKmsIdentity({ env, ...(opts.onNote ? { onNote: opts.onNote } : {}) }))
+    out.push(createKmsIdentity({ env, ...defined({ onNote: opts.onNote }) }))
   }
   return out
 }

@@ -91,9 +91,6 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-/** The SSH key types age can encrypt to. */
-export type SshKeyType = 'ssh-ed25519' | 'ssh-rsa'
-
 /** A parsed SSH public key of a type age supports. */
 export type SshPublicKey =
   | { readonly type: 'ssh-ed25519'; readonly key: Uint8Array }

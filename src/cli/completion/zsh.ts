@@ -2,6 +2,7 @@
 import { shDataFunctions, zshDescribeFunctions } from './sh-data.js'
 import type { CommandSpec } from './spec.js'
 
+// The argument walk repeats bash.ts's on purpose: each shell's script is self-contained; only the replies differ.
 export function zshScript(root: CommandSpec, bin: string): string {
   const fn = `_${bin.replace(/[^A-Za-z0-9_]/g, '_')}`
   return `#compdef ${bin}

@@ -28,6 +28,7 @@ function emitBinary(tree: Tree): Uint8Array {
   throw new EmitError('error emitting binary store: no binary data found in tree', { hint: HINT })
 }
 
+// Same shape in every format on purpose: the Format interface (src/core/format.ts), filled in per format.
 /** The binary format: whole file ⇄ one `data` string. */
 export const binaryFormat: Format = {
   name: 'binary',

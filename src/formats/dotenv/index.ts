@@ -87,6 +87,7 @@ function emitDotenv(tree: Tree): Uint8Array {
   return concatBytes(chunks)
 }
 
+// Same shape in every format on purpose: the Format interface (src/core/format.ts), filled in per format.
 /** The dotenv format (metadata as flattened `sops_*` keys). */
 export const dotenvFormat: Format = {
   name: 'dotenv',

@@ -131,6 +131,7 @@ function emitIni(tree: Tree): Uint8Array {
   return utf8(emitSections(toSections(tree)))
 }
 
+// Same shape in every format on purpose: the Format interface (src/core/format.ts), filled in per format.
 /** The INI format (metadata as a flattened `[sops]` section). */
 export const iniFormat: Format = {
   name: 'ini',

@@ -126,6 +126,7 @@ class JsonParser {
     return value.kind === 'scalar' ? undefined : value
   }
 
+  // the array twin of mapStep, kept apart on purpose: each stays a flat step over one container kind
   private seqStep(f: SeqFrame): Mapping | Sequence | null | undefined {
     this.skipWs()
     if (this.src[this.pos] === ']') {

@@ -56,6 +56,7 @@ export function analyzeScalar(value: string): Analysis {
 export function analyzeScalarFully(value: string): Analysis {
   const cps = Array.from(value, (c) => c.codePointAt(0)!)
   if (cps.length === 0) return { multiline: false, blockPlainAllowed: true, singleAllowed: true, blockAllowed: false }
+  // go-yaml's flags one by one, in its order, on purpose: the port stays checkable line by line
   let blockIndicators = value.startsWith('---') || value.startsWith('...')
   let lineBreaks = false
   let special = false

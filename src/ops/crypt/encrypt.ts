@@ -11,6 +11,7 @@ import type { Recipient } from '../../keys/key-source.js'
 import type { Selectors } from '../../core/selection.js'
 import type { Tree } from '../../core/tree.js'
 import { encryptedCodec } from './codec.js'
+import { defined } from '../../defined.js'
 
 export interface EncryptBytesOptions {
   inputFormat: FormatName
@@ -48,9 +49,9 @@ export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions)
   const tree = outFmt.name === inFmt.name ? plain : { branches: plain.branches }
   const sealed = await sealTree(tree, outFmt, {
     groups: opts.groups,
-    ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
-    ...(opts.selectors ? { selectors: opts.selectors } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
+    ...defined({ threshold: opts.threshold }),
+    ...defined({ selectors: opts.selectors }),
+    ...defined({ now: opts.now }),
   })
   try {
     return (await encryptedCodec(outFmt)).emit(sealed.tree)

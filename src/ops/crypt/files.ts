@@ -12,6 +12,7 @@ import { decryptBytes } from './decrypt.js'
 import type { RecipientOptions } from './recipients.js'
 import type { IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
+import { defined } from '../../defined.js'
 
 export interface FileOutputOptions {
   /** Write back to the input file. */
@@ -55,7 +56,7 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
     outputFormat,
     groups: keys.groups,
     selectors: keys.selectors,
-    ...(keys.threshold !== undefined ? { threshold: keys.threshold } : {}),
+    ...defined({ threshold: keys.threshold }),
   })
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out)
@@ -73,7 +74,7 @@ async function recipientsFor(path: string, name: string, opts: EncryptFileOption
   const { loadConfigFor, matchRule } = await import('../../config/rules.js')
   const found = (n: string): 'rule' | 'config' | 'none' => {
     try {
-      const cfg = loadConfigFor(resolve(cwd, n), { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+      const cfg = loadConfigFor(resolve(cwd, n), { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...defined({ env: opts.env }) })
       if (!cfg) return 'none'
       return matchRule(cfg, resolve(cwd, n)) ? 'rule' : 'config'
     } catch {

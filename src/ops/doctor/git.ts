@@ -13,10 +13,11 @@ import { attributeLines, repoDirs } from '../git/clone-setup.js'
 import { gitConfigGet, runGit, type GitRunOptions } from '../../io/git-exec.js'
 import { HOOK_MARKER } from '../git/hook.js'
 import { DEFAULT_HOOKS_DIR, driverConfig, hasLine, plannedGlobs } from '../git/setup.js'
+import { defined } from '../../defined.js'
 
 /** The git section for the repository containing `cwd`, or undefined outside one. */
 export function checkGit(cwd: string, opts: { env?: NodeJS.ProcessEnv; configPath?: string } = {}): GitCheck | undefined {
-  const o: GitRunOptions = { cwd, ...(opts.env ? { env: opts.env } : {}) }
+  const o: GitRunOptions = { cwd, ...defined({ env: opts.env }) }
   let dirs
   try { dirs = repoDirs(o) } catch { return undefined } // git not installed
   if (!dirs) return undefined

@@ -16,6 +16,7 @@ import { ageIdentities } from './age.js'
 import type { Candidate } from './candidate.js'
 import { gpgSecretKeys, pgpKeyFileFacts, type PgpKeyFacts } from './pgp.js'
 import type { CheckStatus, DoctorProblem, FoundIdentity, IdentityCheck, IdentitySource } from './report.js'
+import { defined } from '../../defined.js'
 
 export interface GatherOptions {
   env: NodeJS.ProcessEnv
@@ -104,7 +105,7 @@ async function pgpIdentities(opts: GatherOptions, wantTrials: boolean, problems:
       const keys = (await pgpKeyFileFacts(keyFile)).filter((k) => k.private)
       if (!keys.length) throw new RecipientError(`PGP key file ${keyFile} holds no private key`)
       sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', path: keyFile, state: 'found', count: keys.length, ...(keys.some((k) => k.locked) ? { detail: 'passphrase-protected' } : {}) })
-      candidates.push({ info: pgpInfo('pgp-key-file', `SOPS_LIKE_PGP_KEY_FILE (${keyFile})`, keys), ...(trials[0] ? { trial: trials[0] } : {}) })
+      candidates.push({ info: pgpInfo('pgp-key-file', `SOPS_LIKE_PGP_KEY_FILE (${keyFile})`, keys), ...defined({ trial: trials[0] }) })
     } catch (e) {
       const problem = describeError(e)
       sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', path: keyFile, state: 'error', problem })
@@ -127,12 +128,12 @@ async function pgpIdentities(opts: GatherOptions, wantTrials: boolean, problems:
   try {
     const keys = await gpgSecretKeys(env)
     sources.push({ name: 'gpg', kind: 'pgp', path: program, state: keys.length ? 'found' : 'empty', count: keys.length })
-    if (keys.length) candidates.push({ info: pgpInfo('gpg', source, keys), ...(gpgTrial ? { trial: gpgTrial } : {}) })
+    if (keys.length) candidates.push({ info: pgpInfo('gpg', source, keys), ...defined({ trial: gpgTrial }) })
   } catch (e) {
     const { message } = describeError(e)
     warnings.push(message)
     sources.push({ name: 'gpg', kind: 'pgp', path: program, state: 'error', detail: 'its secret keys could not be listed' })
-    candidates.push({ info: { type: 'pgp', kind: 'gpg', source, note: 'secret keys could not be listed' }, ...(gpgTrial ? { trial: gpgTrial } : {}) })
+    candidates.push({ info: { type: 'pgp', kind: 'gpg', source, note: 'secret keys could not be listed' }, ...defined({ trial: gpgTrial }) })
   }
   return { sources, candidates }
 }
@@ -151,7 +152,7 @@ export async function gatherIdentities(opts: GatherOptions): Promise<Gathered> {
   const all = [...age.candidates, ...ssh.candidates, ...pgp.candidates]
   const trials: Gathered['trials'] = new Map()
   const found: FoundIdentity[] = all.map((c, i) => {
-    if (c.trial) trials.set(i + 1, { identity: c.trial, ...(c.accepts ? { accepts: c.accepts } : {}) })
+    if (c.trial) trials.set(i + 1, { identity: c.trial, ...defined({ accepts: c.accepts }) })
     return { n: i + 1, ...c.info }
   })
   if (!found.length) problems.push(describeError(new NoIdentityError('no identity found: set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, create ~/.config/sops/age/keys.txt (sops-like keygen), or see the sources above')))

@@ -17,6 +17,7 @@ import { openForDoctor, parseForDoctor } from './file.js'
 import { checkGit } from './git.js'
 import { gatherIdentities } from './identities.js'
 import type { DoctorProblem, DoctorReport, RuleCheck } from './report.js'
+import { defined } from '../../defined.js'
 
 export type * from './report.js'
 
@@ -56,10 +57,10 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
     ok: problems.length === 0,
     exitCode: problems[0]?.exitCode ?? 0,
     config,
-    ...(rule ? { rule } : {}),
+    ...defined({ rule }),
     identities: ids.check,
-    ...(fileCheck ? { file: fileCheck } : {}),
-    ...(git ? { git } : {}),
+    ...defined({ file: fileCheck }),
+    ...defined({ git }),
     problems,
     warnings: ids.warnings,
   }

@@ -22,6 +22,7 @@ import { encryptedCodec, pickFormat } from '../crypt/codec.js'
 import { openBytes } from '../crypt/decrypt.js'
 import { checkRewriteRecipients } from '../keys/recipient-policy.js'
 import { guardRewrite, type RewriteGuardOptions } from '../keys/rewrite-guard.js'
+import { defined } from '../../defined.js'
 
 export interface RewriteOptions extends IdentityOptions, RewriteGuardOptions {
   /** Format of the file (default: from its name). */
@@ -49,7 +50,7 @@ export interface RewriteResult {
 
 /** Re-encrypts a plaintext tree with an opened document's data key and keys (no rotation) and emits the file bytes. */
 export async function resealBytes(plain: Tree, format: Format, base: OpenedDocument, now?: Date): Promise<Uint8Array> {
-  const sealed = await sealTree(plain, format, { reuse: base, ...(now ? { now } : {}) })
+  const sealed = await sealTree(plain, format, { reuse: base, ...defined({ now }) })
   return (await encryptedCodec(format)).emit(sealed.tree)
 }
 

@@ -26,6 +26,7 @@ import { cloneSetupNotice } from './clone-setup.js'
 import { keySwapSinceCommit } from '../keys/key-swap.js'
 import { diffRecipients, formatDiff, refOfEntry, refOfRecipient } from '../keys/recipient-diff.js'
 import { ruleSelectorProblem } from '../keys/selector-guard.js'
+import { defined } from '../../defined.js'
 
 export interface CheckOptions extends IdentityOptions {
   /** Files to check (relative to `cwd`); with `staged`, limits the staged files checked. */
@@ -75,7 +76,7 @@ function readStaged(names: string[], o: GitRunOptions): Map<string, Buffer> {
 }
 
 function candidates(opts: CheckOptions, cwd: string): Candidate[] {
-  const o: GitRunOptions = { cwd, ...(opts.env ? { env: opts.env } : {}) }
+  const o: GitRunOptions = { cwd, ...defined({ env: opts.env }) }
   if (opts.staged) {
     const root = repoRoot(o)
     const ro = { ...o, cwd: root }
@@ -96,7 +97,7 @@ function candidates(opts: CheckOptions, cwd: string): Candidate[] {
 }
 
 function ruleFor(abs: string, opts: CheckOptions, cwd: string): { rule: CreationRule | null; coverage: Coverage | null } {
-  const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...defined({ env: opts.env }) })
   if (!cfg) return { rule: null, coverage: null }
   const coverage = coverageOf(cfg, abs)
   if (coverage) return { rule: coverage.rule, coverage }
@@ -147,7 +148,7 @@ export async function checkFiles(opts: CheckOptions = {}): Promise<CheckReport> 
   const cwd = opts.cwd ?? process.cwd()
   const report: CheckReport = { checked: [], problems: [], notes: [] }
   const problem = (file: string, kind: CheckProblemKind, message: string) => report.problems.push({ file, kind, message: `${file}: ${message}` })
-  const setup = cloneSetupNotice({ cwd, ...(opts.env ? { env: opts.env } : {}) })
+  const setup = cloneSetupNotice({ cwd, ...defined({ env: opts.env }) })
   if (setup) report.notes.push(setup)
   for (const c of candidates(opts, cwd)) {
     const { rule, coverage } = ruleFor(c.abs, opts, cwd)

@@ -17,6 +17,7 @@ import type { Identity } from '../../keys/key-source.js'
 import { pickFormat } from '../crypt/codec.js'
 import { openBytes } from '../crypt/decrypt.js'
 import { git, repoRoot } from '../../io/git-exec.js'
+import { defined } from '../../defined.js'
 
 export interface GitConflictsOptions extends IdentityOptions {
   cwd?: string
@@ -43,7 +44,7 @@ export interface GitConflictsReport {
 
 /** The blob ids of stages 1–3 of `rel` in the index. */
 function stagesOf(rel: string, top: string, env?: NodeJS.ProcessEnv): Map<number, string> {
-  const out = git(['ls-files', '-u', '-z', '--', rel], { cwd: top, ...(env ? { env } : {}) }).toString('utf8')
+  const out = git(['ls-files', '-u', '-z', '--', rel], { cwd: top, ...defined({ env }) }).toString('utf8')
   const stages = new Map<number, string>()
   for (const entry of out.split('\0')) {
     const m = /^\d+ ([0-9a-f]{40,64}) ([123])\t(.*)$/s.exec(entry)
@@ -73,7 +74,7 @@ function at(tree: Tree | undefined, branch: number, path: readonly (string | num
 export async function gitConflicts(file: string, opts: GitConflictsOptions = {}): Promise<GitConflictsReport> {
   const cwd = opts.cwd ?? process.cwd()
   const env = opts.env
-  const top = repoRoot({ cwd, ...(env ? { env } : {}) })
+  const top = repoRoot({ cwd, ...defined({ env }) })
   const rel = relative(top, resolve(cwd, file)).split(sep).join('/')
   if (!rel || rel.startsWith('../')) throw new UsageError(`${file} is outside the repository ${top}`)
   const stages = stagesOf(rel, top, env)
@@ -84,7 +85,7 @@ export async function gitConflicts(file: string, opts: GitConflictsOptions = {})
   const keys: Uint8Array[] = []
   try {
     for (const [n, sha] of stages) {
-      const bytes = git(['cat-file', 'blob', sha], { cwd: top, ...(env ? { env } : {}) })
+      const bytes = git(['cat-file', 'blob', sha], { cwd: top, ...defined({ env }) })
       const doc = await openBytes(bytes, { ...opts, inputFormat: formatName })
       keys.push(doc.dataKey)
       trees.set(n, doc.tree)

@@ -18,6 +18,7 @@ import { dirname, resolve } from 'node:path'
 import { WriteError } from '../../errors.js'
 import { writeFileAtomic } from '../../io/atomic-write.js'
 import { git, type GitRunOptions } from '../../io/git-exec.js'
+import { defined } from '../../defined.js'
 
 export const HOOK_MARKER = '# sops-like pre-commit guard'
 
@@ -89,7 +90,7 @@ export const hookScript = (command = 'sops-like'): string => hookScriptFor('pre-
 
 /** Installs (or chains) one hook of the repository containing `cwd`. */
 export function installHook(name: HookName, opts: HookInstallOptions): HookInstallResult {
-  const o: GitRunOptions = { cwd: opts.cwd, ...(opts.env ? { env: opts.env } : {}) }
+  const o: GitRunOptions = { cwd: opts.cwd, ...defined({ env: opts.env }) }
   const rel = git(['rev-parse', '--git-path', `hooks/${name}`], o).toString('utf8').trim()
   const path = resolve(opts.cwd, rel)
   const local = `${path}.local`

@@ -27,6 +27,7 @@ import { UsageError } from '../../errors.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { catFileBatch, git, repoRoot, runGit, type GitRunOptions } from '../../io/git-exec.js'
 import { refOfEntry, sameRecipient, showRef, type RecipientRef } from '../keys/recipient-diff.js'
+import { defined } from '../../defined.js'
 
 export interface KeyRegressionOptions {
   /** The revision the check starts after (the post-merge and post-rewrite hooks pass ORIG_HEAD). */
@@ -177,7 +178,7 @@ const mergeBase = (a: string, b: string, o: GitRunOptions): string | null => {
  * runs it while MERGE_HEAD exists). Throws UsageError outside a repository or for an unknown revision.
  */
 export async function checkKeyRegressions(opts: KeyRegressionOptions): Promise<KeyRegressionReport> {
-  const o0: GitRunOptions = { cwd: opts.cwd ?? process.cwd(), ...(opts.env ? { env: opts.env } : {}) }
+  const o0: GitRunOptions = { cwd: opts.cwd ?? process.cwd(), ...defined({ env: opts.env }) }
   const root = repoRoot(o0)
   const o: GitRunOptions = { ...o0, cwd: root }
   const verify = (r: string): string | null => {

@@ -29,6 +29,7 @@ import { parseEncrypted } from '../crypt/decrypt.js'
 import { runGit } from '../../io/git-exec.js'
 import { describeKeyMerge, planKeyMerge } from './merge-keys.js'
 import { recipientsFor, resealRotated, rulePgpKeyFiles } from '../keys/rotate.js'
+import { defined } from '../../defined.js'
 
 export interface GitMergeOptions extends IdentityOptions {
   /** %O: the common ancestor's version (empty when the file was added on both sides). */
@@ -83,7 +84,7 @@ export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResu
   const [base, ours, theirs] = await Promise.all([tryParse(baseBytes, format), tryParse(oursBytes, format), tryParse(theirsBytes, format)])
   const name = opts.path ?? opts.ours
   if (!ours && !theirs && !base) {
-    const r = runGit(['merge-file', '-L', 'ours', '-L', 'base', '-L', 'theirs', abs(opts.ours), abs(opts.base), abs(opts.theirs)], { cwd, ...(opts.env ? { env: opts.env } : {}) })
+    const r = runGit(['merge-file', '-L', 'ours', '-L', 'base', '-L', 'theirs', abs(opts.ours), abs(opts.base), abs(opts.theirs)], { cwd, ...defined({ env: opts.env }) })
     return { status: 'fallback', clean: r.status === 0 }
   }
   if (!ours || !theirs) {
@@ -107,10 +108,10 @@ export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResu
   const plan = planKeyMerge(name, b, o, t)
   const merged = mergeTrees(b?.tree ?? null, o.tree, t.tree)
   const reseal = async (tree: Tree): Promise<Uint8Array> => {
-    const pgpKeyFiles = rulePgpKeyFiles(abs(name), { ...(opts.env ? { env: opts.env } : {}) })
+    const pgpKeyFiles = rulePgpKeyFiles(abs(name), { ...defined({ env: opts.env }) })
     let recipients
     try {
-      recipients = await recipientsFor(plan.groups, { ...(opts.env ? { env: opts.env } : {}), pgpKeyFiles })
+      recipients = await recipientsFor(plan.groups, { ...defined({ env: opts.env }), pgpKeyFiles })
     } catch (e) {
       throw new MergeRefusedError(`the merged recipients of ${name} need a new data key and it cannot be wrapped here (${e instanceof Error ? e.message : 'error'})`)
     }
@@ -132,7 +133,7 @@ export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResu
   if (!merged.changed) return { status: 'merged', changed: false, notes }
   const same = (d: OpenedDocument | null): d is OpenedDocument => !!d && Buffer.from(d.dataKey).equals(Buffer.from(o.dataKey))
   const stash = new ChainedStash([o.stash, ...[t, b].filter(same).map((d) => d.stash)])
-  const sealed = await sealTree(merged.tree, format, { reuse: { ...o, stash }, ...(opts.now ? { now: opts.now } : {}) })
+  const sealed = await sealTree(merged.tree, format, { reuse: { ...o, stash }, ...defined({ now: opts.now }) })
   writeFileAtomic(abs(opts.ours), (await encryptedCodec(format)).emit(sealed.tree))
   return { status: 'merged', changed: true, notes }
 }

@@ -19,6 +19,7 @@ import { catchAllGlobs } from './coverage.js'
 import { installGitHooks } from './hook.js'
 import { git, gitConfigGet, repoRoot, runGit, type GitRunOptions } from '../../io/git-exec.js'
 import { regexToGlobs } from './regex-glob.js'
+import { defined } from '../../defined.js'
 
 /** The driver name used in `.gitattributes` and git config. */
 export const DRIVER = 'sops-like'
@@ -125,7 +126,7 @@ export function hasLine(lines: string[], glob: string): boolean {
 
 /** Sets up `.gitattributes` and git config; returns what changed (nothing on a second run). */
 export function gitSetup(opts: GitSetupOptions): GitSetupResult {
-  const o: GitRunOptions = { cwd: opts.cwd, ...(opts.env ? { env: opts.env } : {}) }
+  const o: GitRunOptions = { cwd: opts.cwd, ...defined({ env: opts.env }) }
   if (opts.global && opts.hooksPath !== undefined) throw new ConflictingOptionsError('--hooks-path sets up one repository: use it without --global')
   const root = opts.global ? runGitRoot(o) : repoRoot(o)
   const attributesFile = opts.global ? globalAttributesFile(o) : join(root!, '.gitattributes')

@@ -10,13 +10,14 @@ import type { Metadata } from '../../core/metadata.js'
 import type { Tree } from '../../core/tree.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { runGit } from '../../io/git-exec.js'
+import { defined } from '../../defined.js'
 
 export interface CommittedVersion { tree: Tree; metadata: Metadata }
 
 /** The bytes of `abs` at HEAD, or undefined. */
 export function committedBytes(abs: string, env?: NodeJS.ProcessEnv): Buffer | undefined {
   try {
-    const r = runGit(['show', `HEAD:./${basename(abs)}`], { cwd: dirname(abs), ...(env ? { env } : {}) })
+    const r = runGit(['show', `HEAD:./${basename(abs)}`], { cwd: dirname(abs), ...defined({ env }) })
     return r.status === 0 ? r.stdout : undefined
   } catch {
     return undefined // git missing or not runnable: nothing to compare with

@@ -12,6 +12,7 @@ import type { Mapping, Node, Tree } from '../../core/tree.js'
 import { compileSelectors, effectiveSelectors, type Selectors } from '../../core/selection.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { hasRecipient, refOfEntry, type RecipientRef } from './recipient-diff.js'
+import { defined } from '../../defined.js'
 
 /** Every leaf with its display path (`db.password`, `hosts[0]`) and its map keys, in document order. */
 export function leaves(tree: Tree, each: (n: Node & { kind: 'scalar' }, path: string, keys: readonly string[]) => void): void {
@@ -105,7 +106,7 @@ export async function historyScan(cwd: string, who: readonly RecipientRef[], opt
   const top = await gitTopLevel(cwd, opts.env)
   if (!top) return null
   const readable = new Map<string, ReadableBlob>()
-  const g = (args: string[], input?: string) => git(args, top, { ...(opts.env ? { env: opts.env } : {}), ...(input !== undefined ? { input } : {}) })
+  const g = (args: string[], input?: string) => git(args, top, defined({ env: opts.env, input }))
   // every object reachable from any ref, blobs with the path they first appeared at
   let listing: string
   try {

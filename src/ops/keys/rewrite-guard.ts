@@ -17,6 +17,7 @@ import { parseEncrypted } from '../crypt/decrypt.js'
 import { wrappedKeysChanged } from './key-swap.js'
 import { refOfEntry } from './recipient-diff.js'
 import { assertNoDowngrade, type PreviousVersion } from './selector-guard.js'
+import { defined } from '../../defined.js'
 
 export interface RewriteGuardOptions {
   /** Keep the data key even when the file's wrapped keys changed since the last commit (`--no-rotate`). */
@@ -64,7 +65,7 @@ async function rotateKey(abs: string, plain: Tree, format: Format, doc: OpenedDo
   let groups
   try {
     groups = await recipientsFor(doc.metadata.keyGroups.map((g) => g.map(refOfEntry)), {
-      ...(opts.env ? { env: opts.env } : {}),
+      ...defined({ env: opts.env }),
       entries: doc.metadata.keyGroups.flat(),
       pgpKeyFiles: rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) }),
     })

@@ -22,6 +22,7 @@ import { encryptedCodec, pickFormat } from '../crypt/codec.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { diffRecipients, editGroups, parseRecipientArg, refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
 import { checkFileRecipients } from './recipient-policy.js'
+import { defined } from '../../defined.js'
 
 /** Builds wrap-capable recipients for identifiers; kinds sops-like cannot wrap for (kms, vault, …) are refused. */
 export async function recipientsFor(groups: RecipientRef[][], opts: { env?: NodeJS.ProcessEnv; pgpKeyFiles?: string[]; entries?: KeyEntry[] } = {}): Promise<Recipient[][]> {
@@ -67,7 +68,7 @@ export async function resealRotated(doc: OpenedDocument, format: Format, groups:
     groups,
     selectors: doc.metadata.selectors,
     ...(threshold ? { threshold } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
+    ...defined({ now: opts.now }),
   })
   const md: Metadata = { ...sealed.metadata, keyGroups: keepCreatedAt(sealed.metadata.keyGroups, doc.metadata.keyGroups), extra: doc.metadata.extra }
   if (opts.keepVersion) md.version = doc.metadata.version // sops' rotate/updatekeys keep the file's version

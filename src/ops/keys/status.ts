@@ -14,6 +14,7 @@ import { planUpdateKeys } from './updatekeys.js'
 import { formatDiff, refOfEntry } from './recipient-diff.js'
 import { ruleSelectorStatus } from './selector-guard.js'
 import { recipientNamesFor } from '../../config/rules.js'
+import { defined } from '../../defined.js'
 
 export interface StatusRecipient {
   type: string
@@ -82,7 +83,7 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
     st.matchesRule = null
     st.rule = describeError(e).message
   }
-  const sel = ruleSelectorStatus(abs, md, format.name, { ...(opts.configPath ? { configPath: resolve(opts.cwd ?? process.cwd(), opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const sel = ruleSelectorStatus(abs, md, format.name, { ...(opts.configPath ? { configPath: resolve(opts.cwd ?? process.cwd(), opts.configPath) } : {}), ...defined({ env: opts.env }) })
   st.selectorsMatchRule = sel ? !sel.differs.length : null
   if (sel?.differs.length) st.selectorDiff = sel.differs
   return st

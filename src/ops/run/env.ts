@@ -13,6 +13,7 @@ import { formatTreePath } from '../../core/tree-path.js'
 import type { Mapping, Node, Path, Scalar, Tree } from '../../core/tree.js'
 import { EnvNameError } from '../../errors.js'
 import { floatFromText, valToString } from '../../formats/val-to-string.js'
+import { defined } from '../../defined.js'
 
 /** One variable: its name, value, and where it came from (file and tree path, for messages and `--dry-run`). */
 export interface EnvEntry {
@@ -100,7 +101,7 @@ export function treeToEnv(tree: Tree, opts: TreeToEnvOptions = {}): EnvEntry[] {
     if (prev) throw new EnvNameError(`keys ${formatTreePath(prev)} and ${formatTreePath(path)}${where(opts.file)} both map to the variable ${name}`)
     if (value.includes('\0')) throw new EnvNameError(`the value of key ${formatTreePath(path)}${where(opts.file)} contains a NUL character and cannot be put in the environment`)
     seen.set(name, path)
-    out.push({ name, value, path, ...(opts.file !== undefined ? { file: opts.file } : {}) })
+    out.push({ name, value, path, ...defined({ file: opts.file }) })
   }
   const walk = (m: Mapping, prefix: Path): void => {
     for (const e of m.entries) {

@@ -26,6 +26,7 @@ import type { IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { resolveCommand, signalExitCode, spawnCommand, SignalRelay } from './spawn.js'
 import type { StdioOptions } from 'node:child_process'
+import { defined } from '../../defined.js'
 
 export interface ExecFileOptions extends IdentityOptions {
   cwd?: string
@@ -135,7 +136,7 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
   const parentEnv = opts.env ?? process.env
   const name = fileNameFor(opts.filename, file)
   const data = await decryptForFile(file, { ...opts, cwd })
-  resolveCommand(argv[0] ?? '', { cwd, ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}) })
+  resolveCommand(argv[0] ?? '', { cwd, ...defined({ pathEnv: parentEnv.PATH }) })
   const relay = new SignalRelay().start()
   const dir = makePrivateDir(parentEnv, 'run')
   const cleanup = (): void => { try { rmSync(dir, { recursive: true, force: true }) } catch { /* gone */ } }
@@ -156,8 +157,8 @@ export async function runWithFile(file: string, argv: readonly string[], opts: E
       cwd,
       env,
       relay,
-      ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}),
-      ...(opts.stdio ? { stdio: opts.stdio } : {}),
+      ...defined({ pathEnv: parentEnv.PATH }),
+      ...defined({ stdio: opts.stdio }),
     })
   } finally {
     if (writer) await drain(path, writer)

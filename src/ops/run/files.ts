@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { findConfig } from '../../config/find.js'
 import { FileNotFoundError } from '../../errors.js'
+import { defined } from '../../defined.js'
 
 /** Looked for, in this order, in the current folder when neither `-f` nor `run.files` names a file. */
 export const CONVENTIONAL_RUN_FILES: readonly string[] = [
@@ -48,7 +49,7 @@ const isFile = (p: string): boolean => {
 export async function resolveRunFiles(given: readonly string[] | undefined, opts: RunFilesOptions = {}): Promise<RunFiles> {
   const cwd = resolve(opts.cwd ?? process.cwd())
   if (given && given.length) return { files: given.map((f) => resolve(cwd, f)), source: 'given' }
-  const cfg = findConfig(cwd, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const cfg = findConfig(cwd, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...defined({ env: opts.env }) })
   if (cfg.path) {
     const { loadConfigFile } = await import('../../config/rules.js')
     const config = loadConfigFile(cfg.path)

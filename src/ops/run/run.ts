@@ -9,6 +9,7 @@ import { mergeEnv, scrubKeyEnv, type EnvEntry, type MergeEnvOptions } from './en
 import { loadEnvEntries, type LoadEnvOptions } from './load-env.js'
 import { spawnCommand } from './spawn.js'
 import type { StdioOptions } from 'node:child_process'
+import { defined } from '../../defined.js'
 
 export interface RunOptions extends LoadEnvOptions, MergeEnvOptions {
   /** Files to load, in order (later win); default: `run.files` from the config, else the conventional names. */
@@ -63,8 +64,8 @@ export async function runWithEnv(argv: readonly string[], opts: RunOptions = {})
   return spawnCommand(argv, {
     cwd: resolve(opts.cwd ?? process.cwd()),
     env: plan.env,
-    ...(parentEnv.PATH !== undefined ? { pathEnv: parentEnv.PATH } : {}),
-    ...(opts.stdio ? { stdio: opts.stdio } : {}),
+    ...defined({ pathEnv: parentEnv.PATH }),
+    ...defined({ stdio: opts.stdio }),
     ...(opts.forwardSignals === false ? { forwardSignals: false } : {}),
   })
 }

@@ -9,6 +9,7 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs'
 import { constants as osConstants } from 'node:os'
 import { delimiter, isAbsolute, resolve } from 'node:path'
 import { CommandStartError } from '../../errors.js'
+import { defined } from '../../defined.js'
 
 /** Signals `run` passes on to the child while it runs. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH']
@@ -113,7 +114,7 @@ export interface SpawnOptions {
 export async function spawnCommand(argv: readonly string[], opts: SpawnOptions): Promise<number> {
   const [cmd, ...args] = argv
   if (cmd === undefined) throw new CommandStartError('no command given', 127, { hint: 'put the command after --' })
-  const file = resolveCommand(cmd, { cwd: opts.cwd ?? process.cwd(), ...(opts.pathEnv !== undefined ? { pathEnv: opts.pathEnv } : {}) })
+  const file = resolveCommand(cmd, { cwd: opts.cwd ?? process.cwd(), ...defined({ pathEnv: opts.pathEnv }) })
   const own = !opts.relay && opts.forwardSignals !== false ? new SignalRelay().start() : undefined
   const relay = opts.relay ?? own
   try {
