@@ -61,7 +61,7 @@ export { exampleFile } from './ops/run/example.js'
 /** Progress events, per-file reports and failures of the multi-file key operations. */
 export type { KeysEvent, FileReport, FileFailure, BatchResult, Outcome } from './ops/keys/batch.js'
 /** `rotate`: a new data key for each file, optionally adding/removing recipients. */
-export { rotateFiles, type RotateOptions } from './ops/keys/rotate.js'
+export { rotateFiles, type RotateOptions, type RecipientEdits } from './ops/keys/rotate.js'
 /** `updatekeys`: make files' recipients match their creation rules. */
 export { updateKeys, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/keys/updatekeys.js'
 /** `offboard`: remove a recipient from every file and the config, rotating each data key; report what they could read. */

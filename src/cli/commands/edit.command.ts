@@ -5,6 +5,18 @@ import { collect } from '../io.js'
 
 const typeOption = () => new Option('--input-type <type>', 'file format (default: from the file name)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
+/** The options `set` and `unset` share: format, key, and the guards every rewrite passes. */
+function rewriteOptions(cmd: Command): Command {
+  return cmd
+    .addOption(typeOption())
+    .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
+    .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
+    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
+    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
+    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
+}
+
 export function registerEdit(program: Command, ctx: CommandContext): void {
   program
     .command('edit')
@@ -28,42 +40,31 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
       ctx.exit(await runEdit(file, flags, ctx.io))
     })
 
-  program
-    .command('set')
-    .description('set one value of an encrypted file in place; every other value keeps its ciphertext')
-    .argument('<file>', 'encrypted file')
-    .argument('<path>', 'tree path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'')
-    .argument('[value]', 'the value as JSON: \'"text"\', 5, 1.5, true, null, {"a":1}')
-    .option('--value-stdin', 'read the JSON value from standard input (keeps it out of the shell history)')
-    .option('--value-file <file>', 'read the JSON value from a file')
-    .option('--idempotent', 'do not rewrite the file when the value is already there')
-    .addOption(typeOption())
-    .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
-    .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
-    .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
-    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
-    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
-    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
+  rewriteOptions(
+    program
+      .command('set')
+      .description('set one value of an encrypted file in place; every other value keeps its ciphertext')
+      .argument('<file>', 'encrypted file')
+      .argument('<path>', 'tree path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'')
+      .argument('[value]', 'the value as JSON: \'"text"\', 5, 1.5, true, null, {"a":1}')
+      .option('--value-stdin', 'read the JSON value from standard input (keeps it out of the shell history)')
+      .option('--value-file <file>', 'read the JSON value from a file')
+      .option('--idempotent', 'do not rewrite the file when the value is already there')
+  )
     .addHelpText('after', '\nExamples:\n  sops-like set secrets.enc.yaml \'["db"]["port"]\' 5432\n  printf \'"%s"\' "$PASSWORD" | sops-like set --value-stdin secrets.enc.yaml \'["db"]["password"]\'\n')
     .action(async (file: string, path: string, value: string | undefined, flags) => {
       const { runSet } = await import('./edit.action.js')
       ctx.exit(await runSet(file, path, value, flags, ctx.io))
     })
 
-  program
-    .command('unset')
-    .description('remove one key or list item from an encrypted file in place')
-    .argument('<file>', 'encrypted file')
-    .argument('<path>', 'tree path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'')
-    .option('--idempotent', 'succeed without writing when the path does not exist')
-    .addOption(typeOption())
-    .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
-    .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
-    .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
-    .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
-    .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')
-    .option('--force', 'rewrite the file even when it is read-only (no owner write permission)')
-    .addHelpText('after', '\nExample:\n  sops-like unset secrets.enc.yaml \'["old_token"]\'\n')
+  rewriteOptions(
+    program
+      .command('unset')
+      .description('remove one key or list item from an encrypted file in place')
+      .argument('<file>', 'encrypted file')
+      .argument('<path>', 'tree path, e.g. \'["db"]["password"]\' or \'["hosts"][0]\'')
+      .option('--idempotent', 'succeed without writing when the path does not exist')
+  )
     .addHelpText('after', '\nExamples:\n  sops-like unset secrets.enc.yaml \'["db"]["password"]\'\n  sops-like unset secrets.enc.yaml \'["hosts"][0]\'\n  sops-like unset --idempotent secrets.enc.json \'["old_key"]\'\n')
     .action(async (file: string, path: string, flags) => {
       const { runUnset } = await import('./edit.action.js')

@@ -3,20 +3,13 @@ import { resolve } from 'node:path'
 import { ConflictingOptionsError, UsageError } from '../../errors.js'
 import { describeError, type BatchResult } from '../../ops/keys/batch.js'
 import { listRepoFiles } from '../../ops/keys/repo-files.js'
+import type { RecipientEdits } from '../../ops/keys/rotate.js'
 import { list, type CliIo } from '../io.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 
 interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
 
-export interface RotateFlags extends CommonFlags {
-  addAge?: string[]
-  rmAge?: string[]
-  addPgp?: string[]
-  rmPgp?: string[]
-  addHcVaultTransit?: string[]
-  rmHcVaultTransit?: string[]
-  addKms?: string[]
-  rmKms?: string[]
+export interface RotateFlags extends CommonFlags, RecipientEdits {
   pgpKeyFile?: string[]
   keepUnlisted?: boolean
   inPlace?: boolean

@@ -86,7 +86,22 @@ export function rulePgpKeyFiles(abs: string, opts: { configPath?: string; env?: 
   }
 }
 
-export interface RotateOptions extends IdentityOptions {
+/** Recipient edits `rotate` applies: added to group 0, removed from every group. */
+export interface RecipientEdits {
+  /** age recipients or PGP fingerprints */
+  addAge?: string[]
+  rmAge?: string[]
+  addPgp?: string[]
+  rmPgp?: string[]
+  /** HashiCorp Vault Transit key URIs */
+  addHcVaultTransit?: string[]
+  rmHcVaultTransit?: string[]
+  /** AWS KMS key ARNs */
+  addKms?: string[]
+  rmKms?: string[]
+}
+
+export interface RotateOptions extends IdentityOptions, RecipientEdits {
   cwd?: string
   inputType?: string
   /** Format of the rotated file (default: the input's); only with `output` or `emit`. */
@@ -96,17 +111,6 @@ export interface RotateOptions extends IdentityOptions {
   /** Hand the rotated bytes to this callback (e.g. for stdout) and write nothing; `-` reads standard input. */
   emit?: (bytes: Uint8Array) => void
   configPath?: string
-  /** Recipients to add to group 0 / remove from every group (age recipients or PGP fingerprints). */
-  addAge?: string[]
-  rmAge?: string[]
-  addPgp?: string[]
-  rmPgp?: string[]
-  /** HashiCorp Vault Transit key URIs to add to group 0 / remove from every group. */
-  addHcVaultTransit?: string[]
-  rmHcVaultTransit?: string[]
-  /** AWS KMS key ARNs to add to group 0 / remove from every group. */
-  addKms?: string[]
-  rmKms?: string[]
   /** Armored PGP public key files for PGP recipients. */
   pgpKeyFiles?: string[]
   /** Open and check every file, compute the result, write nothing. */
