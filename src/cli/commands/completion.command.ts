@@ -1,4 +1,8 @@
-/** Declares `completion bash|zsh|fish` (the script generator is loaded lazily from ../completion/). */
+/**
+ * Declares `completion bash|zsh|fish` (the script generator is loaded lazily from ../completion/).
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
+ */
 import { Argument, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 

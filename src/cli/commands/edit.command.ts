@@ -1,4 +1,8 @@
-/** Declares `edit`, `set` and `unset` (the work is in src/ops/edit/edit.ts and src/ops/edit/set.ts). */
+/**
+ * Declares `edit`, `set` and `unset` (the work is in src/ops/edit/edit.ts and src/ops/edit/set.ts).
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
+ */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'

@@ -1,4 +1,8 @@
-/** Declares `keygen` (the work is loaded lazily from keygen.action.ts). */
+/**
+ * Declares `keygen` (the work is loaded lazily from keygen.action.ts).
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
+ */
 import type { Command } from 'commander'
 import type { CommandContext } from '../context.js'
 

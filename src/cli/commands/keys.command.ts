@@ -1,4 +1,8 @@
-/** Declares `rotate`, `updatekeys`, `offboard` and `status` (work loaded lazily from keys.action.ts). */
+/**
+ * Declares `rotate`, `updatekeys`, `offboard` and `status` (work loaded lazily from keys.action.ts).
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
+ */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'

@@ -1,4 +1,8 @@
-/** Declares `run` (decrypt into a command's environment or a FIFO) and `example` (a keyless skeleton). */
+/**
+ * Declares `run` (decrypt into a command's environment or a FIFO) and `example` (a keyless skeleton).
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
+ */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
 import { collect } from '../io.js'
