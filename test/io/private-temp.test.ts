@@ -11,9 +11,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
+import { buildSync } from 'esbuild'
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { ensurePrivateBase, makePrivateDir, privateTempBase, removeStalePrivateDirs } from '../../src/io/private-temp.js'
 import { tempDir } from '../helpers/keys.js'
 
@@ -24,7 +25,6 @@ test.after(() => t.cleanup())
 const uid = process.getuid!()
 const ns = (() => { try { return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '0' } catch { return '0' } })()
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const MODULE = pathToFileURL(join(ROOT, 'src/io/private-temp.ts')).href
 const deadPid = (): string => spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout
 let n = 0
 const fresh = (name: string, mode = 0o700): string => {
@@ -161,10 +161,13 @@ test('stale-folder symlink planted in the shared temp folder: the victim\'s swee
   symlinkSync(home, join(base, `sops-like-edit-4000000-${ns}-ghijkl`))
   symlinkSync(join(home, '.config'), join(base, `sops-like-run-4000000-${ns}-mnopqr`))
   // the victim's next `edit`/`run --as-file`: makePrivateDir sweeps, then creates its folder
-  const script = join(world, 'victim.mts')
-  writeFileSync(script, `import { makePrivateDir } from ${JSON.stringify(MODULE)}\nprocess.stdout.write(makePrivateDir(process.env, 'edit'))\n`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
+  // the module bundled into the world-readable folder: the victim may not be able to enter the
+  // checkout (a clone under /root, a 0700 temp copy), and needs neither it nor tsx
+  buildSync({ entryPoints: [join(ROOT, 'src/io/private-temp.ts')], bundle: true, platform: 'node', format: 'esm', outfile: join(world, 'private-temp.mjs'), logLevel: 'silent' })
+  const script = join(world, 'victim.mjs')
+  writeFileSync(script, `import { makePrivateDir } from './private-temp.mjs'\nprocess.stdout.write(makePrivateDir(process.env, 'edit'))\n`)
+  const r = spawnSync(process.execPath, [script], {
+    cwd: world,
     env: { PATH: process.env.PATH ?? '', HOME: home, TMPDIR: shared },
     encoding: 'utf8',
     ...(victim ? { uid: victim.uid, gid: victim.gid } : {}),
