@@ -106,6 +106,15 @@ test('plugin names come from the bech32 prefix; framing matches the age header (
   assert.is(encodeStanza(['x'], new Uint8Array(48)), `-> x\n${'A'.repeat(64)}\n\n`)
 })
 
+test('plugin name with a path in a file\'s recipient (age1../../bin/x1…): not a plugin, so nothing outside PATH can run', () => {
+  const words = bech32.toWords(new Uint8Array(32))
+  for (const name of ['../../tmp/x', 'a/b', '.hidden', '-x']) {
+    assert.is(pluginRecipientName(bech32.encode(`age1${name}`, words, false)), null, name)
+    assert.is(pluginIdentityName(bech32.encode(`AGE-PLUGIN-${name.toUpperCase()}-`, words, false).toUpperCase()), null, name)
+  }
+  assert.is(pluginRecipientName(bech32.encode('age1yubikey', words, false)), 'yubikey')
+})
+
 test('encrypt to a plugin recipient and an age key; the plugin identity alone opens the file', async () => {
   const r = await runCli(['encrypt', '--age', `${RECIPIENT},${a.recipient}`, 'plain.yaml', '-o', 'p.enc.yaml'], { cwd: t.dir, env: env([]) })
   assert.is(r.code, 0, r.stderr)
