@@ -68,6 +68,12 @@ export { updateKeys, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/k
 export { offboard, type OffboardOptions, type OffboardReport, type ExposedFile } from './ops/keys/offboard.js'
 /** `status`: what a file is encrypted to and whether that matches its rule (no key needed). */
 export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/keys/status.js'
+/** `access`: who can read which file or value (`accessMatrix`), what one person can read (`accessWho`), what changed since a git revision (`accessDiff`); metadata only, no key. */
+export { accessMatrix, accessWho, accessDiff, type AccessOptions, type AccessReport, type AccessWhoReport, type WhoFile, type AccessDiffReport } from './ops/report/access.js'
+/** The parts of the access reports: recipients, files with their key groups, changes. */
+export type { AccessRecipient, AccessKey, GroupKey, FileAccess, PartialAccess } from './ops/report/access-model.js'
+/** A file's access change since a revision (`accessDiff`). */
+export type { AccessChange, GroupKeyChange } from './ops/report/access-diff.js'
 /** `doctor`: why a file does or does not decrypt here (config, rule, identities, entries, MAC), step by step; never throws for a failed check. */
 export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type CheckStatus } from './ops/doctor/index.js'
 
