@@ -9,7 +9,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { parse } from 'yaml'
 import { join } from 'node:path'
 import { main } from '../../../src/cli/main.js'
 import { accessDiff, accessMatrix, accessWho } from '../../../src/ops/report/access.js'
@@ -317,6 +318,20 @@ test('fileAccess: a name with keys in two of three groups reads a 2-of-3 file al
   const one = fileAccess('h', md([['K1', 'K3']], 2), names, reg)
   assert.equal([one.threshold, one.readers], [1, ['ann', 'ben']], 'a threshold on one group does not split it')
   assert.is(shortKey('pgp', FP), FP.slice(-16))
+})
+
+test('examples/ci/secrets-review.yml: check, access --diff origin/<base> --format markdown posted on the PR, age-report --older-than 90d', () => {
+  const text = readFileSync(new URL('../../../examples/ci/secrets-review.yml', import.meta.url), 'utf8')
+  const wf = parse(text) as { jobs: Record<string, { steps: Array<{ run?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> }> }> }
+  const steps = Object.values(wf.jobs).flatMap((j) => j.steps)
+  const runs = steps.map((s) => s.run ?? '').join('\n')
+  assert.match(runs, /^sops-like check$/m)
+  assert.match(runs, /^sops-like access --diff "origin\/\$BASE" --format markdown > access\.md$/m)
+  assert.match(runs, /^sops-like age-report --all --older-than 90d$/m)
+  assert.ok(steps.some((s) => s.uses?.startsWith('actions/checkout') && s.with?.['fetch-depth'] === 0), 'full history for --diff and age-report')
+  assert.ok(steps.some((s) => s.uses?.startsWith('actions/github-script') && /createComment/.test(String(s.with?.script))), 'the report is posted as a PR comment')
+  assert.not.match(runs, /\$\{\{/, 'no ${{ }} expression inside a shell script (injection): values go through env')
+  assert.not.match(text, /secrets\./, 'the review needs no key')
 })
 
 test.run()
