@@ -260,6 +260,22 @@ test('a --diff revision shaped like a git option (--output=FILE) is refused befo
   assert.match(missing.stderr, /git cannot find the revision given to --diff: fetch it first/)
 })
 
+test('a named file that is not encrypted is reported (exit 11) after the others; files and --all together are refused', async () => {
+  writeFileSync(join(repo, 'plain.yaml'), 'a: 1\n')
+  try {
+    const r = await cli(['access', 'app.enc.yaml', 'plain.yaml', '--json'])
+    assert.is(r.code, 11)
+    const json = JSON.parse(r.stdout)
+    assert.equal(json.files.map((f: { path: string }) => f.path), ['app.enc.yaml'])
+    assert.equal(json.failures.map((f: { path: string; code: string }) => [f.path, f.code]), [['plain.yaml', 'NOT_ENCRYPTED']])
+    assert.match(r.stderr, /^sops-like: plain\.yaml: /)
+    const both = await cli(['access', '--all', 'app.enc.yaml'])
+    assert.is(both.code, 8)
+  } finally {
+    rmSync(join(repo, 'plain.yaml'))
+  }
+})
+
 const ESC_RECIPIENT = 'ssh-ed25519 AAAA\u001b]0;owned\u0007\u001b[2J\u001b[31mRED\r\n| forged | row |\u202e`<img src=x>`@team'
 
 test('terminal escape injection: a recipient holding ESC sequences, CR/LF, a bidi override and Markdown is shown escaped in table and Markdown', async () => {
