@@ -336,6 +336,22 @@ test('fileAccess: a name with keys in two of three groups reads a 2-of-3 file al
   assert.is(shortKey('pgp', FP), FP.slice(-16))
 })
 
+test('docs/access.md documents every field the three JSON reports have', async () => {
+  const doc = readFileSync(new URL('../../../docs/access.md', import.meta.url), 'utf8')
+  const documented = new Set([...doc.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!))
+  const seen = new Set<string>()
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) { v.forEach(walk); return }
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { seen.add(k); walk(x) }
+  }
+  walk(await accessMatrix([], { cwd: repo, env: NO_KEY(), values: true }))
+  walk(await accessWho('alice', [], { cwd: repo, env: NO_KEY(), values: true }))
+  walk(await accessDiff('HEAD~1', [], { cwd: repo, env: NO_KEY(), values: true }))
+  walk({ path: '', message: '', code: '', exitCode: 1 }) // a Failure
+  assert.equal([...seen].filter((k) => !documented.has(k)), [])
+  assert.match(doc, /^# .*\(version 1\)$/m)
+})
+
 test('examples/ci/secrets-review.yml: check, access --diff origin/<base> --format markdown posted on the PR, age-report --older-than 90d', () => {
   const text = readFileSync(new URL('../../../examples/ci/secrets-review.yml', import.meta.url), 'utf8')
   const wf = parse(text) as { jobs: Record<string, { steps: Array<{ run?: string; uses?: string; with?: Record<string, unknown>; env?: Record<string, string> }> }> }
