@@ -1,7 +1,8 @@
 /** `encrypt` and `decrypt`: map flags to the library's file operations. */
 import { encryptFile, decryptFile } from '../../ops/crypt/files.js'
 import type { Selectors } from '../../core/selection.js'
-import { list, type CliIo } from '../io.js'
+import { indentFlag, list, type CliIo } from '../io.js'
+import { defined } from '../../defined.js'
 
 export interface CryptFlags {
   inPlace?: boolean
@@ -28,6 +29,7 @@ export interface CryptFlags {
   encryptedCommentRegex?: string
   macOnlyEncrypted?: boolean
   shamirSecretSharingThreshold?: string
+  indent?: string
 }
 
 const common = (f: CryptFlags, io: CliIo) => ({
@@ -36,6 +38,7 @@ const common = (f: CryptFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.outputType ? { outputType: f.outputType } : {}),
   ...(f.filenameOverride ? { filenameOverride: f.filenameOverride } : {}),
+  ...defined({ indent: indentFlag(f.indent) }),
   env: io.env,
   cwd: io.cwd,
 })
