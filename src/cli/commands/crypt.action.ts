@@ -2,7 +2,6 @@
 import { encryptFile, decryptFile } from '../../ops/crypt/files.js'
 import type { Selectors } from '../../core/selection.js'
 import { indentFlag, list, type CliIo } from '../io.js'
-import { defined } from '../../defined.js'
 
 export interface CryptFlags {
   inPlace?: boolean
@@ -38,7 +37,7 @@ const common = (f: CryptFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.outputType ? { outputType: f.outputType } : {}),
   ...(f.filenameOverride ? { filenameOverride: f.filenameOverride } : {}),
-  ...defined({ indent: indentFlag(f.indent) }),
+  ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
   env: io.env,
   cwd: io.cwd,
 })

@@ -4,7 +4,6 @@ import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../e
 import { readInput } from '../../io/read.js'
 import { promptLine } from '../../io/terminal.js'
 import { indentFlag, list, type CliIo } from '../io.js'
-import { defined } from '../../defined.js'
 
 export interface EditFlags {
   inputType?: string
@@ -34,7 +33,7 @@ const common = (f: EditFlags, io: CliIo) => ({
   ...(f.rotate === false ? { noRotate: true } : {}),
   ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
   ...(f.force ? { force: true } : {}),
-  ...defined({ indent: indentFlag(f.indent) }),
+  ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },
