@@ -12,6 +12,7 @@ export function registerGroups(program: Command, ctx: CommandContext): void {
   const groups = program
     .command('groups')
     .description("add or delete a file's key groups, as sops groups does (the data key is wrapped again; Shamir shares re-split)")
+    .addHelpText('after', '\nExamples:\n  sops-like groups add --file secrets.enc.yaml --age age1… -i\n  sops-like groups delete --file secrets.enc.yaml 1 -i\n  sops-like status secrets.enc.yaml        # lists the key groups and their numbers\n')
 
   groups
     .command('add')
