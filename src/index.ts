@@ -62,6 +62,8 @@ export { exampleFile } from './ops/run/example.js'
 export type { KeysEvent, FileReport, FileFailure, BatchResult, Outcome } from './ops/keys/batch.js'
 /** `rotate`: a new data key for each file, optionally adding/removing recipients. */
 export { rotateFiles, type RotateOptions, type RecipientEdits } from './ops/keys/rotate.js'
+/** sops' `groups add` / `groups delete`: a key group more or less, the data key wrapped again (rotated when someone leaves). */
+export { addKeyGroup, deleteKeyGroup, type GroupsOptions, type GroupsResult, type NewKeyGroup } from './ops/keys/groups.js'
 /** `updatekeys`: make files' recipients match their creation rules. */
 export { updateKeys, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/keys/updatekeys.js'
 /** `offboard`: remove a recipient from every file and the config, rotating each data key; report what they could read. */

@@ -1,4 +1,5 @@
 /** The CLI's injectable world: output streams, environment and folder (tests run main() in-process). */
+import { UsageError } from '../errors.js'
 export interface CliIo {
   stdout: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean }
   stderr: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean }
@@ -22,3 +23,12 @@ export const list = (v: string[] | string | undefined): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
 
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
+
+/** sops' `--indent N` (an IntFlag): a whole number or a UsageError; absent stays undefined. */
+export function indentFlag(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  if (!/^\s*-?\d{1,4}\s*$/.test(v)) throw new UsageError('--indent takes a whole number of spaces (YAML: 0 = 4, the default; JSON: -1 = a tab, the default)')
+  return Number(v)
+}
+
+export const INDENT_HELP = 'spaces per level of YAML/JSON output, as sops --indent (default: YAML 4, JSON a tab)'

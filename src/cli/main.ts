@@ -10,6 +10,7 @@ import { registerCrypt } from './commands/crypt.command.js'
 import { registerKeygen } from './commands/keygen.command.js'
 import { registerEdit } from './commands/edit.command.js'
 import { registerKeys } from './commands/keys.command.js'
+import { registerGroups } from './commands/groups.command.js'
 import { registerRun } from './commands/run.command.js'
 import { registerGit } from './commands/git.command.js'
 import { registerDoctor } from './commands/doctor.command.js'
@@ -18,12 +19,12 @@ import { registerCompletion } from './commands/completion.command.js'
 import { VERSION } from '../version.js'
 import { translateSopsArgv } from './sops-argv.js'
 
-const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerRun, registerGit, registerAccess, registerDoctor, registerCompletion]
+const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerGroups, registerRun, registerGit, registerAccess, registerDoctor, registerCompletion]
 /** Which module declares each command (test/cli/crypt.test.ts walks every command's --help through it). */
 const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
   edit: registerEdit, set: registerEdit, unset: registerEdit,
-  rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys, filestatus: registerKeys,
+  rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys, filestatus: registerKeys, groups: registerGroups,
   run: registerRun, example: registerRun,
   textconv: registerGit, git: registerGit, check: registerGit,
   access: registerAccess,

@@ -9,7 +9,7 @@ import { ConflictingOptionsError, UsageError } from '../errors.js'
 /** Our command names (and commander's own): argv starting with one of these is ours already. */
 const OURS = new Set([
   'encrypt', 'decrypt', 'keygen', 'edit', 'set', 'unset', 'rotate', 'updatekeys', 'offboard', 'status', 'filestatus',
-  'run', 'example', 'textconv', 'git', 'check', 'access', 'doctor', 'completion', 'help',
+  'run', 'example', 'textconv', 'git', 'check', 'access', 'doctor', 'completion', 'help', 'groups',
 ])
 
 /** Flags (sops' and ours) that take a value as the next argument, so that value is not taken for the file. */
@@ -25,7 +25,6 @@ const TAKES_VALUE = new Set([
 
 /** sops flags we do not have, and what to type instead. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  '--indent': 'sops-like writes sops\' default indentation; reformat the decrypted output instead (e.g. jq, yq)',
   '--decryption-order': 'sops-like tries age, then PGP, then Vault/KMS keys; drop the flag',
   '--keyservice': 'sops-like has no key service client; decrypt where the key is',
   '--enable-local-keyservice': 'sops-like has no key service; drop the flag',
@@ -162,7 +161,6 @@ export function translateSopsArgv(argv: readonly string[]): string[] {
   if (OURS.has(first)) return [...argv]
   if (['-h', '--help', '-v', '--version', '-V'].includes(first)) return [...argv] // `--help rotate` too
   // sops' subcommands we do not have: name the nearest of ours
-  if (first === 'groups') throw new UsageError('sops-like has no groups command: use rotate --add-age/--rm-age (group 0) or edit the creation rule and run updatekeys')
   if (first === 'publish' || first === 'keyservice') throw new UsageError(`sops-like has no ${first} command`)
   // an unknown word that is not a file and has no sops flag: let commander suggest a command
   if (!isFlag(first) && first !== '-' && argv.length === 1 && !/[./\\]/.test(first)) return [...argv]

@@ -19,6 +19,8 @@ export type MetadataLayout = 'nested' | 'section' | 'prefixed' | 'binary'
 export interface Format {
   readonly name: FormatName
   readonly metadataLayout: MetadataLayout
+  /** sops `--indent` this format writes with, when not its default (binary: for its JSON envelope). */
+  readonly indent?: number
   /** Parse file bytes. Throws `FormatError` (line/column only, never input text). */
   parse(input: Uint8Array): Tree
   /** Emit a tree; deterministic; byte-for-byte with sops where docs/format.md says so. Throws `EmitError`. */

@@ -29,6 +29,22 @@ export async function loadFormat(name: FormatName): Promise<Format> {
   return f
 }
 
+/**
+ * `format` writing with sops' `--indent N` (undefined: unchanged). As sops, only YAML
+ * (0 = default 4, negative refused) and JSON (-1 = tab, 0 = no indentation) have an
+ * indentation, and the binary format's encrypted JSON envelope; dotenv, INI and TOML ignore it.
+ */
+export async function withIndent(format: Format, indent: number | undefined): Promise<Format> {
+  if (indent === undefined) return format
+  if (format.name === 'yaml') return { ...(await import('./yaml/index.js')).createYamlFormat({ indent }), indent }
+  if (format.name === 'json') return { ...(await import('./json/index.js')).createJsonFormat({ indent }), indent }
+  if (format.name === 'binary') {
+    ;(await import('./json/index.js')).createJsonFormat({ indent }) // refuses a bad value now, not after the work
+    return { ...format, indent }
+  }
+  return format
+}
+
 export function isFormatName(s: string): s is FormatName {
   return (FORMAT_NAMES as readonly string[]).includes(s)
 }

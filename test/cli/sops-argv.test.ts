@@ -64,11 +64,15 @@ test('exec-file FILE CMD → run --as-file FILE --filename tmp-file -- sh -c CMD
   assert.equal(t(['exec-file', '--no-fifo', '--filename', 'c.json', 'f.json', 'cat {}']), ['run', '--as-file', 'f.json', '--filename', 'c.json', '--no-fifo', '--', 'sh', '-c', 'cat {}'])
   refused(['exec-file', '--output-type', 'json', 'f.yaml', 'cat {}'], 1, /sops-like decrypt --output-type/)
 })
+test('--indent N and groups add|delete are ours now: passed through as sops spells them', () => {
+  assert.equal(t(['-d', '--indent', '2', 'f.yaml']), ['decrypt', '--indent', '2', 'f.yaml'])
+  assert.equal(t(['--indent', '2', '-e', 'f.json']), ['encrypt', '--indent', '2', 'f.json'])
+  assert.equal(t(['groups', 'add', '--file', 'f.yaml', '--age', 'age1x']), ['groups', 'add', '--file', 'f.yaml', '--age', 'age1x'])
+  assert.equal(t(['groups', 'delete', '--file', 'f.yaml', '1']), ['groups', 'delete', '--file', 'f.yaml', '1'])
+})
 test('sops flags and commands we lack are refused with what to type instead', () => {
   refused(['-d', '-e', 'f.yaml'], 8, /give one of -d, -e, -r, --set/)
-  refused(['-d', '--indent', '4', 'f.yaml'], 1, /--indent .*reformat/)
   refused(['-d', '--decryption-order', 'age', 'f.yaml'], 1, /--decryption-order/)
-  refused(['groups', 'add'], 1, /rotate --add-age/)
   refused(['-d', '--keyservice', 'tcp://x', 'f.yaml'], 1, /--keyservice/)
   refused(['exec-env', '--background', 'f.yaml', 'x'], 1, /background yourself/)
   refused(['exec-env', '--same-process', 'f.yaml', 'x'], 1, /as a child/)

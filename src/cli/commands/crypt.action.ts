@@ -1,7 +1,7 @@
 /** `encrypt` and `decrypt`: map flags to the library's file operations. */
 import { encryptFile, decryptFile } from '../../ops/crypt/files.js'
 import type { Selectors } from '../../core/selection.js'
-import { list, type CliIo } from '../io.js'
+import { indentFlag, list, type CliIo } from '../io.js'
 
 export interface CryptFlags {
   inPlace?: boolean
@@ -28,6 +28,7 @@ export interface CryptFlags {
   encryptedCommentRegex?: string
   macOnlyEncrypted?: boolean
   shamirSecretSharingThreshold?: string
+  indent?: string
 }
 
 const common = (f: CryptFlags, io: CliIo) => ({
@@ -36,6 +37,7 @@ const common = (f: CryptFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.outputType ? { outputType: f.outputType } : {}),
   ...(f.filenameOverride ? { filenameOverride: f.filenameOverride } : {}),
+  ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
   env: io.env,
   cwd: io.cwd,
 })

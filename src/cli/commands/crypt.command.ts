@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect } from '../io.js'
+import { collect, INDENT_HELP } from '../io.js'
 
 const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -36,6 +36,7 @@ export function registerCrypt(program: Command, ctx: CommandContext): void {
     .option('--encrypted-comment-regex <re>', 'encrypt only values after comments matching this regex')
     .option('--mac-only-encrypted', 'compute the MAC over encrypted values only')
     .option('--shamir-secret-sharing-threshold <n>', 'number of key groups needed to decrypt')
+    .option('--indent <n>', INDENT_HELP)
     .addHelpText('after', '\nExamples:\n  sops-like encrypt --age age1… secrets.yaml > secrets.enc.yaml\n  sops-like encrypt -i secrets.enc.yaml            # recipients from .sops-like.yaml\n  cat app.env | sops-like encrypt --input-type dotenv -\n')
     .action(async (file: string, flags) => {
       const { runEncrypt } = await import('./crypt.action.js')
@@ -54,6 +55,7 @@ export function registerCrypt(program: Command, ctx: CommandContext): void {
     .option('--filename-override <path>', 'file name used for format detection')
     .option('--ignore-mac', 'decrypt even if the MAC does not match (values are still authenticated)')
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option('--indent <n>', INDENT_HELP)
     .addHelpText('after', '\nExamples:\n  SOPS_AGE_KEY_FILE=key.txt sops-like decrypt secrets.enc.yaml\n  sops-like decrypt --extract \'["db"]["password"]\' secrets.enc.yaml\n  sops-like decrypt --output-type json secrets.enc.yaml\n')
     .action(async (file: string, flags) => {
       const { runDecrypt } = await import('./crypt.action.js')

@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../errors.js'
 import { readInput } from '../../io/read.js'
 import { promptLine } from '../../io/terminal.js'
-import { list, type CliIo } from '../io.js'
+import { indentFlag, list, type CliIo } from '../io.js'
 
 export interface EditFlags {
   inputType?: string
@@ -22,6 +22,7 @@ export interface EditFlags {
   rotate?: boolean
   allowUnencrypted?: boolean
   force?: boolean
+  indent?: string
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
@@ -32,6 +33,7 @@ const common = (f: EditFlags, io: CliIo) => ({
   ...(f.rotate === false ? { noRotate: true } : {}),
   ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
   ...(f.force ? { force: true } : {}),
+  ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },

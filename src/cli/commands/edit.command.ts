@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect } from '../io.js'
+import { collect, INDENT_HELP } from '../io.js'
 
 const typeOption = () => new Option('--input-type <type>', 'file format (default: from the file name)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -13,6 +13,7 @@ const typeOption = () => new Option('--input-type <type>', 'file format (default
 function rewriteOptions(cmd: Command): Command {
   return cmd
     .addOption(typeOption())
+    .option('--indent <n>', INDENT_HELP)
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
     .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
@@ -27,6 +28,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .description('edit an encrypted file in $EDITOR (creates it from a template if missing); unchanged values keep their ciphertext')
     .argument('<file>', 'file to edit')
     .addOption(typeOption())
+    .option('--indent <n>', INDENT_HELP)
     .addOption(new Option('--output-type <type>', 'accepted as in sops when it is the file\'s own format (edit never converts)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary']))
     .option('-a, --age <recipients>', 'new file: age recipients (comma-separated, repeatable); overrides the config', collect)
     .option('-p, --pgp <fingerprints>', 'new file: PGP fingerprints (comma-separated, repeatable); overrides the config', collect)

@@ -4,7 +4,7 @@ import { ConflictingOptionsError, UsageError } from '../../errors.js'
 import { describeError, type BatchResult } from '../../ops/keys/batch.js'
 import { listRepoFiles } from '../../ops/keys/repo-files.js'
 import type { RecipientEdits } from '../../ops/keys/rotate.js'
-import { list, type CliIo } from '../io.js'
+import { indentFlag, list, type CliIo } from '../io.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 
 interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
@@ -16,6 +16,7 @@ export interface RotateFlags extends CommonFlags, RecipientEdits {
   output?: string
   inputType?: string
   outputType?: string
+  indent?: string
 }
 
 const configOpt = (f: CommonFlags, io: CliIo) => (f.config ? { configPath: resolve(io.cwd, f.config) } : {})
@@ -59,6 +60,7 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
   const r = await rotateFiles(paths, {
     ...edits,
     ...(f.inputType ? { inputType: f.inputType } : {}),
+    ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
     ...configOpt(f, io),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
@@ -86,6 +88,7 @@ async function rotateElsewhere(files: string[], edits: Record<string, string[]>,
     ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
     ...(f.inputType ? { inputType: f.inputType } : {}),
     ...(f.outputType ? { outputType: f.outputType } : {}),
+    ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
     ...(f.output === '-' ? { emit: (b: Uint8Array) => { io.stdout.write(b) } } : f.output !== undefined ? { output: f.output } : {}),
     env: io.env,
     cwd: io.cwd,

@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect } from '../io.js'
+import { collect, INDENT_HELP } from '../io.js'
 
 const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -19,6 +19,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('-o, --output <file>', 'write the rotated file there instead, - for standard output (one file; the input is left as it is)')
     .addOption(typeOption('--input-type <type>', 'file format (default: from the file name)'))
     .addOption(typeOption('--output-type <type>', 'with --output: format of the rotated file (default: the input format)'))
+    .option('--indent <n>', INDENT_HELP)
     .option('--add-age <recipient>', 'add an age recipient to key group 0 (repeatable)', collect)
     .option('--rm-age <recipient>', 'remove an age recipient from every key group (repeatable)', collect)
     .option('--add-pgp <fingerprint>', 'add a PGP fingerprint to key group 0 (repeatable)', collect)

@@ -7,7 +7,7 @@
  * are reported in `Tree.notes` (readers warn, encrypt refuses: it would lose the data).
  * A truncated document is an error.
  */
-import { ConfigError } from '../../errors.js'
+import { EmitError } from '../../errors.js'
 import type { Mapping, Node, Tree } from '../../core/tree.js'
 import type { Format } from '../../core/format.js'
 import { jsonNode } from './write.js'
@@ -24,7 +24,7 @@ export interface JsonFormatOptions {
 
 /** The indent unit for a sops indent setting. */
 function indentUnit(indent: number): string {
-  if (!Number.isInteger(indent) || indent < -1) throw new ConfigError('JSON indentation smaller than -1 is not accepted')
+  if (!Number.isInteger(indent) || indent < -1) throw new EmitError('JSON indentation smaller than -1 is not accepted: give --indent -1 (a tab) or more')
   return indent === -1 ? '\t' : ' '.repeat(indent)
 }
 

@@ -17,7 +17,7 @@ import type { Format } from '../../core/format.js'
 import { FormatError, EmitError, LimitExceededError } from '../../errors.js'
 import type { Node, Tree } from '../../core/tree.js'
 import { parseDocuments } from './read-full.js'
-import { emitDocuments, emitNode } from './layout.js'
+import { bestIndent, emitDocuments, emitNode } from './layout.js'
 import { treeStyleOf, type YamlTreeStyle } from './style.js'
 import { YamlLoadError } from './library.js'
 
@@ -82,28 +82,42 @@ function guarded<T>(what: 'parse' | 'emit', f: () => T): T {
   }
 }
 
-/** The YAML format (`.yaml`, `.yml`). */
-export const yamlFormat: Format = {
-  name: 'yaml',
-  metadataLayout: 'nested',
-
-  parse(input: Uint8Array): Tree {
-    const { text, style } = decode(input)
-    const branches = guarded('parse', () => parseDocuments(text))
-    return style.bom || style.crlf ? { branches, style } : { branches }
-  },
-
-  emit(tree: Tree): Uint8Array {
-    return encode(guarded('emit', () => emitDocuments(tree.branches)), treeStyleOf(tree.style))
-  },
-
-  /** Strings raw (no newline); a map as a whole document; other values as a one-value YAML document. */
-  emitValue(node: Node): Uint8Array {
-    if (node.kind === 'scalar' && (node.type === 'str' || node.type === 'bytes')) {
-      return node.raw ? new Uint8Array(node.raw) : Buffer.from(node.text, 'utf8')
-    }
-    return encode(guarded('emit', () => emitNode(node)), {})
-  },
+/** Options of the YAML format (sops `--indent` / `stores.yaml.indent`). */
+export interface YamlFormatOptions {
+  /** Spaces per level: 0 (default) is sops' 4; go-yaml writes anything outside 2…9 as 2; negative is refused. */
+  indent?: number
 }
+
+/** A YAML format writing with the given indentation (`--extract` keeps go-yaml's default, as sops' yaml.Marshal). */
+export function createYamlFormat(options: YamlFormatOptions = {}): Format {
+  const indent = options.indent ?? 0
+  if (!Number.isInteger(indent) || indent < 0) throw new EmitError('YAML negative indentation is not accepted: give --indent 0 or more')
+  const best = bestIndent(indent)
+  return {
+    name: 'yaml',
+    metadataLayout: 'nested',
+
+    parse(input: Uint8Array): Tree {
+      const { text, style } = decode(input)
+      const branches = guarded('parse', () => parseDocuments(text))
+      return style.bom || style.crlf ? { branches, style } : { branches }
+    },
+
+    emit(tree: Tree): Uint8Array {
+      return encode(guarded('emit', () => emitDocuments(tree.branches, best)), treeStyleOf(tree.style))
+    },
+
+    /** Strings raw (no newline); a map as a whole document; other values as a one-value YAML document. */
+    emitValue(node: Node): Uint8Array {
+      if (node.kind === 'scalar' && (node.type === 'str' || node.type === 'bytes')) {
+        return node.raw ? new Uint8Array(node.raw) : Buffer.from(node.text, 'utf8')
+      }
+      return encode(guarded('emit', () => emitNode(node)), {})
+    },
+  }
+}
+
+/** The YAML format (`.yaml`, `.yml`) with sops' default indent (4). */
+export const yamlFormat: Format = createYamlFormat()
 
 export default yamlFormat

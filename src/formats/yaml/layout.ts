@@ -31,7 +31,14 @@ import { canUsePlain, resolveScalar, yamlBool, yamlFloat } from './go-scalars.js
 import { isEncryptedComment, keyTypeOf } from './style.js'
 
 /** The next block indent after `n` (go-yaml `best_indent * ((n + best_indent) / best_indent)`). */
-const next = (n: number) => (n < 0 ? 0 : BEST_INDENT * Math.floor((n + BEST_INDENT) / BEST_INDENT))
+const nextIndent = (n: number, best: number) => (n < 0 ? 0 : best * Math.floor((n + best) / best))
+
+/**
+ * go-yaml's `best_indent` for a sops `--indent` / `stores.yaml.indent`: 0 (unset) is sops'
+ * default 4; go-yaml's emitter turns anything outside 2…9 into 2. Negative values are
+ * refused before this (sops: "YAML Negative indentation not accepted").
+ */
+export const bestIndent = (indent = 0): number => (indent === 0 ? BEST_INDENT : indent < 2 || indent > 9 ? 2 : indent)
 
 interface Entry<T> {
   item: T
@@ -182,6 +189,10 @@ function keyText(p: Pair): ScalarText {
 /** Emitter over one YamlWriter; every method mirrors one go-yaml emitter state. */
 class Emitter {
   readonly w = new YamlWriter()
+  constructor(private readonly best = BEST_INDENT) {}
+  private next(n: number): number {
+    return nextIndent(n, this.best)
+  }
 
   document(m: Mapping, first: boolean): void {
     const w = this.w
@@ -196,7 +207,7 @@ class Emitter {
   /** A node at the root of a document (`--extract` of a non-string emits lists and scalars too). */
   root(n: Node): void {
     const w = this.w
-    if (n.kind === 'scalar') this.scalar(n, BEST_INDENT, [], -1)
+    if (n.kind === 'scalar') this.scalar(n, this.best, [], -1)
     else if (isEmptyCollection(n)) {
       this.lead(hoisted(n), 0)
       this.flowEmpty(n, [], 0)
@@ -233,15 +244,15 @@ class Emitter {
     w.writeIndent(indent)
     if (key.tag) w.writeTag(key.tag)
     if (simple) {
-      w.writeScalar(key.text, selectStyle(key.text, key.style, true), { indent: next(indent), parent: indent })
+      w.writeScalar(key.text, selectStyle(key.text, key.style, true), { indent: this.next(indent), parent: indent })
       w.writeIndicator(':', false, false, false)
     } else {
       w.writeIndicator('?', true, false, true)
-      w.writeScalar(key.text, key.style, { indent: next(indent), parent: indent })
+      w.writeScalar(key.text, key.style, { indent: this.next(indent), parent: indent })
       w.writeIndent(indent)
       w.writeIndicator(':', true, false, true)
     }
-    this.value(p.value, next(indent), indent, inline)
+    this.value(p.value, this.next(indent), indent, inline)
   }
 
   /** A map value or list item; `indent` is where a nested block goes, `owner` the entry's own indent. */
@@ -306,15 +317,15 @@ class Emitter {
 }
 
 /** All documents, `---` between them; zero documents give empty output. */
-export function emitDocuments(branches: readonly Mapping[]): string {
-  const e = new Emitter()
+export function emitDocuments(branches: readonly Mapping[], best = BEST_INDENT): string {
+  const e = new Emitter(best)
   branches.forEach((b, i) => e.document(b, i === 0))
   return e.w.toString()
 }
 
 /** One value as its own YAML document (`--extract` of a non-string). */
-export function emitNode(n: Node): string {
-  const e = new Emitter()
+export function emitNode(n: Node, best = BEST_INDENT): string {
+  const e = new Emitter(best)
   e.root(n)
   return e.w.toString()
 }

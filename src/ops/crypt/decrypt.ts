@@ -1,5 +1,5 @@
 /** Decrypt: sops-encrypted bytes → plaintext bytes (whole file or one extracted value). */
-import { loadFormat, type FormatName } from '../../formats/index.js'
+import { loadFormat, withIndent, type FormatName } from '../../formats/index.js'
 import { bytesLookEncrypted, damagedFileError, holdsEncryptedValues, metadataCutShort } from '../../core/damaged.js'
 import { openTree, splitEncrypted, type OpenedDocument } from '../../core/document.js'
 import { getAtPath, parseTreePath } from '../../core/tree-path.js'
@@ -75,6 +75,8 @@ export async function openBytes(input: Uint8Array, opts: OpenBytesOptions): Prom
 
 export interface DecryptBytesOptions extends OpenBytesOptions {
   outputFormat?: FormatName
+  /** sops `--indent`: spaces per level of YAML/JSON output. */
+  indent?: number
   /** A tree path like `["db"]["password"]` (first document only). */
   extract?: string
 }
@@ -83,7 +85,7 @@ export async function decryptBytes(input: Uint8Array, opts: DecryptBytesOptions)
   const path = opts.extract !== undefined ? parseTreePath(opts.extract) : undefined
   const doc = await openBytes(input, opts)
   try {
-    const out = await loadFormat(opts.outputFormat ?? opts.inputFormat)
+    const out = await withIndent(await loadFormat(opts.outputFormat ?? opts.inputFormat), opts.indent)
     if (path) {
       if (out.name === 'binary') throw new InvalidPathError('binary files are not structured: --extract is not possible')
       const first = doc.tree.branches[0]

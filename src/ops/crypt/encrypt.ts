@@ -1,5 +1,5 @@
 /** Encrypt: plaintext bytes in a format → sops-encrypted bytes. */
-import { loadFormat, type FormatName } from '../../formats/index.js'
+import { loadFormat, withIndent, type FormatName } from '../../formats/index.js'
 import { bytesLookEncrypted, holdsEncryptedValues } from '../../core/damaged.js'
 import { sealTree } from '../../core/document.js'
 import { compileSelectors, effectiveSelectors } from '../../core/selection.js'
@@ -20,6 +20,8 @@ export interface EncryptBytesOptions {
   groups: Recipient[][]
   threshold?: number
   selectors?: Selectors
+  /** sops `--indent`: spaces per level of YAML/JSON output (formats/index.ts withIndent). */
+  indent?: number
   now?: Date
 }
 
@@ -28,7 +30,7 @@ const alreadyEncrypted = () =>
 
 export async function encryptBytes(input: Uint8Array, opts: EncryptBytesOptions): Promise<Uint8Array> {
   const inFmt = await loadFormat(opts.inputFormat)
-  const outFmt = await loadFormat(opts.outputFormat ?? opts.inputFormat)
+  const outFmt = await withIndent(await loadFormat(opts.outputFormat ?? opts.inputFormat), opts.indent)
   let plain: Tree
   try {
     plain = inFmt.parse(input)

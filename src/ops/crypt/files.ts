@@ -23,6 +23,8 @@ export interface FileOutputOptions {
   outputType?: string
   /** Path used for format detection and config matching (stdin). */
   filenameOverride?: string
+  /** sops `--indent`: spaces per level of YAML/JSON output (YAML 0 = 4; JSON -1 = tab). */
+  indent?: number
   cwd?: string
 }
 
@@ -56,7 +58,7 @@ export async function encryptFile(path: string, opts: EncryptFileOptions = {}): 
     outputFormat,
     groups: keys.groups,
     selectors: keys.selectors,
-    ...defined({ threshold: keys.threshold }),
+    ...defined({ threshold: keys.threshold, indent: opts.indent }),
   })
   if (opts.inPlace) writeFileAtomic(resolve(cwd, path), out)
   else if (opts.output) writeFileAtomic(resolve(cwd, opts.output), out)

@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
-import { loadFormat, type Format } from '../../formats/index.js'
+import { loadFormat, withIndent, type Format } from '../../formats/index.js'
 import { newDataKey, wrapDataKey } from '../../core/data-key.js'
 import type { OpenedDocument } from '../../core/document.js'
 import { SOPS_FORMAT_VERSION, type Metadata } from '../../core/metadata.js'
@@ -54,6 +54,8 @@ export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'en
   keepUnlisted?: boolean
   /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
   force?: boolean
+  /** sops `--indent`: spaces per level of YAML/JSON (the text in the editor and the file written). */
+  indent?: number
   now?: Date
 }
 
@@ -126,7 +128,7 @@ export async function editFile(file: string, opts: EditOptions = {}): Promise<Ed
   const cwd = opts.cwd ?? process.cwd()
   const abs = resolve(cwd, file)
   assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
-  const format = await loadFormat(pickFormat(abs, opts.inputType))
+  const format = await withIndent(await loadFormat(pickFormat(abs, opts.inputType)), opts.indent)
   const argv = opts.editor ?? editorCommand(env)
   const created = !existsSync(abs)
   const { base, plain, asRead } = created ? await prepareNew(abs, format, { ...opts, env }) : await openExisting(abs, format, { ...opts, env, fileName: file })

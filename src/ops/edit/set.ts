@@ -6,7 +6,7 @@
  * `resealBytes` is the shared "rewrite without rotating" step (edit uses it too).
  */
 import { resolve } from 'node:path'
-import { loadFormat, type Format } from '../../formats/index.js'
+import { loadFormat, withIndent, type Format } from '../../formats/index.js'
 import { sealTree, type OpenedDocument } from '../../core/document.js'
 import { hasPath, setInTree, unsetInTree, type EditResult } from '../../core/tree-edit.js'
 import { parseTreePath } from '../../core/tree-path.js'
@@ -38,6 +38,8 @@ export interface RewriteOptions extends IdentityOptions, RewriteGuardOptions {
   configPath?: string
   /** Rewrite a read-only (no owner write) file too (ReadOnlyFileError otherwise). */
   force?: boolean
+  /** sops `--indent`: spaces per level of YAML/JSON output. */
+  indent?: number
   now?: Date
 }
 
@@ -62,7 +64,7 @@ export async function rewriteEncryptedFile(
 ): Promise<RewriteResult> {
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
-  const format = await loadFormat(pickFormat(abs, opts.inputType))
+  const format = await withIndent(await loadFormat(pickFormat(abs, opts.inputType)), opts.indent)
   const input = readInput(abs)
   const doc = await openBytes(input, { ...opts, inputFormat: format.name, fileName: file })
   await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)

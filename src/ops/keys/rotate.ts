@@ -6,7 +6,7 @@
  * `resealRotated` is the shared "new data key" step (updatekeys and offboard use it).
  */
 import { isAbsolute, join, resolve } from 'node:path'
-import { loadFormat, type Format } from '../../formats/index.js'
+import { loadFormat, withIndent, type Format } from '../../formats/index.js'
 import { openTree, sealTree, type OpenedDocument } from '../../core/document.js'
 import { attachMetadata, detachMetadata } from '../../core/metadata-layout.js'
 import { metadataToNode, type Metadata } from '../../core/metadata.js'
@@ -106,6 +106,8 @@ export interface RotateOptions extends IdentityOptions, RecipientEdits {
   inputType?: string
   /** Format of the rotated file (default: the input's); only with `output` or `emit`. */
   outputType?: string
+  /** sops `--indent`: spaces per level of YAML/JSON output. */
+  indent?: number
   /** Write the rotated file here (atomically) and leave the input untouched. */
   output?: string
   /** Hand the rotated bytes to this callback (e.g. for stdout) and write nothing; `-` reads standard input. */
@@ -141,7 +143,7 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   if (opts.outputType && !elsewhere) throw new ConflictingOptionsError('--output-type needs --output: a file rotated in place keeps its format')
   const abs = resolve(opts.cwd ?? process.cwd(), file)
   const format = await loadFormat(pickFormat(stdin ? undefined : abs, opts.inputType))
-  const outFormat = opts.outputType ? await loadFormat(pickFormat(stdin ? undefined : abs, opts.outputType)) : format
+  const outFormat = await withIndent(opts.outputType ? await loadFormat(pickFormat(stdin ? undefined : abs, opts.outputType)) : format, opts.indent)
   if (!elsewhere) assertInPlaceTarget(abs)
   const { tree, metadata } = await parseEncrypted(readInput(stdin ? '-' : abs), format.name)
   const current = metadata.keyGroups.map((g) => g.map(refOfEntry))
