@@ -70,7 +70,7 @@ export function azureCause(e: unknown): string {
   if (err.name === 'CredentialUnavailableError' || err.name === 'AggregateAuthenticationError') {
     return 'no Azure credentials found (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run az login)'
   }
-  if (err.name === 'AuthenticationError') return `credentials not accepted: ${oneLine(err.message.split('\n')[0])}`
+  if (err.name === 'AuthenticationError') return `credentials not accepted: ${oneLine((err.message ?? '').split('\n')[0])}`
   const net = err.code && /^E[A-Z_]+$/.test(err.code) ? err.code : /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET)\b/.exec(err.message ?? '')?.[1]
   if (net === 'ECONNREFUSED') return 'connection refused (network)'
   if (net === 'ENOTFOUND' || net === 'EAI_AGAIN') return 'host not found (network)'
