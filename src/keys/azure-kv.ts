@@ -51,16 +51,23 @@ type Crypto = import('@azure/keyvault-keys').CryptographyClient
  * same variables from the process and then tries workload identity, managed identity and the
  * developer tools' logins.
  */
-async function client(k: AzureKvKey, env: NodeJS.ProcessEnv): Promise<Crypto> {
-  const [{ CryptographyClient }, identity] = await Promise.all([import('@azure/keyvault-keys'), import('@azure/identity')])
+async function client(k: AzureKvKey, env: NodeJS.ProcessEnv): Promise<{ crypto: Crypto; version: string }> {
+  const [keys, identity] = await Promise.all([import('@azure/keyvault-keys'), import('@azure/identity')])
   const { AZURE_TENANT_ID: tenant, AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret } = env
   const authorityHost = env.AZURE_AUTHORITY_HOST
   const credential = tenant && clientId && secret
     ? new identity.ClientSecretCredential(tenant, clientId, secret, authorityHost ? { authorityHost } : {})
     : new identity.DefaultAzureCredential()
-  const id = k.version ? azureKvUrl(k) : `${k.vaultUrl}/keys/${k.name}`
   // one retry: the default backs off for a minute when the vault cannot be reached
-  return new CryptographyClient(id, credential, { retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } })
+  const options = { retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } }
+  let version = k.version
+  if (!version) {
+    // no version in the URL: the key's latest, which the entry must name (sops asks the vault the same way)
+    const latest = await new keys.KeyClient(k.vaultUrl, credential, options).getKey(k.name)
+    version = latest.properties.version ?? ''
+    if (!version) throw new Error('the vault did not say which version of the key is current (give the version in the URL)')
+  }
+  return { crypto: new keys.CryptographyClient(azureKvUrl({ ...k, version }), credential, options), version }
 }
 
 /** One line naming the cause (Key Vault's error code and message, or the credential's), without tokens or key material. */
@@ -70,12 +77,18 @@ export function azureCause(e: unknown): string {
   if (err.name === 'CredentialUnavailableError' || err.name === 'AggregateAuthenticationError') {
     return 'no Azure credentials found (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run az login)'
   }
-  if (err.name === 'AuthenticationError') return `credentials not accepted: ${oneLine((err.message ?? '').split('\n')[0])}`
+  if (err.name === 'AuthenticationError' || err.name === 'AuthenticationRequiredError') {
+    // Entra ID's answer: its AADSTS code and first sentence say what is wrong (secret, tenant, app)
+    const aad = /AADSTS\d+: [^.]*\./.exec(err.message ?? '')?.[0]
+    return `credentials not accepted: ${oneLine(aad ?? (err.message ?? '').split('\n')[0])}`
+  }
   const net = err.code && /^E[A-Z_]+$/.test(err.code) ? err.code : /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET)\b/.exec(err.message ?? '')?.[1]
   if (net === 'ECONNREFUSED') return 'connection refused (network)'
   if (net === 'ENOTFOUND' || net === 'EAI_AGAIN') return 'host not found (network)'
   if (net) return `network error (${net})`
   if (err.code === 'REQUEST_SEND_ERROR') return `network error: ${oneLine(err.message)}`
+  // the SDK could not read the answer (a proxy's or firewall's error page instead of the vault's)
+  if (e instanceof TypeError && err.statusCode === undefined) return 'network error: no answer from the vault (blocked by a proxy or firewall?)'
   const inner = err.details?.error?.innererror?.code
   const msg = oneLine(err.details?.error?.message ?? err.message)
   if (inner === 'KeyDisabled' || /disabled key/i.test(msg)) return `key disabled: ${msg}`
@@ -101,15 +114,12 @@ export function createAzureKvRecipient(key: AzureKvKey | string, opts: { env?: N
       let version = k.version
       try {
         const c = await client(k, opts.env ?? process.env)
-        const r = await c.encrypt({ algorithm: 'RSA-OAEP-256', plaintext: dataKey })
-        result = r.result
-        // no version in the URL: the vault used its latest, which the entry must name (as sops does)
-        if (!version && r.keyID) version = r.keyID.replace(/\/+$/, '').split('/').pop() ?? ''
+        version = c.version
+        result = (await c.crypto.encrypt({ algorithm: 'RSA-OAEP-256', plaintext: dataKey })).result
       } catch (e) {
         throw new RecipientError(`cannot encrypt to ${describeKey(k)}: ${azureCause(e)}`)
       }
       if (!result?.length) throw new RecipientError(`cannot encrypt to ${describeKey(k)}: the answer has no ciphertext`)
-      if (!version) throw new RecipientError(`cannot encrypt to ${describeKey(k)}: the vault did not say which key version it used (give the version in the URL)`)
       return {
         type: 'azure_kv',
         fields: { created_at: nowRfc3339(opts.now?.()), enc: Buffer.from(result).toString('base64url'), name: k.name, vault_url: k.vaultUrl, version },
@@ -135,7 +145,7 @@ export function createAzureKvIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: 
       }
       try {
         const c = await client(k, env)
-        const r = await c.decrypt({ algorithm: 'RSA-OAEP-256', ciphertext: new Uint8Array(Buffer.from(enc, 'base64url')) })
+        const r = await c.crypto.decrypt({ algorithm: 'RSA-OAEP-256', ciphertext: new Uint8Array(Buffer.from(enc, 'base64url')) })
         return r.result?.length ? new Uint8Array(r.result) : null
       } catch (e) {
         opts.onNote?.(`cannot decrypt with ${describeKey(k)}: ${azureCause(e)}`)

@@ -97,7 +97,8 @@ export async function startFakeAzure(opts: { dir: string; tenant: string; client
         return send(401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, { 'www-authenticate': `Bearer authorization="https://${LOGIN_HOST}/${opts.tenant}", resource="https://vault.azure.net"` })
       }
       if (!url.searchParams.get('api-version')) return send(400, { error: { code: 'BadParameter', message: 'api-version is required' } })
-      const m = /^\/keys\/([^/]+)(?:\/([^/]*))?(?:\/(encrypt|decrypt|wrapkey|unwrapkey))?$/.exec(url.pathname)
+      // GET /keys/NAME[/VERSION]; POST /keys/NAME/VERSION/OP (sops always names the version)
+      const m = /^\/keys\/([^/]+)(?:\/([^/]+))?\/?(?:\/(encrypt|decrypt|wrapkey|unwrapkey))?$/.exec(url.pathname)
       if (!m) return send(404, { error: { code: 'NotFound', message: 'not found' } })
       const [, name, version, op] = m as unknown as [string, string, string | undefined, string | undefined]
       const key = keys.get(name)
