@@ -118,7 +118,11 @@ test('errors name the service, the key and the cause, on one line, never the tok
   const down = await runCli(['encrypt', '--gcp-kms', KEY, 'plain.yaml'], { cwd: t.dir, env: envWith({ endpoint: 'http://127.0.0.1:1' }) })
   assert.is(down.code, 30)
   assert.match(down.stderr, `cannot encrypt to GCP KMS key ${KEY}: connection refused (network)`)
-  for (const r of [bad, missing, down]) {
+  // GOOGLE_CREDENTIALS as sops reads it (a file or the JSON itself): neither is named, never echoed
+  const creds = await runCli(['encrypt', '--gcp-kms', KEY, 'plain.yaml'], { cwd: t.dir, env: { ...envWith(), GOOGLE_CREDENTIALS: '{"private_key": "-----BEGIN' } })
+  assert.is(creds.code, 30)
+  assert.match(creds.stderr, `cannot encrypt to GCP KMS key ${KEY}: GOOGLE_CREDENTIALS is neither a readable file nor JSON credentials`)
+  for (const r of [bad, missing, down, creds]) {
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.not.match(r.stderr, /ya29\./)
   }
