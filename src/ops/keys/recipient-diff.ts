@@ -21,6 +21,11 @@ const normAge = (s: string): string => s.trim().replace(/\s+/g, ' ')
 /** Whether two identifiers name the same recipient. */
 export function sameRecipient(a: RecipientRef, b: RecipientRef): boolean {
   if (a.type !== b.type) return false
+  // an Azure key URL without a version (`…/keys/NAME/`, as a rule may give it) names the key's every version
+  if (a.type === 'azure_kv' && (a.id.endsWith('/') || b.id.endsWith('/'))) {
+    const [bare, other] = a.id.endsWith('/') ? [a.id, b.id] : [b.id, a.id]
+    return other.startsWith(bare) && !other.slice(bare.length).includes('/')
+  }
   if (a.type !== 'pgp') return normAge(a.id) === normAge(b.id)
   const x = normFp(a.id)
   const y = normFp(b.id)
