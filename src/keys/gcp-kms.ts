@@ -89,7 +89,7 @@ async function client(env: NodeJS.ProcessEnv): Promise<KmsClient> {
   return new KeyManagementServiceClient(base)
 }
 
-/** Calls with one retry at most and a bounded wait (the library's default retries UNAVAILABLE for a minute). */
+/** Calls without retries and with a bounded wait (the library's default retries UNAVAILABLE for a minute). */
 const CALL_OPTIONS = { timeout: 30_000, retry: { retryCodes: [], backoffSettings: { maxRetries: 0 } } } as never
 
 /** Google's error statuses, as the REST answer names them (`error.status`) or gRPC codes number them. */
