@@ -7,13 +7,20 @@
 // - dist/cli/vendor/<package>.cjs: each heavy dependency as one file of its own, loaded only by
 //   the commands that need it (openpgp for PGP files, age-encryption to encrypt, the TOML parser
 //   for TOML files, yaml for YAML the fast reader does not take and for configs, re2js for a file
-//   or rule that has a regular expression, the AWS SDK's KMS and STS clients for files with kms keys).
+//   or rule that has a regular expression, the AWS SDK's KMS and STS clients for files with kms keys,
+//   the GCP KMS client for gcp_kms keys, the Azure Key Vault and identity clients for azure_kv keys).
 // bin/sops-like.cjs compiles main.cjs through a per-user V8 code cache (bin/load-bundle.cjs).
 // The library (dist/src, from tsc) is not bundled; it imports the packages as usual.
 import { rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
-const VENDORED = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts']
+const VENDORED = [
+  'yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts',
+  // only the KMS service's client (the package's index loads every service and a 1 MB protobuf module)
+  '@google-cloud/kms/build/src/v1/key_management_service_client.js', '@azure/keyvault-keys', '@azure/identity',
+]
 /**
  * Loader modules the library imports statically (so that bundlers of apps see the package) and
  * that call through a function: here each becomes a require of the vendored file on first call.
@@ -34,11 +41,38 @@ const importMetaUrl = {
   define: { 'import.meta.url': '__sopsLikeUrl' },
 }
 
+/**
+ * The GCP KMS client runs in google-gax's REST ("fallback") mode, but its generated code requires
+ * the whole of google-gax, which loads gRPC (@grpc/grpc-js, ~65 modules) it never uses. In the
+ * vendor file `google-gax` is the REST half plus the two helpers the generated code reads.
+ */
+// google-gax as @google-cloud/kms resolves it (build/src/index.js → the package folder)
+const kmsRequire = createRequire(createRequire(import.meta.url).resolve('@google-cloud/kms/package.json'))
+const gaxDir = join(dirname(kmsRequire.resolve('google-gax')), '..', '..')
+const gaxRequire = createRequire(join(gaxDir, 'build/src/index.js'))
+const gaxWithoutGrpc = {
+  name: 'gax-without-grpc',
+  setup(b) {
+    b.onResolve({ filter: /^google-gax$/ }, () => ({ path: 'google-gax', namespace: 'gax-rest' }))
+    b.onLoad({ filter: /.*/, namespace: 'gax-rest' }, () => ({
+      resolveDir: gaxDir,
+      loader: 'js',
+      contents: `const fallback = require(${JSON.stringify(join(gaxDir, 'build/src/fallback.js'))})
+module.exports = Object.assign({}, fallback, {
+  fallback,
+  loggingUtils: require(${JSON.stringify(gaxRequire.resolve('google-logging-utils'))}),
+  decodeAnyProtosInArray: require(${JSON.stringify(join(gaxDir, 'build/src/util.js'))}).decodeAnyProtosInArray,
+})`,
+    }))
+  },
+}
+
 rmSync('dist/cli', { recursive: true, force: true }) // no stale files in the package
 
 await build({
   ...common,
   ...importMetaUrl,
+  plugins: [gaxWithoutGrpc],
   entryPoints: Object.fromEntries(VENDORED.map((p) => [p, p])),
   outdir: 'dist/cli/vendor',
   outExtension: { '.js': '.cjs' },

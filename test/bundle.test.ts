@@ -8,19 +8,23 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeAgeKey, tempDir, type TestKey } from './helpers/keys.js'
 import { CANARY, PGP_TEST_KEY, fixturePath, needsFixtures } from './helpers/fixtures.js'
 import { VERSION } from '../src/version.js'
+import { startFakeGcpKms } from './helpers/gcp-kms-server.js'
+import { startFakeAzure } from './helpers/azure-kv-server.js'
 
 const fixtureTest = needsFixtures(test, import.meta.url)
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
-const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts']
+const GCP_VENDOR = '@google-cloud/kms/build/src/v1/key_management_service_client.js'
+const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts', GCP_VENDOR, '@azure/keyvault-keys', '@azure/identity']
 
 const tmp = tempDir('sops-like-bundle-')
 let key: TestKey
@@ -41,6 +45,18 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Loaded {
 }
 
 const vendorsIn = (files: string[]) => VENDOR.filter((v) => files.includes(`dist/cli/vendor/${v}.cjs`))
+
+/** cli() without blocking this process (for key services whose test servers answer from here). */
+async function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Loaded> {
+  const r = await promisify(execFile)(process.execPath, [BIN, ...args], {
+    cwd: tmp.dir, encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: join(tmp.dir, 'empty-home'), SOPS_AGE_KEY_FILE: key.file, NODE_DEBUG: 'module,esm', ...env },
+  }).catch((e: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code }))
+  const log = r.stderr.split('\n')
+  const files = log.flatMap((l) => /^MODULE \d+: load "([^"]+)"/.exec(l)?.[1] ?? []).map((f) => f.slice(ROOT.length))
+  const stderr = log.filter((l) => !/^(MODULE|ESM) \d+:/.test(l) && !/^\s/.test(l)).join('\n')
+  return { code: typeof (r as { code?: number }).code === 'number' ? (r as { code: number }).code : 0, stdout: r.stdout, stderr, files, esm: log.some((l) => l.startsWith('ESM ')) }
+}
 
 test.before(async () => {
   assert.ok(existsSync(join(ROOT, 'dist/cli/main.cjs')), 'build first (npm run build)')
@@ -123,6 +139,34 @@ const hasSshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined
   assert.ok(vendorsIn(dec.files).includes('@noble/curves/ed25519.js'))
   // with the same ~/.ssh/id_ed25519 present, a file the key file's age identity opens converts no SSH key
   const plain = cli(['decrypt', 'flow.enc.yaml'], { HOME: home })
+  assert.is(plain.code, 0, plain.stderr)
+  assert.equal(vendorsIn(plain.files), [])
+})
+
+test('GCP KMS and Azure Key Vault files load their own vendor files (the GCP one without gRPC) and open through them; age-only files load neither', async () => {
+  const resource = 'projects/p/locations/global/keyRings/r/cryptoKeys/bundle'
+  const gcp = await startFakeGcpKms({ token: 'ya29.bundle', keys: [resource] })
+  const az = await startFakeAzure({ dir: tmp.dir, tenant: '3b1c5f0e-0000-4000-8000-000000000001', clientId: 'bundle-client', clientSecret: 'bundle-secret', keys: ['bundle'] })
+  try {
+    writeFileSync(join(tmp.dir, 'cloud.yaml'), 'token: abc\n')
+    const env = { SOPS_GCP_KMS_ENDPOINT: gcp.endpoint, GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.bundle', ...az.env }
+    const enc = await cliAsync(['encrypt', '--gcp-kms', resource, '--azure-kv', az.keyUrl('bundle'), 'cloud.yaml'], env)
+    assert.is(enc.code, 0, enc.stderr)
+    assert.equal(vendorsIn(enc.files).filter((v) => v.startsWith('@')), [GCP_VENDOR, '@azure/keyvault-keys', '@azure/identity'])
+    assert.not.ok(enc.files.some((f) => f.includes('grpc')), 'gRPC loaded')
+    writeFileSync(join(tmp.dir, 'cloud.enc.yaml'), enc.stdout)
+    // each service alone opens the file, loading only its own client
+    const byGcp = await cliAsync(['decrypt', 'cloud.enc.yaml'], { SOPS_GCP_KMS_ENDPOINT: gcp.endpoint, GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.bundle' })
+    assert.is(byGcp.stdout, 'token: abc\n', byGcp.stderr)
+    assert.ok(vendorsIn(byGcp.files).includes(GCP_VENDOR))
+    const byAzure = await cliAsync(['decrypt', 'cloud.enc.yaml'], { ...az.env, SOPS_GCP_KMS_ENDPOINT: 'http://127.0.0.1:1' })
+    assert.is(byAzure.stdout, 'token: abc\n', byAzure.stderr)
+    assert.ok(vendorsIn(byAzure.files).includes('@azure/keyvault-keys'))
+  } finally {
+    await gcp.close()
+    await az.close()
+  }
+  const plain = cli(['run', '-f', 'secrets.enc.yaml', '--', process.execPath, '-e', '0'])
   assert.is(plain.code, 0, plain.stderr)
   assert.equal(vendorsIn(plain.files), [])
 })

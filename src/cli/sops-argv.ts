@@ -28,8 +28,6 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   '--decryption-order': 'sops-like tries age, then PGP, then Vault/KMS keys; drop the flag',
   '--keyservice': 'sops-like has no key service client; decrypt where the key is',
   '--enable-local-keyservice': 'sops-like has no key service; drop the flag',
-  '--gcp-kms': 'sops-like cannot encrypt to GCP KMS; use --age, --pgp, --kms or --hc-vault-transit',
-  '--azure-kv': 'sops-like cannot encrypt to Azure Key Vault; use --age, --pgp, --kms or --hc-vault-transit',
   '--user': 'run it as that user instead, e.g. sudo -u USER sops-like run …',
   '--background': 'put the command in the background yourself (… &)',
   '--same-process': 'sops-like always runs the command as a child; drop the flag',

@@ -16,6 +16,10 @@ export interface KeyGroupSpec {
   hcVault: string[]
   /** AWS KMS keys (`kms`: a list of `{arn, role, context, aws_profile}` in key_groups; an ARN list plus `aws_profile` in a flat rule). */
   kms: KmsSpec[]
+  /** GCP KMS key resource ids (`gcp_kms`: a list of `{resource_id}` in key_groups; an id list in a flat rule). */
+  gcpKms: string[]
+  /** Azure Key Vault key URLs, `https://VAULT/keys/NAME[/VERSION]` (`azure_keyvault`: a list of `{vaultUrl, key, version}` in key_groups; a URL list in a flat rule). */
+  azureKv: string[]
   /** Cloud kinds we cannot use; listed so that we can refuse clearly. */
   unsupported: string[]
 }
@@ -49,6 +53,33 @@ function kmsList(v: unknown, where: string, profile?: unknown): KmsSpec[] {
   return out
 }
 
+/** `gcp_kms:` as sops reads it: comma-separated ids, or a list of ids or of `{resource_id}` (key_groups). */
+function gcpList(v: unknown, where: string): string[] {
+  if (v === undefined || v === null) return []
+  const out: string[] = []
+  for (const [i, it] of (Array.isArray(v) ? v : [v]).entries()) {
+    if (typeof it === 'string') { out.push(...keyList(it, where)); continue }
+    if (!isObj(it) || typeof it.resource_id !== 'string') throw new ConfigError(`${where}[${i}] must be a resource id or a mapping with resource_id`)
+    for (const k of Object.keys(it)) if (k !== 'resource_id') throw new ConfigError(`${where}[${i}] has unknown field ${k}`)
+    out.push(it.resource_id.replace(/ /g, '').trim())
+  }
+  return out
+}
+
+/** `azure_keyvault:` as sops reads it: comma-separated key URLs, or a list of URLs or of `{vaultUrl, key, version}` (key_groups). */
+function azureList(v: unknown, where: string): string[] {
+  if (v === undefined || v === null) return []
+  const out: string[] = []
+  for (const [i, it] of (Array.isArray(v) ? v : [v]).entries()) {
+    if (typeof it === 'string') { out.push(...keyList(it, where)); continue }
+    if (!isObj(it) || typeof it.vaultUrl !== 'string' || typeof it.key !== 'string') throw new ConfigError(`${where}[${i}] must be a key URL or a mapping with vaultUrl, key and version`)
+    for (const k of Object.keys(it)) if (!['vaultUrl', 'key', 'version'].includes(k)) throw new ConfigError(`${where}[${i}] has unknown field ${k}`)
+    if (it.version !== undefined && it.version !== null && typeof it.version !== 'string') throw new ConfigError(`${where}[${i}].version must be a string`)
+    out.push(`${it.vaultUrl.trim().replace(/\/+$/, '')}/keys/${it.key.trim()}${it.version ? `/${String(it.version).trim()}` : ''}`)
+  }
+  return out
+}
+
 export interface CreationRule {
   index: number
   pathRegex?: string
@@ -77,7 +108,7 @@ const RULE_KEYS = new Set([
   'pgp_keys', 'age_recipients_file', 'kms', 'aws_profile', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hckms', 'filename_regex',
 ])
 const GROUP_KEYS = new Set(['age', 'pgp', 'merge', 'kms', 'aws_profile', 'gcp_kms', 'azure_keyvault', 'hc_vault', 'hckms'])
-const UNSUPPORTED = ['gcp_kms', 'azure_keyvault', 'hckms']
+const UNSUPPORTED = ['hckms']
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -101,7 +132,7 @@ function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
   for (const k of Object.keys(g)) if (!GROUP_KEYS.has(k)) throw new ConfigError(`${where} has unknown field ${k}`)
   const a = expandNames(keyList(g.age, `${where}.age`), 'age', names, `${where}.age`)
   const p = expandNames(keyList(g.pgp, `${where}.pgp`), 'pgp', names, `${where}.pgp`)
-  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), hcVault: keyList(g.hc_vault, `${where}.hc_vault`), kms: kmsList(g.kms, `${where}.kms`, g.aws_profile), unsupported: [] }
+  const spec: KeyGroupSpec = { age: [...a.age, ...p.age], pgp: [...a.pgp, ...p.pgp].map(fp), hcVault: keyList(g.hc_vault, `${where}.hc_vault`), kms: kmsList(g.kms, `${where}.kms`, g.aws_profile), gcpKms: gcpList(g.gcp_kms, `${where}.gcp_kms`), azureKv: azureList(g.azure_keyvault, `${where}.azure_keyvault`), unsupported: [] }
   for (const k of UNSUPPORTED) if (g[k] !== undefined && g[k] !== null && !(Array.isArray(g[k]) && (g[k] as unknown[]).length === 0)) spec.unsupported.push(k)
   if (g.merge !== undefined) {
     if (!Array.isArray(g.merge)) throw new ConfigError(`${where}.merge must be a list`)
@@ -111,12 +142,16 @@ function group(g: unknown, where: string, names: RecipientNames): KeyGroupSpec {
       spec.pgp.unshift(...sub.pgp)
       spec.hcVault.unshift(...sub.hcVault)
       spec.kms.unshift(...sub.kms)
+      spec.gcpKms.unshift(...sub.gcpKms)
+      spec.azureKv.unshift(...sub.azureKv)
       spec.unsupported.push(...sub.unsupported)
     }
   }
   spec.age = [...new Set(spec.age)]
   spec.pgp = [...new Set(spec.pgp)]
   spec.hcVault = [...new Set(spec.hcVault)]
+  spec.gcpKms = [...new Set(spec.gcpKms)]
+  spec.azureKv = [...new Set(spec.azureKv)]
   return spec
 }
 
@@ -144,7 +179,7 @@ function rule(r: unknown, index: number, names: RecipientNames): CreationRule {
   if (Array.isArray(r.key_groups) && r.key_groups.length > 0) {
     keyGroups = r.key_groups.map((g, i) => group(g, `${where}.key_groups[${i}]`, names))
   } else {
-    keyGroups = [group({ age: r.age, pgp: r.pgp, hc_vault: r.hc_vault_transit_uri, kms: r.kms, aws_profile: r.aws_profile, ...Object.fromEntries(UNSUPPORTED.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
+    keyGroups = [group({ age: r.age, pgp: r.pgp, hc_vault: r.hc_vault_transit_uri, kms: r.kms, aws_profile: r.aws_profile, gcp_kms: r.gcp_kms, azure_keyvault: r.azure_keyvault, ...Object.fromEntries(UNSUPPORTED.filter((k) => r[k] !== undefined).map((k) => [k, r[k]])) }, where, names)]
   }
   let shamirThreshold: number | undefined
   if (r.shamir_threshold !== undefined && r.shamir_threshold !== null) {

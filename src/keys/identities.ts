@@ -1,6 +1,7 @@
 /**
  * Loads the identities a file needs, and only those: age identities when the file
- * has age entries, PGP (and thus `openpgp`) only when it has PGP entries.
+ * has age entries, PGP (and thus `openpgp`) only when it has PGP entries, each key service's
+ * client only when it has entries of that service.
  */
 import type { Identity, KeyEntry } from './key-source.js'
 import { createAgeIdentity, isPluginIdentity } from './age-identity.js'
@@ -81,6 +82,16 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
     // the AWS SDK only when the file has KMS entries
     const { createKmsIdentity } = await import('./aws-kms.js')
     out.push(createKmsIdentity({ env, ...defined({ onNote: opts.onNote }) }))
+  }
+  if (types.has('gcp_kms')) {
+    // the GCP KMS client only when the file has GCP KMS entries
+    const { createGcpKmsIdentity } = await import('./gcp-kms.js')
+    out.push(createGcpKmsIdentity({ env, ...defined({ onNote: opts.onNote }) }))
+  }
+  if (types.has('azure_kv')) {
+    // the Azure SDK only when the file has Azure Key Vault entries
+    const { createAzureKvIdentity } = await import('./azure-kv.js')
+    out.push(createAzureKvIdentity({ env, ...defined({ onNote: opts.onNote }) }))
   }
   return out
 }

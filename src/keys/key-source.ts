@@ -4,7 +4,7 @@
  * by returning null (it throws only for "mine, but broken").
  */
 
-/** Key kinds sops writes into metadata. We implement age, pgp, hc_vault and kms; the rest round-trip untouched. */
+/** Key kinds sops writes into metadata. We implement age, pgp, hc_vault, kms, gcp_kms and azure_kv; the rest round-trip untouched. */
 export type KeyType = 'age' | 'pgp' | 'kms' | 'gcp_kms' | 'azure_kv' | 'hc_vault' | 'hckms'
 
 /** One master-key entry of the `sops` block (e.g. `{enc, recipient}` for age, `{created_at, enc, fp}` for pgp). */
@@ -21,11 +21,13 @@ export function entryId(e: KeyEntry): string {
   const f = e.fields
   // a Vault key is its URI (sops' ToString): the address alone would confuse two keys on one server
   if (e.type === 'hc_vault' && f.vault_address && f.key_name) return `${f.vault_address.replace(/\/+$/, '')}/v1/${(f.engine_path ?? '').replace(/^\/+|\/+$/g, '')}/keys/${f.key_name}`
+  // an Azure key is its URL (sops' ToString: vault/keys/name/version): the vault alone would confuse its keys
+  if (e.type === 'azure_kv' && f.vault_url && f.name) return `${f.vault_url.replace(/\/+$/, '')}/keys/${f.name}/${f.version ?? ''}`
   return f.recipient ?? f.fp ?? f.arn ?? f.resource_id ?? f.vault_url ?? f.vault_address ?? f.key_id ?? ''
 }
 
 /** The kinds we can wrap for and open. */
-export type UsableKeyType = 'age' | 'pgp' | 'hc_vault' | 'kms'
+export type UsableKeyType = 'age' | 'pgp' | 'hc_vault' | 'kms' | 'gcp_kms' | 'azure_kv'
 
 export interface Recipient {
   readonly type: UsableKeyType

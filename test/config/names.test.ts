@@ -48,7 +48,7 @@ test('names work in key_groups, merge lists and pgp:, mixed with literal keys, w
     '',
   ].join('\n'))
   assert.equal(cfg.creationRules[0]!.keyGroups[0]!.age, [A])
-  assert.equal(cfg.creationRules[0]!.keyGroups[1]!, { age: [A], pgp: [FP], hcVault: [], kms: [], unsupported: [] })
+  assert.equal(cfg.creationRules[0]!.keyGroups[1]!, { age: [A], pgp: [FP], hcVault: [], kms: [], gcpKms: [], azureKv: [], unsupported: [] })
   assert.equal(cfg.creationRules[1]!.keyGroups[0]!.pgp, [FP])
 })
 

@@ -2,7 +2,11 @@
  * The same round trip against real services, when the environment names them (skipped with one
  * printed line otherwise): a Vault Transit key (SOPS_LIKE_TEST_VAULT_URI, with VAULT_ADDR and
  * VAULT_TOKEN, e.g. from `vault server -dev`) and an AWS KMS key (SOPS_LIKE_TEST_KMS_ARN, with
- * the usual AWS credentials: AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+ * the usual AWS credentials: AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), a GCP KMS key
+ * (SOPS_LIKE_TEST_GCP_KMS_RESOURCE_ID, with Application Default Credentials, GOOGLE_CREDENTIALS
+ * or GOOGLE_OAUTH_ACCESS_TOKEN) and an Azure Key Vault key (SOPS_LIKE_TEST_AZURE_KV_URL, with
+ * what DefaultAzureCredential finds: AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, a
+ * managed identity or `az login`).
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -16,14 +20,17 @@ const t = tempDir('sops-like-live-')
 const PLAIN = `token: ${CANARY}\n`
 test.after(() => t.cleanup())
 
-const services: Array<[string, string | undefined, string]> = [
-  ['Vault Transit', process.env.SOPS_LIKE_TEST_VAULT_URI, '--hc-vault-transit'],
-  ['AWS KMS', process.env.SOPS_LIKE_TEST_KMS_ARN, '--kms'],
+const services: Array<[name: string, variable: string, flag: string]> = [
+  ['Vault Transit', 'SOPS_LIKE_TEST_VAULT_URI', '--hc-vault-transit'],
+  ['AWS KMS', 'SOPS_LIKE_TEST_KMS_ARN', '--kms'],
+  ['GCP KMS', 'SOPS_LIKE_TEST_GCP_KMS_RESOURCE_ID', '--gcp-kms'],
+  ['Azure Key Vault', 'SOPS_LIKE_TEST_AZURE_KV_URL', '--azure-kv'],
 ]
 
-for (const [name, key, flag] of services) {
+for (const [name, variable, flag] of services) {
+  const key = process.env[variable]
   if (!key) {
-    console.log(`skipped: live ${name} test (set ${flag === '--kms' ? 'SOPS_LIKE_TEST_KMS_ARN' : 'SOPS_LIKE_TEST_VAULT_URI'} to run it)`)
+    console.log(`skipped: live ${name} test (set ${variable} to run it)`)
     continue
   }
   test(`live ${name}: encrypt to ${key}, decrypt with it alone`, async () => {

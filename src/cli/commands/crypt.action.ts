@@ -18,6 +18,8 @@ export interface CryptFlags {
   kms?: string[]
   encryptionContext?: string
   awsProfile?: string
+  gcpKms?: string[]
+  azureKv?: string[]
   extract?: string
   ignoreMac?: boolean
   unencryptedSuffix?: string
@@ -64,6 +66,8 @@ export async function runEncrypt(file: string, f: CryptFlags, io: CliIo): Promis
     ...(f.kms ? { kms: list(f.kms)! } : {}),
     ...(f.encryptionContext ? { encryptionContext: f.encryptionContext } : {}),
     ...(f.awsProfile ? { awsProfile: f.awsProfile } : {}),
+    ...(f.gcpKms ? { gcpKms: list(f.gcpKms)! } : {}),
+    ...(f.azureKv ? { azureKv: list(f.azureKv)! } : {}),
     ...(f.ageRecipientsFile ? { ageRecipientsFiles: f.ageRecipientsFile } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile } : {}),
     ...(f.shamirSecretSharingThreshold ? { shamirThreshold: Number(f.shamirSecretSharingThreshold) } : {}),

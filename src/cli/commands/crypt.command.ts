@@ -23,6 +23,8 @@ export function registerCrypt(program: Command, ctx: CommandContext): void {
     .option('-k, --kms <arns>', 'AWS KMS key ARNs, arn:aws:kms:…[+arn:aws:iam::…:role/…] (comma-separated, repeatable); overrides the config', collect)
     .option('--encryption-context <pairs>', 'AWS KMS encryption context for --kms keys (key:value,…)')
     .option('--aws-profile <name>', 'AWS profile for --kms keys')
+    .option('--gcp-kms <ids>', 'GCP KMS keys, projects/P/locations/L/keyRings/R/cryptoKeys/K (comma-separated, repeatable); overrides the config', collect)
+    .option('--azure-kv <urls>', 'Azure Key Vault keys, https://VAULT.vault.azure.net/keys/NAME[/VERSION] (comma-separated, repeatable); overrides the config', collect)
     .option('--hc-vault-transit <uris>', 'Vault Transit keys, https://host:8200/v1/transit/keys/NAME (comma-separated, repeatable); overrides the config', collect)
     .addOption(typeOption('--input-type <type>', 'input format (default: from the file name)'))
     .addOption(typeOption('--output-type <type>', 'output format (default: the input format)'))

@@ -50,6 +50,10 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
     ...(f.rmHcVaultTransit ? { rmHcVaultTransit: list(f.rmHcVaultTransit)! } : {}),
     ...(f.addKms ? { addKms: list(f.addKms)! } : {}),
     ...(f.rmKms ? { rmKms: list(f.rmKms)! } : {}),
+    ...(f.addGcpKms ? { addGcpKms: list(f.addGcpKms)! } : {}),
+    ...(f.rmGcpKms ? { rmGcpKms: list(f.rmGcpKms)! } : {}),
+    ...(f.addAzureKv ? { addAzureKv: list(f.addAzureKv)! } : {}),
+    ...(f.rmAzureKv ? { rmAzureKv: list(f.rmAzureKv)! } : {}),
   }
   // invalid recipients fail before any file is listed or read
   const { parseEdits } = await import('../../ops/keys/rotate.js')

@@ -28,6 +28,10 @@ export interface RecipientOptions {
   kms?: string[]
   encryptionContext?: string
   awsProfile?: string
+  /** GCP KMS key resource ids (flag `--gcp-kms`, comma-separated entries allowed). */
+  gcpKms?: string[]
+  /** Azure Key Vault key URLs, `https://VAULT/keys/NAME[/VERSION]` (flag `--azure-kv`, comma-separated entries allowed). */
+  azureKv?: string[]
   /** Selector flags (override the rule's). */
   selectors?: Selectors
   shamirThreshold?: number
@@ -65,6 +69,18 @@ async function kmsRecipients(specs: KmsSpec[], env: NodeJS.ProcessEnv): Promise<
   return specs.map((k) => createKmsRecipient(parseKmsArn(k.role ? `${k.arn}+${k.role}` : k.arn, { ...(k.context ? { context: k.context } : {}), ...(k.awsProfile ? { profile: k.awsProfile } : {}) }), { env }))
 }
 
+async function gcpRecipients(ids: string[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
+  if (!ids.length) return []
+  const { createGcpKmsRecipient } = await import('../../keys/gcp-kms.js')
+  return ids.map((id) => createGcpKmsRecipient(id, { env }))
+}
+
+async function azureRecipients(urls: string[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
+  if (!urls.length) return []
+  const { createAzureKvRecipient } = await import('../../keys/azure-kv.js')
+  return urls.map((u) => createAzureKvRecipient(u, { env }))
+}
+
 async function kmsFromArns(arns: string[], context: string | undefined, profile: string | undefined): Promise<KmsSpec[]> {
   if (!arns.length) return []
   const ctx = context ? (await import('../../keys/aws-kms.js')).parseEncryptionContext(context) : undefined
@@ -85,7 +101,11 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   const envVault = split(env.SOPS_VAULT_URIS ? [env.SOPS_VAULT_URIS] : [])
   const flagKms = split(opts.kms)
   const envKms = split(env.SOPS_KMS_ARN ? [env.SOPS_KMS_ARN] : [])
-  const keysGiven = fileAge.length + flagPgp.length + flagVault.length + flagKms.length + envAge.length + envPgp.length + envVault.length + envKms.length > 0
+  const flagGcp = split(opts.gcpKms)
+  const envGcp = split(env.SOPS_GCP_KMS_IDS ? [env.SOPS_GCP_KMS_IDS] : [])
+  const flagAzure = split(opts.azureKv)
+  const envAzure = split(env.SOPS_AZURE_KEYVAULT_URLS ? [env.SOPS_AZURE_KEYVAULT_URLS] : [])
+  const keysGiven = fileAge.length + flagPgp.length + flagVault.length + flagKms.length + flagGcp.length + flagAzure.length + envAge.length + envPgp.length + envVault.length + envKms.length + envGcp.length + envAzure.length > 0
   // recipients given explicitly need no rule (sops insists on one; a flag says what the user wants)
   const rule = config ? matchRuleOrNull(config, resolve(opts.cwd ?? '.', filePath), keysGiven) : null
   const flagSelectors = opts.selectors ?? {}
@@ -98,25 +118,26 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   let groups: Recipient[][]
   let threshold = opts.shamirThreshold ?? rule?.shamirThreshold
   if (keysGiven) {
-    const flagsGiven = fileAge.length || flagPgp.length || flagVault.length || flagKms.length
+    const flagsGiven = fileAge.length || flagPgp.length || flagVault.length || flagKms.length || flagGcp.length || flagAzure.length
     const age = flagsGiven ? fileAge : envAge
     const pgp = flagsGiven ? flagPgp : envPgp
     const vault = flagsGiven ? flagVault : envVault
     const kms = await kmsFromArns(flagsGiven ? flagKms : envKms, opts.encryptionContext, opts.awsProfile)
-    groups = [[...(await kmsRecipients(kms, env)), ...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map((r) => createAgeRecipient(r, { env }))]]
+    // sops' command-line order: kms, gcp_kms, azure, pgp, vault, age
+    groups = [[...(await kmsRecipients(kms, env)), ...(await gcpRecipients(flagsGiven ? flagGcp : envGcp, env)), ...(await azureRecipients(flagsGiven ? flagAzure : envAzure, env)), ...(await vaultRecipients(vault, env)), ...(await pgpRecipients(pgp, pgpKeyFiles, env)), ...age.map((r) => createAgeRecipient(r, { env }))]]
     threshold = opts.shamirThreshold // flag recipients: the rule's threshold is not theirs, the flag's is
   } else if (rule) {
     const extraAge = rule.ageRecipientsFiles.map(rel).flatMap(readRecipientsFile)
     groups = []
     for (const [i, g] of rule.keyGroups.entries()) {
-      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
+      if (rule.keyGroups.length > 1 && !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.gcpKms.length && !g.azureKv.length && !g.unsupported.length && !(i === 0 && extraAge.length)) throw new NoRecipientsError(`creation_rules[${rule.index}].key_groups[${i}] in ${config!.path} has no keys`)
       if (g.unsupported.length) throw new ConfigError(`creation_rules[${rule.index}] uses ${g.unsupported.join(', ')} keys, which sops-like does not support`)
       const age = [...g.age, ...(i === 0 && rule.keyGroups.length === 1 ? extraAge : [])]
-      groups.push([...age.map((r) => createAgeRecipient(r, { env })), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env)), ...(await kmsRecipients(g.kms, env))])
+      groups.push([...age.map((r) => createAgeRecipient(r, { env })), ...(await pgpRecipients(g.pgp, pgpKeyFiles, env)), ...(await vaultRecipients(g.hcVault, env)), ...(await kmsRecipients(g.kms, env)), ...(await gcpRecipients(g.gcpKms, env)), ...(await azureRecipients(g.azureKv, env))])
     }
     if (rule.keyGroups.length > 1 && extraAge.length) groups[0]!.unshift(...extraAge.map((r) => createAgeRecipient(r, { env })))
   } else {
-    throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age, --pgp or --hc-vault-transit was given` : 'no config file found and no --age or --pgp recipients given')
+    throw new NoRecipientsError(config ? `the matching creation rule in ${config.path} has no keys, and no --age, --pgp, --kms, --gcp-kms, --azure-kv or --hc-vault-transit was given` : 'no config file found and no --age or --pgp recipients given')
   }
   groups = groups.map((g) => dedupe(g))
   if (!groups.length || groups.every((g) => !g.length)) throw new NoRecipientsError('no recipients to encrypt to')

@@ -174,7 +174,7 @@ export function removeRecipientsFromConfig(text: string, who: readonly Recipient
   const wanted = strip(before, who)
   for (const [i, r] of wanted.entries()) {
     if (!listsWho({ ...before, creationRules: [before.creationRules[i]!] }, who)) continue
-    if (r.keyGroups.some((g) => !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.unsupported.length) && !r.ageRecipientsFiles.length) {
+    if (r.keyGroups.some((g) => !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.gcpKms.length && !g.azureKv.length && !g.unsupported.length) && !r.ageRecipientsFiles.length) {
       return { text, removed: 0, refused: `creation_rules[${r.index}] would have no recipients left: ${handEdit}` }
     }
   }

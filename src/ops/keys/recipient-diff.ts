@@ -21,6 +21,11 @@ const normAge = (s: string): string => s.trim().replace(/\s+/g, ' ')
 /** Whether two identifiers name the same recipient. */
 export function sameRecipient(a: RecipientRef, b: RecipientRef): boolean {
   if (a.type !== b.type) return false
+  // an Azure key URL without a version (`…/keys/NAME/`, as a rule may give it) names the key's every version
+  if (a.type === 'azure_kv' && (a.id.endsWith('/') || b.id.endsWith('/'))) {
+    const [bare, other] = a.id.endsWith('/') ? [a.id, b.id] : [b.id, a.id]
+    return other.startsWith(bare) && !other.slice(bare.length).includes('/')
+  }
   if (a.type !== 'pgp') return normAge(a.id) === normAge(b.id)
   const x = normFp(a.id)
   const y = normFp(b.id)
@@ -47,11 +52,20 @@ const FP_RE = /^(?:[0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})!?$/
 const AGE_PREFIX = /^(age1|ssh-|ecdsa-|sk-)/
 
 /** Parses a recipient given on the command line: an age/SSH recipient or a PGP fingerprint (`kind` narrows it). Throws RecipientError without echoing secrets. */
-export async function parseRecipientArg(input: string, kind?: 'age' | 'pgp' | 'hc_vault' | 'kms', flag = 'the recipient'): Promise<RecipientRef> {
+export async function parseRecipientArg(input: string, kind?: 'age' | 'pgp' | 'hc_vault' | 'kms' | 'gcp_kms' | 'azure_kv', flag = 'the recipient'): Promise<RecipientRef> {
   const s = input.trim()
   if (kind === 'kms' || (!kind && /^arn:aws[\w-]*:kms:/.test(s))) {
     const { parseKmsArn } = await import('../../keys/aws-kms.js')
     return { type: 'kms', id: parseKmsArn(s).arn }
+  }
+  if (kind === 'gcp_kms' || (!kind && /^projects\//.test(s))) {
+    const { parseGcpKmsId } = await import('../../keys/gcp-kms.js')
+    return { type: 'gcp_kms', id: parseGcpKmsId(s).resourceId }
+  }
+  // an Azure key URL has /keys/ right after the host; a Vault Transit URI has /v1/ there
+  if (kind === 'azure_kv' || (!kind && /^https:\/\/[^/]+\/keys\/[^/]+(\/[^/]*)?$/i.test(s))) {
+    const { parseAzureKvUrl, azureKvUrl } = await import('../../keys/azure-kv.js')
+    return { type: 'azure_kv', id: azureKvUrl(parseAzureKvUrl(s)) }
   }
   if (kind === 'hc_vault' || (!kind && /^https?:\/\//i.test(s))) {
     const { parseVaultUri, vaultUri } = await import('../../keys/hc-vault.js')

@@ -56,7 +56,7 @@ export interface RecipientCheck {
 export interface NoRule { reason: string; noConfig?: boolean }
 
 /** Recipient kinds sops-like can wrap a key for; other kinds (kms, gcp_kms, …) are never given a new key by sops-like. */
-const WRAPPABLE = new Set(['age', 'pgp', 'hc_vault', 'kms'])
+const WRAPPABLE = new Set(['age', 'pgp', 'hc_vault', 'kms', 'gcp_kms', 'azure_kv'])
 
 const normFp = (s: string): string => s.replace(/\s+/g, '').toUpperCase().replace(/^0X/, '').replace(/!$/, '')
 /** age1… as written; ssh-… by `type key` (the comment may differ between the rule and the file). */

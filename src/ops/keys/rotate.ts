@@ -32,6 +32,8 @@ export async function recipientsFor(groups: RecipientRef[][], opts: { env?: Node
   const pgp = needsPgp ? await import('../../keys/pgp.js') : undefined
   const vault = groups.some((g) => g.some((r) => r.type === 'hc_vault')) ? await import('../../keys/hc-vault.js') : undefined
   const kms = groups.some((g) => g.some((r) => r.type === 'kms')) ? await import('../../keys/aws-kms.js') : undefined
+  const gcp = groups.some((g) => g.some((r) => r.type === 'gcp_kms')) ? await import('../../keys/gcp-kms.js') : undefined
+  const azure = groups.some((g) => g.some((r) => r.type === 'azure_kv')) ? await import('../../keys/azure-kv.js') : undefined
   return groups.map((g) => g.map((r) => {
     if (r.type === 'kms' && kms) {
       // the entry's role, context and profile stay with its ARN
@@ -41,6 +43,8 @@ export async function recipientsFor(groups: RecipientRef[][], opts: { env?: Node
     if (r.type === 'age') return createAgeRecipient(r.id, { env })
     if (r.type === 'pgp' && pgp) return pgp.createPgpRecipient(r.id, { keyFiles: opts.pgpKeyFiles ?? [], env })
     if (r.type === 'hc_vault' && vault) return vault.createVaultRecipient(r.id, { env })
+    if (r.type === 'gcp_kms' && gcp) return gcp.createGcpKmsRecipient(r.id, { env })
+    if (r.type === 'azure_kv' && azure) return azure.createAzureKvRecipient(r.id, { env })
     throw new RecipientError(`the file has ${r.type} keys, which sops-like cannot encrypt to: rotate it with sops`)
   }))
 }
@@ -99,6 +103,12 @@ export interface RecipientEdits {
   /** AWS KMS key ARNs */
   addKms?: string[]
   rmKms?: string[]
+  /** GCP KMS key resource ids to add to group 0 / remove from every group. */
+  addGcpKms?: string[]
+  rmGcpKms?: string[]
+  /** Azure Key Vault key URLs to add to group 0 / remove from every group. */
+  addAzureKv?: string[]
+  rmAzureKv?: string[]
 }
 
 export interface RotateOptions extends IdentityOptions, RecipientEdits {
@@ -127,11 +137,11 @@ export interface RotateOptions extends IdentityOptions, RecipientEdits {
 export interface ParsedEdits { add: RecipientRef[]; remove: RecipientRef[] }
 
 /** Validates the recipient flags once, before any file is touched. */
-export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'addPgp' | 'rmPgp' | 'addHcVaultTransit' | 'rmHcVaultTransit' | 'addKms' | 'rmKms'>): Promise<ParsedEdits> {
-  const parse = (xs: string[] | undefined, kind: 'age' | 'pgp' | 'hc_vault' | 'kms', flag: string) => Promise.all((xs ?? []).map((x) => parseRecipientArg(x, kind, flag)))
+export async function parseEdits(o: Pick<RotateOptions, 'addAge' | 'rmAge' | 'addPgp' | 'rmPgp' | 'addHcVaultTransit' | 'rmHcVaultTransit' | 'addKms' | 'rmKms' | 'addGcpKms' | 'rmGcpKms' | 'addAzureKv' | 'rmAzureKv'>): Promise<ParsedEdits> {
+  const parse = (xs: string[] | undefined, kind: 'age' | 'pgp' | 'hc_vault' | 'kms' | 'gcp_kms' | 'azure_kv', flag: string) => Promise.all((xs ?? []).map((x) => parseRecipientArg(x, kind, flag)))
   return {
-    add: [...(await parse(o.addAge, 'age', '--add-age')), ...(await parse(o.addPgp, 'pgp', '--add-pgp')), ...(await parse(o.addHcVaultTransit, 'hc_vault', '--add-hc-vault-transit')), ...(await parse(o.addKms, 'kms', '--add-kms'))],
-    remove: [...(await parse(o.rmAge, 'age', '--rm-age')), ...(await parse(o.rmPgp, 'pgp', '--rm-pgp')), ...(await parse(o.rmHcVaultTransit, 'hc_vault', '--rm-hc-vault-transit')), ...(await parse(o.rmKms, 'kms', '--rm-kms'))],
+    add: [...(await parse(o.addAge, 'age', '--add-age')), ...(await parse(o.addPgp, 'pgp', '--add-pgp')), ...(await parse(o.addHcVaultTransit, 'hc_vault', '--add-hc-vault-transit')), ...(await parse(o.addKms, 'kms', '--add-kms')), ...(await parse(o.addGcpKms, 'gcp_kms', '--add-gcp-kms')), ...(await parse(o.addAzureKv, 'azure_kv', '--add-azure-kv'))],
+    remove: [...(await parse(o.rmAge, 'age', '--rm-age')), ...(await parse(o.rmPgp, 'pgp', '--rm-pgp')), ...(await parse(o.rmHcVaultTransit, 'hc_vault', '--rm-hc-vault-transit')), ...(await parse(o.rmKms, 'kms', '--rm-kms')), ...(await parse(o.rmGcpKms, 'gcp_kms', '--rm-gcp-kms')), ...(await parse(o.rmAzureKv, 'azure_kv', '--rm-azure-kv'))],
   }
 }
 

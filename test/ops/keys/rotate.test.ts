@@ -236,7 +236,7 @@ test('updatekeys: no config is a clear error', async () => {
   assert.match(r.failures[0]!.message, /config/)
 })
 
-test('recipient diff: only-added vs removal, thresholds, pgp key ids', async () => {
+test('recipient diff: only-added vs removal, thresholds, pgp key ids, Azure key URLs with and without a version', async () => {
   const a = { type: 'age', id: 'A' }, b = { type: 'age', id: 'B' }, c = { type: 'age', id: 'C' }
   assert.ok(diffRecipients([[a, b]], [[a, b, c]]).onlyAdded)
   assert.not.ok(diffRecipients([[a, b]], [[a, c]]).onlyAdded)
@@ -245,6 +245,15 @@ test('recipient diff: only-added vs removal, thresholds, pgp key ids', async () 
   assert.not.ok(diffRecipients([[a, b]], [[b, a]]).changed)
   assert.ok(sameRecipient({ type: 'pgp', id: FP.toLowerCase() }, { type: 'pgp', id: FP.slice(-16) }))
   assert.not.ok(sameRecipient({ type: 'pgp', id: FP }, { type: 'age', id: FP }))
+  // an Azure key URL without a version (a rule's, or --rm-azure-kv's) is the key at any version
+  const az = (id: string) => ({ type: 'azure_kv', id })
+  assert.ok(sameRecipient(az('https://v.vault.azure.net/keys/k/'), az('https://v.vault.azure.net/keys/k/0123')))
+  assert.ok(sameRecipient(az('https://v.vault.azure.net/keys/k/0123'), az('https://v.vault.azure.net/keys/k/')))
+  assert.not.ok(sameRecipient(az('https://v.vault.azure.net/keys/k/0123'), az('https://v.vault.azure.net/keys/k/4567')))
+  assert.not.ok(sameRecipient(az('https://v.vault.azure.net/keys/k/'), az('https://v.vault.azure.net/keys/kk/0123')))
+  assert.equal(await parseRecipientArg('https://v.vault.azure.net/keys/k'), az('https://v.vault.azure.net/keys/k/'))
+  assert.equal(await parseRecipientArg('projects/p/locations/l/keyRings/r/cryptoKeys/k'), { type: 'gcp_kms', id: 'projects/p/locations/l/keyRings/r/cryptoKeys/k' })
+  assert.is((await parseRecipientArg('https://vault:8200/v1/transit/keys/k')).type, 'hc_vault')
   const e = editGroups([[a, b], [c]], { add: [c], remove: [b, { type: 'age', id: 'Z' }] })
   assert.equal(e.groups, [[a, c], [c]])
   assert.equal(e.missing, [{ type: 'age', id: 'Z' }])
