@@ -36,7 +36,7 @@ const LAYERS: readonly { name: string; match: RegExp }[] = [
  * The feature folders of src/ops, lowest first: a feature may use the ones before it. `crypt`
  * (open and seal a file) is the base; `git` and `doctor` sit on top of everything else.
  */
-const OPS_FEATURES = ['crypt', 'run', 'keys', 'edit', 'git', 'doctor'] as const
+const OPS_FEATURES = ['crypt', 'run', 'keys', 'edit', 'git', 'report', 'doctor'] as const
 
 const featureOf = (file: string): number => {
   const name = /^src\/ops\/([^/]+)\//.exec(file)?.[1]

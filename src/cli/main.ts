@@ -13,11 +13,12 @@ import { registerKeys } from './commands/keys.command.js'
 import { registerRun } from './commands/run.command.js'
 import { registerGit } from './commands/git.command.js'
 import { registerDoctor } from './commands/doctor.command.js'
+import { registerHistory } from './commands/history.command.js'
 import { registerCompletion } from './commands/completion.command.js'
 import { VERSION } from '../version.js'
 import { translateSopsArgv } from './sops-argv.js'
 
-const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerRun, registerGit, registerDoctor, registerCompletion]
+const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerRun, registerGit, registerHistory, registerDoctor, registerCompletion]
 /** Which module declares each command (test/cli/crypt.test.ts walks every command's --help through it). */
 const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
@@ -25,6 +26,7 @@ const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys, filestatus: registerKeys,
   run: registerRun, example: registerRun,
   textconv: registerGit, git: registerGit, check: registerGit,
+  history: registerHistory, 'age-report': registerHistory,
   doctor: registerDoctor,
 }
 
