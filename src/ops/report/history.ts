@@ -12,7 +12,7 @@ import { listRepoFiles } from '../keys/repo-files.js'
 import { gitTopLevel } from '../keys/exposure.js'
 import { readGitHistory } from './history-git.js'
 import { traceLineage, type Stamp } from './history-lineage.js'
-import { buildRevisions, parseSnapshot, type FileSnapshot } from './history-snapshots.js'
+import { buildRevisions, parseSnapshot, snapshotOf, type FileSnapshot } from './history-snapshots.js'
 import { defined } from '../../defined.js'
 
 export interface HistoryOptions {
@@ -90,15 +90,18 @@ export async function valueHistory(files: readonly string[], opts: HistoryOption
   const now = (opts.now ?? new Date()).getTime()
   const threshold = opts.olderThan !== undefined ? parseDuration(opts.olderThan) : undefined
   const wanted = new Map<string, string>() // shown path → absolute
-  if (opts.all) for (const f of await listRepoFiles(cwd, defined({ env, configPath: opts.configPath }))) wanted.set(f.path, f.abs)
-  for (const f of files) wanted.set(f, resolve(cwd, f))
+  const parsed = new Map<string, FileSnapshot>() // --all parsed them already
+  if (opts.all) {
+    for (const f of await listRepoFiles(cwd, defined({ env, configPath: opts.configPath }))) { wanted.set(f.path, f.abs); parsed.set(f.path, snapshotOf(f.tree, f.metadata)) }
+  }
+  for (const f of files) { wanted.set(f, resolve(cwd, f)); parsed.delete(f) }
   if (!wanted.size) throw new UsageError(opts.all ? 'no encrypted file is covered by a creation rule here: name the files, or add creation rules' : 'name the encrypted files to report on, or pass --all')
   // each file as it is now: its bytes and parse (no key)
   const now_: Array<{ shown: string; bytes: Buffer; snap: FileSnapshot }> = []
   for (const [shown, abs] of wanted) {
     let bytes: Buffer
     try { bytes = readFileSync(abs) } catch { throw new FileNotFoundError(`${shown} does not exist or cannot be read`) }
-    const snap = await parseSnapshot(bytes, abs)
+    const snap = parsed.get(shown) ?? await parseSnapshot(bytes, abs)
     if (!snap) {
       if (bytes.indexOf('sops') < 0) throw new MetadataNotFoundError(`${shown} is not encrypted (no sops metadata): history reports on sops-encrypted files`)
       const { parseEncrypted } = await import('../crypt/decrypt.js')
