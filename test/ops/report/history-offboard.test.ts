@@ -88,6 +88,26 @@ test('offboardDates with no identity: access row (ended by a rotation, by a dele
   assert.is(await offboardDates(t.dir, bob(), ['x.json'], { env: NOKEY }), null, 'outside git: null')
 })
 
+test('offboardDates: a member of one key group of a 2-of-2 Shamir file cannot read it alone; a recipient never listed has no row', async () => {
+  const base = dir
+  dir = join(t.dir, 'groups')
+  mkdirSync(dir)
+  try {
+    git(['init', '-q', '-b', 'main'])
+    const a = createAgeRecipient(A.recipient)
+    const b = createAgeRecipient(B.recipient)
+    writeFileSync(join(dir, 'team.json'), await encryptBytes(Buffer.from('{"k": "v"}'), { inputFormat: 'json', groups: [[a], [b]], threshold: 2 }))
+    writeFileSync(join(dir, 'solo.json'), await encryptBytes(Buffer.from('{"k": "v"}'), { inputFormat: 'json', groups: [[a, b]] }))
+    writeFileSync(join(dir, 'alice.json'), await encryptBytes(Buffer.from('{"k": "v"}'), { inputFormat: 'json', groups: [[a]] }))
+    commit('groups', 10)
+    const d = await offboardDates(dir, bob(), ['team.json', 'solo.json', 'alice.json'], { env: NOKEY, now: new Date(now) })
+    assert.equal(d!.access.map((x) => [x.path, x.groups, x.threshold, x.alone, x.listedNow]), [['solo.json', [0], undefined, true, true], ['team.json', [1], 2, false, true]])
+    assert.equal(d!.values.map((x) => `${x.path} ${x.key} ${x.readByThem}`), ['solo.json k true', 'team.json k true'])
+  } finally {
+    dir = base
+  }
+})
+
 test('offboardWithHistory: the exact verdicts keep their order and get dates; this offboarding ends the access it removes', async () => {
   const r = await offboardWithHistory('bob', { cwd: dir, env: withKey(A), dryRun: true, now: new Date(now) })
   assert.is(r.exitCode, 0, JSON.stringify(r.failures))

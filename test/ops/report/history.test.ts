@@ -198,6 +198,32 @@ test('a sops-style re-seal (every value re-encrypted under the same data key) ch
   }
 })
 
+test('a value changed on a merged branch keeps its branch date; a rename (git mv) keeps every date', async () => {
+  const base = dir
+  dir = join(t.dir, 'merge')
+  mkdirSync(dir)
+  try {
+    git(['init', '-q', '-b', 'main'])
+    writeFileSync(join(dir, 'x.json'), await encryptBytes(Buffer.from('{"a": "1", "b": "2"}'), { inputFormat: 'json', groups: [[createAgeRecipient(A.recipient)]] }))
+    writeFileSync(join(dir, 'y.txt'), 'y\n')
+    commit('m-create', 300)
+    git(['checkout', '-q', '-b', 'side'])
+    await set('x.json', 'a', '1b', 200)
+    commit('m-side', 200)
+    git(['checkout', '-q', 'main'])
+    writeFileSync(join(dir, 'y.txt'), 'y2\n')
+    commit('m-main', 150)
+    git(['merge', '-q', '--no-ff', '-m', 'merge', 'side'], ago(100))
+    git(['mv', 'x.json', 'moved.json'])
+    commit('m-move', 50)
+    const r = await valueHistory(['moved.json'], { cwd: dir, env: NOKEY, now: new Date(now) })
+    assert.equal(r.files[0]!.values.map((v) => [v.key, v.commit, v.ageDays]), [['a', commits['m-side'], 200], ['b', commits['m-create'], 300]])
+    assert.equal(r.files[0]!.dataKey, { since: iso(ago(300)), commit: commits['m-create'], rotated: false })
+  } finally {
+    dir = base
+  }
+})
+
 test('CLI: table, json and markdown carry the same truth; --older-than exits 40 with the stale list', async () => {
   const want = truth()
   const table = await runCli(['history', 'app.json', 'other.env'], { cwd: dir, env: NOKEY })
