@@ -136,7 +136,8 @@ export async function readGitHistory(cwd: string, paths: readonly string[], opts
   if ((await g(['rev-parse', '--is-shallow-repository'])).toString('utf8').trim() === 'true') {
     throw new UsageError('this clone is shallow, so values would look newer than they are: fetch the whole history first (git fetch --unshallow; in GitHub Actions, actions/checkout with fetch-depth: 0)')
   }
-  const log = await g(['-c', 'core.quotepath=off', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--topo-order', '--reverse', '--format=%x01%H %at %P', 'HEAD'])
+  // the user's config must not change the output we parse: no signatures, colour, textconv or external diff
+  const log = await g(['-c', 'core.quotepath=off', 'log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--no-color', '--no-ext-diff', '--no-textconv', '--no-show-signature', '--topo-order', '--reverse', '--format=%x01%H %at %P', 'HEAD', '--'])
   const events = parseRawLog(log)
   const keep = followedPaths(events, paths)
   const mine = events.filter((e) => keep.has(e.path))

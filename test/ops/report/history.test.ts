@@ -226,6 +226,10 @@ test('a value changed on a merged branch keeps its branch date; a rename (git mv
 
 test('CLI: table, json and markdown carry the same truth; --older-than exits 40 with the stale list', async () => {
   const want = truth()
+  // the repository's own config must not change what the history pass parses
+  git(['config', 'color.ui', 'always'])
+  git(['config', 'log.showSignature', 'true'])
+  git(['config', 'diff.external', 'false'])
   const table = await runCli(['history', 'app.json', 'other.env'], { cwd: dir, env: NOKEY })
   assert.is(table.code, 0, table.stderr)
   const lines = table.stdout.trimEnd().split('\n')
