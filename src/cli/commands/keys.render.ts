@@ -80,7 +80,7 @@ export function renderRecipients(io: CliIo, reports: readonly FileReport[]): voi
   if (lines.length) io.stdout.write(lines.join('\n') + '\n')
 }
 
-const WHY: Record<string, string> = { removed: 'no longer in the repository', undecryptable: 'a revision could not be decrypted to compare' }
+const WHY: Record<string, string> = { removed: 'no longer in the repository', undecryptable: 'a revision could not be decrypted to compare', 'data-key-kept': 'changed since, but under a data key they held' }
 
 const day = (iso: string | null): string => (iso ? iso.slice(0, 10) : 'not committed')
 
@@ -91,7 +91,7 @@ function accessRow(d: OffboardDates, them: string): string[] {
   const width = Math.max(0, ...d.access.map((a) => [...printable(a.path)].length))
   for (const a of d.access) {
     const group = `group ${a.groups.join(', ')}${a.threshold !== undefined ? ` (${a.threshold} of the groups needed${a.alone ? '' : ': cannot read alone'})` : ''}`
-    const end = a.listedNow ? 'ends now (this offboarding)' : a.accessEnded ? `ended ${day(a.accessEnded)} (${a.accessEndedCommit!.slice(0, 10)})` : 'ended (date unknown)'
+    const end = a.listedNow ? 'ends now (this offboarding)' : a.accessEnded ? `ended ${day(a.accessEnded)} (${a.accessEndedCommit!.slice(0, 10)})${a.dataKeyKnown ? ', but the data key was not rotated since: they can still decrypt it' : ''}` : 'ended (date unknown)'
     out.push(`  ${printable(a.path).padEnd(width)}  ${group}  ${end}`)
   }
   return out

@@ -28,6 +28,12 @@ export interface AccessRowFile {
   alone: boolean
   /** The file still listed them before this offboarding. */
   listedNow: boolean
+  /**
+   * The file's current data key is one a revision wrapped for them (they were removed without a
+   * rotation, e.g. by sops' updatekeys): with any copy of the file they can decrypt every value
+   * it holds now, changed or not. Rotate the file (`sops-like rotate FILE`) and then the values.
+   */
+  dataKeyKnown: boolean
   /** When their access ended (ISO 8601 UTC): the commit that removed them or deleted the file; null: still listed (ends with this offboarding). */
   accessEnded: string | null
   accessEndedCommit: string | null
@@ -77,6 +83,7 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
   const lastListing = new Map<string, FileSnapshot>() // path → last revision that listed them
   const deleted = new Map<string, Stamp>() // path → the deletion that ended their access
   const exposed = new Set<string>() // ciphertexts in revisions encrypted to them
+  const keysTheyHeld = new Set<object>() // data keys (lineage.dataKey stamps, shared by every revision under one key)
   for (const e of revs.events) {
     const stamp: Stamp = { time: e.time, commit: e.commit || null }
     const parentListed = e.parents.some((p) => ended.get(p) === 'listed')
@@ -90,6 +97,8 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
       ended.set(e.blob, 'listed')
       lastListing.set(e.path, s!)
       for (const c of s!.values.values()) exposed.add(c)
+      const k = lineage.dataKey.get(e.blob)
+      if (k) keysTheyHeld.add(k)
     } else if (parentListed) ended.set(e.blob, stamp)
     else if (inherited && !ended.has(e.blob)) ended.set(e.blob, inherited)
   }
@@ -106,6 +115,8 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
     const state = cur ? ended.get(cur) : deleted.get(rel)
     // removed by this very run (the working tree no longer lists them, HEAD did): ends now
     const end = state === 'listed' || state === undefined || state.commit === null ? null : state
+    const curKey = cur ? lineage.dataKey.get(cur) : undefined
+    const dataKeyKnown = !!curKey && keysTheyHeld.has(curKey)
     const groups = last.groups.flatMap((g, i) => (who.some((w) => hasRecipient([g], w)) ? [i] : []))
     const threshold = last.groups.length > 1 ? (last.shamirThreshold ?? last.groups.length) : undefined
     out.access.push({
@@ -114,13 +125,14 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
       ...(threshold !== undefined ? { threshold } : {}),
       alone: threshold === undefined || threshold <= 1,
       listedNow: state === 'listed' || (state !== undefined && state.commit === null),
+      dataKeyKnown,
       accessEnded: end ? iso(end) : null,
       accessEndedCommit: end ? end.commit : null,
     })
     const snap = cur ? revs.snap(cur) : null
     for (const [key, c] of snap?.values ?? []) {
       const o = lineage.origin.get(c) ?? { time: now, commit: null }
-      out.values.push({ path: shown(rel), key, changed: iso(o), commit: o.commit, readByThem: readBy(c) })
+      out.values.push({ path: shown(rel), key, changed: iso(o), commit: o.commit, readByThem: dataKeyKnown || readBy(c) })
     }
   }
   return out
@@ -140,6 +152,17 @@ export async function offboardWithHistory(target: string, opts: OffboardOptions 
   } catch (e) {
     report.dates = null
     report.warnings.push(`no dates for the history: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  // a file they left without a rotation still has a data key they held: "changed since" is not safe there
+  const kept = new Set((report.dates?.access ?? []).filter((a) => a.dataKeyKnown && !a.listedNow).map((a) => a.path))
+  if (kept.size && report.values) {
+    const moved = report.values.changedSince.filter((v) => kept.has(v.path))
+    report.values.changedSince = report.values.changedSince.filter((v) => !kept.has(v.path))
+    report.values.mustRotate.push(...moved.map((v) => ({ path: v.path, key: v.key, why: 'data-key-kept' as const })))
+    report.values.mustRotate.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    for (const p of [...kept].sort()) {
+      report.warnings.push(`${p} no longer lists them but keeps a data key they held (removed without a rotation): run sops-like rotate ${/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`}, then rotate its values at their providers`)
+    }
   }
   return report
 }

@@ -7,10 +7,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encryptBytes } from '../../../src/ops/crypt/encrypt.js'
-import { parseSetValue, setValue } from '../../../src/ops/edit/set.js'
+import { parseSetValue, resealBytes, setValue } from '../../../src/ops/edit/set.js'
+import { openBytes } from '../../../src/ops/crypt/decrypt.js'
+import { loadFormat } from '../../../src/formats/index.js'
 import { rotateFiles } from '../../../src/ops/keys/rotate.js'
 import { createAgeRecipient } from '../../../src/keys/age.js'
 import { offboardDates, offboardWithHistory } from '../../../src/ops/report/history-offboard.js'
@@ -73,9 +75,9 @@ test('offboardDates with no identity: access row (ended by a rotation, by a dele
   const d = await offboardDates(dir, bob(), ['s.json', 'cur.json', 'gone.json'], { env: NOKEY, now: new Date(now) })
   assert.ok(d)
   assert.equal(d!.access, [
-    { path: 'cur.json', groups: [0], alone: true, listedNow: true, accessEnded: null, accessEndedCommit: null },
-    { path: 'gone.json', groups: [0], alone: true, listedNow: false, accessEnded: iso(ago(80)), accessEndedCommit: commits['delete-gone']! },
-    { path: 's.json', groups: [0], alone: true, listedNow: false, accessEnded: iso(ago(150)), accessEndedCommit: commits['bob-off-s']! },
+    { path: 'cur.json', groups: [0], alone: true, listedNow: true, dataKeyKnown: true, accessEnded: null, accessEndedCommit: null },
+    { path: 'gone.json', groups: [0], alone: true, listedNow: false, dataKeyKnown: false, accessEnded: iso(ago(80)), accessEndedCommit: commits['delete-gone']! },
+    { path: 's.json', groups: [0], alone: true, listedNow: false, dataKeyKnown: false, accessEnded: iso(ago(150)), accessEndedCommit: commits['bob-off-s']! },
   ])
   const v = Object.fromEntries(d!.values.map((x) => [`${x.path} ${x.key}`, [x.changed, x.commit, x.readByThem]]))
   assert.equal(v, {
@@ -114,6 +116,35 @@ test('offboardWithHistory: the exact verdicts keep their order and get dates; th
   assert.equal(r.values!.changedSince, [{ path: 's.json', key: 'changed' }])
   assert.equal(r.values!.mustRotate.map((x) => `${x.path} ${x.key} ${x.why}`), ['cur.json api unchanged', 'cur.json user unchanged', 'gone.json legacy removed', 's.json old unchanged', 's.json keep unchanged'])
   assert.equal(r.dates!.access.map((a) => [a.path, a.listedNow, a.accessEnded]), [['cur.json', true, null], ['gone.json', false, iso(ago(80))], ['s.json', false, iso(ago(150))]])
+})
+
+test('removed without a rotation (sops updatekeys style): the leaver still holds the data key, so values changed since must be rotated too', async () => {
+  const base = dir
+  dir = join(t.dir, 'kept-key')
+  mkdirSync(dir)
+  try {
+    git(['init', '-q', '-b', 'main'])
+    writeFileSync(join(dir, '.sops-like.yaml'), `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\ncreation_rules:\n  - path_regex: \\.json$\n    age: alice\n`)
+    const groups = [[createAgeRecipient(A.recipient), createAgeRecipient(B.recipient)]]
+    writeFileSync(join(dir, 'k.json'), await encryptBytes(Buffer.from('{"token": "t1", "other": "o1"}'), { inputFormat: 'json', groups, now: new Date(ago(300)) }))
+    commit('k-create', 300)
+    // bob's wrapped key dropped, data key and ciphertexts kept (what sops updatekeys does)
+    const doc = await openBytes(readFileSync(join(dir, 'k.json')), { inputFormat: 'json', env: withKey(A) })
+    const keyGroups = [doc.metadata.keyGroups[0]!.filter((e) => e.fields.recipient !== B.recipient)]
+    writeFileSync(join(dir, 'k.json'), await resealBytes(doc.tree, await loadFormat('json'), { ...doc, metadata: { ...doc.metadata, keyGroups } }, new Date(ago(200))))
+    commit('k-drop-bob', 200)
+    await set('k.json', 'token', 't2', 100)
+    commit('k-token', 100)
+    const d = await offboardDates(dir, bob(), ['k.json'], { env: NOKEY, now: new Date(now) })
+    assert.equal(d!.access.map((a) => [a.path, a.listedNow, a.dataKeyKnown, a.accessEnded]), [['k.json', false, true, iso(ago(200))]])
+    assert.equal(d!.values.map((v) => [v.key, v.readByThem]), [['token', true], ['other', true]], 'a value set after the removal is readable with the kept data key')
+    const r = await offboardWithHistory(B.recipient, { cwd: dir, env: withKey(A), dryRun: true, now: new Date(now) })
+    assert.equal(r.values!.changedSince, [])
+    assert.equal(r.values!.mustRotate.map((v) => `${v.key} ${v.why}`).sort(), ['other unchanged', 'token data-key-kept'])
+    assert.ok(r.warnings.some((w) => w.startsWith('k.json no longer lists them but keeps a data key they held') && w.includes('sops-like rotate k.json')), r.warnings.join('\n'))
+  } finally {
+    dir = base
+  }
 })
 
 test('CLI offboard bob --history: prints the access row and dates, and JSON carries them; the run rotates cur.json', async () => {
