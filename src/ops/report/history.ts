@@ -8,6 +8,8 @@
 import { readFileSync, realpathSync } from 'node:fs'
 import { dirname, basename, join, relative, resolve, sep } from 'node:path'
 import { FileNotFoundError, MetadataNotFoundError, UsageError } from '../../errors.js'
+import { formatForPath } from '../../formats/index.js'
+import { parseEncrypted } from '../crypt/decrypt.js'
 import { listRepoFiles } from '../keys/repo-files.js'
 import { gitTopLevel } from '../keys/exposure.js'
 import { readGitHistory } from './history-git.js'
@@ -97,31 +99,29 @@ export async function valueHistory(files: readonly string[], opts: HistoryOption
   for (const f of files) { wanted.set(f, resolve(cwd, f)); parsed.delete(f) }
   if (!wanted.size) throw new UsageError(opts.all ? 'no encrypted file is covered by a creation rule here: name the files, or add creation rules' : 'name the encrypted files to report on, or pass --all')
   // each file as it is now: its bytes and parse (no key)
-  const now_: Array<{ shown: string; bytes: Buffer; snap: FileSnapshot }> = []
+  const current: Array<{ shown: string; bytes: Buffer; snap: FileSnapshot }> = []
   for (const [shown, abs] of wanted) {
     let bytes: Buffer
     try { bytes = readFileSync(abs) } catch { throw new FileNotFoundError(`${shown} does not exist or cannot be read`) }
     const snap = parsed.get(shown) ?? await parseSnapshot(bytes, abs)
     if (!snap) {
       if (bytes.indexOf('sops') < 0) throw new MetadataNotFoundError(`${shown} is not encrypted (no sops metadata): history reports on sops-encrypted files`)
-      const { parseEncrypted } = await import('../crypt/decrypt.js')
-      const { formatForPath } = await import('../../formats/index.js')
       await parseEncrypted(bytes, formatForPath(abs)) // throws the typed reason (not encrypted, damaged, …)
       throw new UsageError(`${shown} is not a sops-encrypted file`)
     }
-    now_.push({ shown, bytes, snap })
+    current.push({ shown, bytes, snap })
   }
   const top = await gitTopLevel(cwd, env)
   if (!top) throw new UsageError('history reads the git history: run it inside a git work tree')
-  const rels = [...wanted.values()].map((abs, i) => inRepo(abs, top, now_[i]!.shown))
+  const rels = [...wanted.values()].map((abs, i) => inRepo(abs, top, current[i]!.shown))
   const h = (await readGitHistory(cwd, rels, { env }))!
-  const worktree = new Map<string, Uint8Array>(rels.map((r, i) => [r, now_[i]!.bytes]))
+  const worktree = new Map<string, Uint8Array>(rels.map((r, i) => [r, current[i]!.bytes]))
   const revs = await buildRevisions(h, worktree, now)
   const lineage = traceLineage(revs.events, revs.snap)
   const report: HistoryReport = { generated: new Date(now).toISOString(), files: [], stale: [] }
   if (threshold !== undefined) report.olderThanDays = Math.round((threshold / DAY) * 1000) / 1000
   rels.forEach((rel, i) => {
-    const { shown, snap } = now_[i]!
+    const { shown, snap } = current[i]!
     const cur = revs.current.get(rel)!
     const key = lineage.dataKey.get(cur)
     const file: FileAge = {
