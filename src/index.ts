@@ -68,6 +68,10 @@ export { addKeyGroup, deleteKeyGroup, type GroupsOptions, type GroupsResult, typ
 export { updateKeys, type UpdateKeysOptions, type UpdateKeysPlan } from './ops/keys/updatekeys.js'
 /** `offboard`: remove a recipient from every file and the config, rotating each data key; report what they could read. */
 export { offboard, type OffboardOptions, type OffboardReport, type ExposedFile } from './ops/keys/offboard.js'
+/** `offboard --history` plus the leaver's access row (when their access to each file ended) and each value's last-changed date, from git history. */
+export { offboardWithHistory, type OffboardHistoryReport, type OffboardDates, type AccessRowFile, type DatedValue } from './ops/report/history-offboard.js'
+/** `history` (alias `age-report`): when each encrypted value last changed and each data key was rotated, from git history with no key; stale values for CI. */
+export { valueHistory, type HistoryOptions, type HistoryReport, type FileAge, type ValueAge } from './ops/report/history.js'
 /** `status`: what a file is encrypted to and whether that matches its rule (no key needed). */
 export { fileStatus, type FileStatus, type StatusOptions, type StatusRecipient } from './ops/keys/status.js'
 /** `access`: who can read which file or value (`accessMatrix`), what one person can read (`accessWho`), what changed since a git revision (`accessDiff`); metadata only, no key. */

@@ -15,11 +15,12 @@ import { registerRun } from './commands/run.command.js'
 import { registerGit } from './commands/git.command.js'
 import { registerDoctor } from './commands/doctor.command.js'
 import { registerAccess } from './commands/access.command.js'
+import { registerHistory } from './commands/history.command.js'
 import { registerCompletion } from './commands/completion.command.js'
 import { VERSION } from '../version.js'
 import { translateSopsArgv } from './sops-argv.js'
 
-const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerGroups, registerRun, registerGit, registerAccess, registerDoctor, registerCompletion]
+const REGISTER: readonly RegisterCommand[] = [registerCrypt, registerKeygen, registerEdit, registerKeys, registerGroups, registerRun, registerGit, registerAccess, registerHistory, registerDoctor, registerCompletion]
 /** Which module declares each command (test/cli/crypt.test.ts walks every command's --help through it). */
 const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
@@ -28,6 +29,7 @@ const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   run: registerRun, example: registerRun,
   textconv: registerGit, git: registerGit, check: registerGit,
   access: registerAccess,
+  history: registerHistory, 'age-report': registerHistory,
   doctor: registerDoctor,
 }
 

@@ -10,6 +10,7 @@ import { ConflictingOptionsError, UsageError } from '../errors.js'
 const OURS = new Set([
   'encrypt', 'decrypt', 'keygen', 'edit', 'set', 'unset', 'rotate', 'updatekeys', 'offboard', 'status', 'filestatus',
   'run', 'example', 'textconv', 'git', 'check', 'access', 'doctor', 'completion', 'help', 'groups',
+  'history', 'age-report',
 ])
 
 /** Flags (sops' and ours) that take a value as the next argument, so that value is not taken for the file. */

@@ -184,7 +184,7 @@ test('offboard NAME --history through the CLI: the two lists, the refs, the next
   const out = r.stdout
   assert.match(out, new RegExp(`^Offboarded: bob \\(age ${B.recipient}\\)`))
   assert.match(out, /\nFiles that listed bob \(key names they could read\):\n  secrets\/f0\.json: k0, k1, k2\n/)
-  assert.match(out, /Must be rotated at the provider: [^\n]*\n  secrets\/f0\.json: k0, k1, k2\n/)
+  assert.match(out, /Must be rotated at the provider: [^\n]*\n  secrets\/f0\.json: k0 \(last changed \d{4}-\d\d-\d\d\), k1 \(last changed \d{4}-\d\d-\d\d\), k2 \(last changed \d{4}-\d\d-\d\d\)\n/)
   assert.match(out, /Changed since access ended: [^\n]*\n  \(none\)\n/)
   assert.match(out, /  branch feature: secrets\/f0\.json\n/)
   assert.match(out, /  branch main \(checked out: the commit below fixes it\): secrets\/f0\.json\n/)

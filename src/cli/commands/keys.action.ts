@@ -5,6 +5,7 @@ import { describeError, type BatchResult } from '../../ops/keys/batch.js'
 import { listRepoFiles } from '../../ops/keys/repo-files.js'
 import type { RecipientEdits } from '../../ops/keys/rotate.js'
 import { indentFlag, list, type CliIo } from '../io.js'
+import { safeJson } from '../printable.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 
 interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
@@ -147,9 +148,11 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
 export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean; keepUnlisted?: boolean }
 
 export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo): Promise<number> {
+  // --history adds the access row and the dates (src/ops/report/history-offboard.ts) to offboard's report
   const { offboard } = await import('../../ops/keys/offboard.js')
+  const { offboardWithHistory } = await import('../../ops/report/history-offboard.js')
   const p = progress(io, f.quiet)
-  const report = await offboard(recipient, {
+  const report = await (f.history ? offboardWithHistory : offboard)(recipient, {
     ...configOpt(f, io),
     ...(f.dryRun ? { dryRun: true } : {}),
     ...(f.history ? { history: true } : {}),
@@ -162,7 +165,7 @@ export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo
   })
   p.done()
   summary(io, f.dryRun ? 'offboard (dry run)' : 'offboard', { reports: report.results, failures: report.failures.filter((x) => report.exposed.some((e) => e.path === x.path)), exitCode: report.exitCode }, 0, f.quiet)
-  if (f.json) io.stdout.write(JSON.stringify(report, null, 2) + '\n')
+  if (f.json) io.stdout.write(safeJson(report) + '\n')
   else renderOffboard(io, report)
   return report.exitCode
 }

@@ -1,6 +1,7 @@
 /** Rendering for the key commands: progress on stderr (a bar on a TTY, one line per file otherwise), summaries, reports. */
 import type { BatchResult, FileReport, KeysEvent } from '../../ops/keys/batch.js'
-import type { OffboardReport } from '../../ops/keys/offboard.js'
+import type { OffboardHistoryReport, OffboardDates } from '../../ops/report/history-offboard.js'
+import { printable } from '../printable.js'
 import type { FileStatus } from '../../ops/keys/status.js'
 import { formatDiff, showRef, type NameOf, type RecipientRef } from '../../ops/keys/recipient-diff.js'
 import type { CliIo } from '../io.js'
@@ -79,26 +80,42 @@ export function renderRecipients(io: CliIo, reports: readonly FileReport[]): voi
   if (lines.length) io.stdout.write(lines.join('\n') + '\n')
 }
 
-const WHY: Record<string, string> = { removed: 'no longer in the repository', undecryptable: 'a revision could not be decrypted to compare' }
+const WHY: Record<string, string> = { removed: 'no longer in the repository', undecryptable: 'a revision could not be decrypted to compare', 'data-key-kept': 'changed since, but under a data key they held' }
 
-export function renderOffboard(io: CliIo, r: OffboardReport): void {
+const day = (iso: string | null): string => (iso ? iso.slice(0, 10) : 'not committed')
+
+/** The leaver's access row: each file, their key group, whether they could read it alone, when access ended. */
+function accessRow(d: OffboardDates, them: string): string[] {
+  const out = [`Access: every file a revision encrypted to ${them} (key group; when their access ended):`]
+  if (!d.access.length) out.push('  (none)')
+  const width = Math.max(0, ...d.access.map((a) => [...printable(a.path)].length))
+  for (const a of d.access) {
+    const group = `group ${a.groups.join(', ')}${a.threshold !== undefined ? ` (${a.threshold} of the groups needed${a.alone ? '' : ': cannot read alone'})` : ''}`
+    const end = a.listedNow ? 'ends now (this offboarding)' : a.accessEnded ? `ended ${day(a.accessEnded)} (${a.accessEndedCommit!.slice(0, 10)})${a.dataKeyKnown ? ', but the data key was not rotated since: they can still decrypt it' : ''}` : 'ended (date unknown)'
+    out.push(`  ${printable(a.path).padEnd(width)}  ${group}  ${end}`)
+  }
+  return out
+}
+
+export function renderOffboard(io: CliIo, r: OffboardHistoryReport): void {
   const out: string[] = []
   const who = r.name ? `${r.name} (${r.recipients.map(showRef).join(', ')})` : showRef(r.recipient)
   const notRotated = r.failures.filter((x) => r.exposed.some((e) => e.path === x.path))
   out.push(`${r.dryRun ? 'Plan (dry run, nothing written)' : notRotated.length ? 'Offboarded (INCOMPLETE: see "Not rotated" below)' : 'Offboarded'}: ${who}`)
   out.push('')
   const them = r.name ?? who
+  if (r.dates) out.push(...accessRow(r.dates, them), '')
   if (r.values) {
     // the history lists below say what to rotate; here only what this run changed
     out.push(`Files that listed ${them} (key names they could read):`)
     if (!r.exposed.length) out.push('  (none)')
-    for (const f of r.exposed) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+    for (const f of r.exposed) out.push(`  ${printable(f.path)}: ${f.keys.map(printable).join(', ') || '(no encrypted values)'}`)
   } else {
     out.push(`Exposure: key names ${them} could read — rotate these credentials at their providers:`)
     if (!r.exposed.length) out.push('  (no encrypted file lists this recipient)')
     for (const f of r.exposed) {
-      out.push(`  ${f.path}`)
-      for (const k of f.keys) out.push(`    ${k}`)
+      out.push(`  ${printable(f.path)}`)
+      for (const k of f.keys) out.push(`    ${printable(k)}`)
       if (!f.keys.length) out.push('    (no encrypted values)')
     }
   }
@@ -122,12 +139,19 @@ export function renderOffboard(io: CliIo, r: OffboardReport): void {
     else if (!r.values) {
       out.push(`History: key names held by any past revision readable by ${them}:`)
       if (!r.history.length) out.push('  (none)')
-      for (const f of r.history) out.push(`  ${f.path}: ${f.keys.join(', ') || '(no encrypted values)'}`)
+      for (const f of r.history) out.push(`  ${printable(f.path)}: ${f.keys.map(printable).join(', ') || '(no encrypted values)'}`)
     } else {
+      const dated = new Map((r.dates?.values ?? []).map((v) => [`${v.path}\0${v.key}`, v]))
       const byPath = (vs: Array<{ path: string; key: string; why?: string }>, why: boolean): string[] => {
         const m = new Map<string, string[]>()
-        for (const v of vs) m.set(v.path, [...(m.get(v.path) ?? []), why && v.why && v.why !== 'unchanged' ? `${v.key} (${WHY[v.why] ?? v.why})` : v.key])
-        return vs.length ? [...m].map(([p, ks]) => `  ${p}: ${ks.join(', ')}`) : ['  (none)']
+        for (const v of vs) {
+          const notes: string[] = []
+          if (why && v.why && v.why !== 'unchanged') notes.push(WHY[v.why] ?? v.why)
+          const d = dated.get(`${v.path}\0${v.key}`)
+          if (d) notes.push(`last changed ${day(d.changed)}${v.why === 'undecryptable' && !d.readByThem ? ', after their access ended as far as the ciphertexts tell' : ''}`)
+          m.set(v.path, [...(m.get(v.path) ?? []), `${printable(v.key)}${notes.length ? ` (${notes.join('; ')})` : ''}`])
+        }
+        return vs.length ? [...m].map(([p, ks]) => `  ${printable(p)}: ${ks.join(', ')}`) : ['  (none)']
       }
       out.push(`Must be rotated at the provider: values ${them} could read in any revision that the files still hold (or that left them, or we cannot tell):`)
       out.push(...byPath(r.values.mustRotate, true))

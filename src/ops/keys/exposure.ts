@@ -34,7 +34,15 @@ export function leaves(tree: Tree, each: (n: Node & { kind: 'scalar' }, path: st
  * `encrypted_*` rules leave in clear is skipped even if its text looks like `ENC[…]`.
  */
 export function encryptedKeyNames(tree: Tree, selectors?: Selectors): string[] {
-  const out = new Set<string>()
+  return [...encryptedValues(tree, selectors).keys()]
+}
+
+/**
+ * The same leaves with their `ENC[…]` text (first occurrence of a path wins): what the key-less
+ * history reports (src/ops/report/history*.ts) compare from one revision to the next.
+ */
+export function encryptedValues(tree: Tree, selectors?: Selectors): Map<string, string> {
+  const out = new Map<string, string>()
   let decide: ((keys: readonly string[]) => boolean) | undefined
   if (selectors) {
     try {
@@ -44,9 +52,9 @@ export function encryptedKeyNames(tree: Tree, selectors?: Selectors): string[] {
     } catch { /* an unusable selector: judge by the text alone */ }
   }
   leaves(tree, (n, path, keys) => {
-    if (n.type === 'str' && isEncrypted(n.text) && (!decide || decide(keys))) out.add(path)
+    if (n.type === 'str' && isEncrypted(n.text) && !out.has(path) && (!decide || decide(keys))) out.set(path, n.text)
   })
-  return [...out]
+  return out
 }
 
 /** Runs git with an argv (no shell); resolves stdout, rejects on a non-zero exit. */

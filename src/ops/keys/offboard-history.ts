@@ -17,8 +17,11 @@ import type { IdentityLoader } from './batch.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { git, leaves, type HistoryScan } from './exposure.js'
 
-/** Why a value must be rotated at its provider. */
-export type RotateReason = 'unchanged' | 'removed' | 'undecryptable'
+/**
+ * Why a value must be rotated at its provider. `data-key-kept` (set by src/ops/report/history-offboard.ts):
+ * the value changed after the leaver was removed, but under a data key a revision wrapped for them.
+ */
+export type RotateReason = 'unchanged' | 'removed' | 'undecryptable' | 'data-key-kept'
 
 export interface ValueVerdict {
   /** Relative to the working folder. */

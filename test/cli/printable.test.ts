@@ -1,0 +1,29 @@
+/** printable / markdownCell / safeJson: names from files cannot carry terminal controls, bidi overrides or Markdown structure into a report. */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { markdownCell, printable, safeJson } from '../../src/cli/printable.js'
+
+test('terminal escape injection: ESC, C1 CSI, BEL, CR/LF, bidi overrides and separators become visible escapes', () => {
+  assert.is(printable('a\x1b[31mb'), 'a\\x1b[31mb')
+  assert.is(printable('\u009b2J'), '\\x9b2J')
+  assert.is(printable('t\x07\r\n'), 't\\x07\\x0d\\x0a')
+  assert.is(printable('x\u202egpj.exe'), 'x\\u{202e}gpj.exe')
+  assert.is(printable('l\u2028m\u2066'), 'l\\u{2028}m\\u{2066}')
+  assert.is(printable('db.password'), 'db.password', 'ordinary names unchanged')
+  assert.is(printable('ünïcödé 名前'), 'ünïcödé 名前', 'printable Unicode unchanged')
+  assert.is(printable('a\\x1b'), 'a\\\\x1b', 'a literal backslash cannot fake an escape')
+})
+
+test('markdown table injection: a | cannot add a column, backticks and brackets cannot open code or links', () => {
+  assert.is(markdownCell('a|b'), 'a\\|b')
+  assert.is(markdownCell('`x` [l](u) <b>'), '\\`x\\` \\[l\\](u) \\<b\\>')
+})
+
+test('safeJson: same data after parsing, no raw C1 or bidi character in the text', () => {
+  const v = { k: 'a\u009b\u202e\u2028\x1bz' }
+  const s = safeJson(v)
+  assert.not.match(s, /[\x1b\u009b\u202e\u2028]/)
+  assert.equal(JSON.parse(s), v)
+})
+
+test.run()
