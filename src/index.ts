@@ -55,6 +55,10 @@ export { runWithEnv, planRun, type RunOptions, type RunPlan, type PlannedVar } f
 export { runWithFile, type ExecFileOptions } from './ops/run/exec-file.js'
 /** `example`: a keyless skeleton of an encrypted file (same keys, empty values). */
 export { exampleFile } from './ops/run/example.js'
+/** `get`: one decrypted value by name or path, or every variable `run` would export. */
+export { getValue, getAll, type GetOptions } from './ops/run/get.js'
+/** `import-dotenvx`: a dotenvx-encrypted .env file → an encrypted dotenv file for the creation rule's recipients. */
+export { importDotenvx, type ImportDotenvxOptions, type ImportDotenvxResult } from './ops/crypt/import-dotenvx.js'
 
 // ---- key management: rotate / updatekeys / offboard / status / doctor ----
 
