@@ -79,7 +79,7 @@ export async function importDotenvx(input: string, opts: ImportDotenvxOptions = 
       const where = `${input}: ${l.key} (line ${l.line})`
       let opened: string | undefined
       for (const k of keys) if ((opened = await decryptDotenvxValue(value, k, where)) !== undefined) break
-      if (opened === undefined) throw new NoIdentityError(`${where}: ${privateName} does not decrypt it`, { hint: `use the ${privateName} that dotenvx wrote for this file (see its .env.keys)` })
+      if (opened === undefined) throw new NoIdentityError(`${where}: ${privateName} does not decrypt it`, { hint: `use the ${privateName} that dotenvx wrote for this file, from its .env.keys` })
       value = opened
       decrypted++
     }

@@ -62,7 +62,7 @@ export async function refuseDotenvx(bytes: Uint8Array, name: string): Promise<vo
   const { looksLikeDotenvx } = await import('../crypt/dotenvx.js')
   if (looksLikeDotenvx(bytes)) {
     throw new DotenvxFileError(`${name} is encrypted by dotenvx (encrypted:… values), not by sops-like`, {
-      hint: `convert it once with: sops-like import-dotenvx ${name} (add --keys .env.keys if its private key is not in the environment)`,
+      hint: `convert it once with: sops-like import-dotenvx ${name} --keys .env.keys`,
     })
   }
 }
