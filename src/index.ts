@@ -84,7 +84,7 @@ export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/
 /** `git setup`: register the diff and merge drivers and the `.gitattributes` patterns. */
 export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git/setup.js'
 /** `git hook install`: pre-commit (`check --staged`), post-merge and post-rewrite (`check --since ORIG_HEAD`). */
-export { installGitHooks, type HookInstallOptions, type HookInstallResult } from './ops/git/hook.js'
+export { installGitHooks, uninstallGitHooks, type HookInstallOptions, type HookInstallResult, type HookUninstallResult } from './ops/git/hook.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/git/check.js'
 

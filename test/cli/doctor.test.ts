@@ -170,6 +170,9 @@ test('completion bash: completes commands, subcommands, flags and flag choices',
   assert.equal(complete('sops-like', 'doctor', '--j'), ['--json'])
   assert.equal(complete('sops-like', 'decrypt', '--input-type', 'j'), ['json'])
   assert.equal(complete('sops-like', 'completion', '--h'), ['--help'])
+  // the shell names, not file names (issue 19)
+  assert.equal(complete('sops-like', 'completion', ''), ['bash', 'zsh', 'fish'])
+  assert.equal(complete('sops-like', 'completion', 'f'), ['fish'])
   assert.ok(complete('sops-like', 'decrypt', '-o', 'complete.b').includes('complete.bash'))
 })
 
@@ -187,6 +190,7 @@ fishTest('completion fish: completes commands, subcommands and flag choices', as
   assert.equal(complete('sops-like git hook ').sort(), ['help', 'install'])
   assert.equal(complete('sops-like doctor --j'), ['--json'])
   assert.equal(complete('sops-like decrypt --input-type j'), ['json'])
+  assert.equal(complete('sops-like completion ').sort(), ['bash', 'fish', 'zsh'])
 })
 
 test('completion: an unknown or missing shell is a usage error (exit 1)', async () => {
