@@ -80,7 +80,9 @@ test('set on a dotenv file: KEY VALUE as plain text; the sops form keeps working
   assert.is(json.code, 0, json.stderr)
   assert.is((await cli(['get', 'J', f])).stdout, 'from json\n')
   // not dotenv: a bare name is still sops' malformed path (exit 7), as sops answers
-  assert.is((await cli(['set', 'app.enc.yaml', 'db.password', '"x"'])).code, 7)
+  const yaml = await cli(['set', 'app.enc.yaml', 'db.password', 'x'])
+  assert.is(yaml.code, 7)
+  assert.match(yaml.stderr, /works in dotenv files only: in yaml write the tree path, e\.g\. '\["db"\]\["password"\]', and the value as JSON/)
 })
 
 test('run from a subfolder finds the repository root\'s secrets; --dry-run names them; the search stops at the root', async () => {

@@ -153,6 +153,10 @@ const isBareName = (path: string): boolean => !path.trimStart().startsWith('[')
 export async function setFromInput(file: string, path: string, input: SetInput, opts: RewriteOptions = {}): Promise<RewriteResult> {
   const format = pickFormat(resolve(opts.cwd ?? process.cwd(), file), opts.inputType)
   const bare = format === 'dotenv' && isBareName(path)
+  if (!bare && isBareName(path) && format !== 'binary') {
+    const parts = path.split('.').map((c) => (/^\d+$/.test(c) ? `[${c}]` : `["${c}"]`)).join('')
+    throw new InvalidSetPathError(`a plain name or dotted path works in dotenv files only: in ${format} write the tree path, e.g. '${parts}', and the value as JSON, e.g. '"text"'`)
+  }
   const asJson = input.json || (input.source === 'argument' && !bare)
   const value: Node = asJson ? await parseSetValue(input.text) : stringNode(input.text)
   return setValue(file, bare ? [path] : path, value, opts)
