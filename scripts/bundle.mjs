@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
 const VENDORED = [
-  'yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts',
+  'yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@noble/curves/secp256k1.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts',
   // only the KMS service's client (the package's index loads every service and a 1 MB protobuf module)
   '@google-cloud/kms/build/src/v1/key_management_service_client.js', '@azure/keyvault-keys', '@azure/identity',
 ]
@@ -29,6 +29,7 @@ const LAZY = [
   { file: /[\\/]src[\\/]formats[\\/]yaml[\\/]library-import\.ts$/, contents: "export const loadYaml = () => require('yaml')" },
   { file: /[\\/]src[\\/]core[\\/]re2-load\.ts$/, contents: "export const loadRe2 = () => require('re2js')" },
   { file: /[\\/]src[\\/]keys[\\/]ed25519-load\.ts$/, contents: "export const loadEd25519 = () => require('@noble/curves/ed25519.js').ed25519" }, // only when an ssh-ed25519 key is involved
+  { file: /[\\/]src[\\/]keys[\\/]secp256k1-load\.ts$/, contents: "export const loadSecp256k1 = () => require('@noble/curves/secp256k1.js').secp256k1" }, // only for import-dotenvx
 ]
 const common = {
   bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, legalComments: 'none', logLevel: 'warning',

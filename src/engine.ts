@@ -32,8 +32,14 @@ export type { Selectors } from './core/selection.js'
 
 // ---- edit / run ----
 
-/** `set`'s value argument: JSON, or a string with `--value-stdin`/`--value-file`. */
-export { parseSetValue } from './ops/edit/set.js'
+/** `set`'s value argument: JSON, or a string with `--value-stdin`/`--value-file`; `setFromInput` is the CLI's `set` (plain dotenv names and values). */
+export { parseSetValue, setFromInput, type SetInput, type SetValueSource } from './ops/edit/set.js'
+/** A path for messages: relative to the working folder when inside it. */
+export { displayPath } from './ops/run/load-env.js'
+/** `get --all --format json|shell|eval`: variables as text (shell forms single-quoted). */
+export { formatVars, keyPaths, shellQuote, type GetFormat } from './ops/run/get.js'
+/** dotenvx's encrypted .env files: parse, recognise, decrypt one `encrypted:` value. */
+export { parseDotenvx, looksLikeDotenvx, decryptDotenvxValue, type DotenvxLine } from './ops/crypt/dotenvx.js'
 /** The conventional file names `run` and `loadEnv` read when none is named. */
 export { CONVENTIONAL_RUN_FILES } from './ops/run/files.js'
 /** Trees → environment variables, merging them, and removing the key variables from a child's environment. */

@@ -127,5 +127,8 @@ export class DamagedFileError extends kind('DAMAGED_FILE', 44) {}
 /** The git merge driver cannot merge without making security go backwards (a side it cannot decrypt, …). */
 export class MergeRefusedError extends kind('MERGE_REFUSED', 45) {}
 
+/** A dotenvx-encrypted file (`encrypted:…` values, DOTENV_PUBLIC_KEY) given where a sops file is expected: convert it with import-dotenvx. */
+export class DotenvxFileError extends kind('DOTENVX_FILE', 16) {}
+
 /** `check`: a file a creation rule covers is not encrypted, invalid, fails its MAC or has stale recipients. */
 export class CheckFailedError extends kind('CHECK_FAILED', 40) {}

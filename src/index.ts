@@ -55,6 +55,10 @@ export { runWithEnv, planRun, type RunOptions, type RunPlan, type PlannedVar } f
 export { runWithFile, type ExecFileOptions } from './ops/run/exec-file.js'
 /** `example`: a keyless skeleton of an encrypted file (same keys, empty values). */
 export { exampleFile } from './ops/run/example.js'
+/** `get`: one decrypted value by name or path, or every variable `run` would export. */
+export { getValue, getAll, type GetOptions } from './ops/run/get.js'
+/** `import-dotenvx`: a dotenvx-encrypted .env file → an encrypted dotenv file for the creation rule's recipients. */
+export { importDotenvx, type ImportDotenvxOptions, type ImportDotenvxResult } from './ops/crypt/import-dotenvx.js'
 
 // ---- key management: rotate / updatekeys / offboard / status / doctor ----
 
@@ -92,7 +96,7 @@ export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/
 /** `git setup`: register the diff and merge drivers and the `.gitattributes` patterns. */
 export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git/setup.js'
 /** `git hook install`: pre-commit (`check --staged`), post-merge and post-rewrite (`check --since ORIG_HEAD`). */
-export { installGitHooks, type HookInstallOptions, type HookInstallResult } from './ops/git/hook.js'
+export { installGitHooks, uninstallGitHooks, type HookInstallOptions, type HookInstallResult, type HookUninstallResult } from './ops/git/hook.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/git/check.js'
 

@@ -24,7 +24,7 @@ const fixtureTest = needsFixtures(test, import.meta.url)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(ROOT, 'bin/sops-like.cjs')
 const GCP_VENDOR = '@google-cloud/kms/build/src/v1/key_management_service_client.js'
-const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts', GCP_VENDOR, '@azure/keyvault-keys', '@azure/identity']
+const VENDOR = ['yaml', 'age-encryption', 'openpgp', 'toml-eslint-parser', 're2js', '@noble/curves/ed25519.js', '@noble/curves/secp256k1.js', '@aws-sdk/client-kms', '@aws-sdk/nested-clients/sts', GCP_VENDOR, '@azure/keyvault-keys', '@azure/identity']
 
 const tmp = tempDir('sops-like-bundle-')
 let key: TestKey
@@ -183,6 +183,24 @@ test('re2js is loaded only for a file or rule that has a regular expression', ()
   const plain = cli(['decrypt', 'secrets.enc.yaml'])
   assert.is(plain.code, 0, plain.stderr)
   assert.equal(vendorsIn(plain.files), [])
+})
+
+test('secp256k1 is loaded only by import-dotenvx; run refuses a dotenvx file without loading any vendored package', () => {
+  const dir = join(tmp.dir, 'dotenvx')
+  mkdirSync(dir)
+  writeFileSync(join(dir, '.env.production'), `TOKEN=${CANARY}\n`)
+  const dotenvx = join(ROOT, 'node_modules/@dotenvx/dotenvx/src/cli/dotenvx.js')
+  const made = spawnSync(process.execPath, [dotenvx, 'encrypt', '-f', '.env.production'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, encoding: 'utf8' })
+  assert.is(made.status, 0, made.stderr)
+  const refused = cli(['run', '-f', 'dotenvx/.env.production', '--', 'true'])
+  assert.is(refused.code, 16, refused.stderr)
+  assert.equal(vendorsIn(refused.files), [])
+  const imported = cli(['import-dotenvx', 'dotenvx/.env.production', '--age', key.recipient])
+  assert.is(imported.code, 0, imported.stderr)
+  assert.ok(vendorsIn(imported.files).includes('@noble/curves/secp256k1.js'), imported.files.join(' '))
+  assert.not.ok(vendorsIn(imported.files).includes('openpgp'))
+  const plain = cli(['decrypt', 'secrets.enc.yaml'])
+  assert.not.ok(vendorsIn(plain.files).includes('@noble/curves/secp256k1.js'))
 })
 
 interface Compiled { used: boolean; cacheFile: string | undefined; keyFile: string | undefined }

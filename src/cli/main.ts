@@ -26,7 +26,7 @@ const DECLARED_IN: Readonly<Record<string, RegisterCommand>> = {
   encrypt: registerCrypt, decrypt: registerCrypt, keygen: registerKeygen,
   edit: registerEdit, set: registerEdit, unset: registerEdit,
   rotate: registerKeys, updatekeys: registerKeys, offboard: registerKeys, status: registerKeys, filestatus: registerKeys, groups: registerGroups,
-  run: registerRun, example: registerRun,
+  run: registerRun, example: registerRun, get: registerRun, 'import-dotenvx': registerRun,
   textconv: registerGit, git: registerGit, check: registerGit,
   access: registerAccess,
   history: registerHistory, 'age-report': registerHistory,

@@ -9,7 +9,7 @@ import { ConflictingOptionsError, UsageError } from '../errors.js'
 /** Our command names (and commander's own): argv starting with one of these is ours already. */
 const OURS = new Set([
   'encrypt', 'decrypt', 'keygen', 'edit', 'set', 'unset', 'rotate', 'updatekeys', 'offboard', 'status', 'filestatus',
-  'run', 'example', 'textconv', 'git', 'check', 'access', 'doctor', 'completion', 'help', 'groups',
+  'run', 'example', 'get', 'import-dotenvx', 'textconv', 'git', 'check', 'access', 'doctor', 'completion', 'help', 'groups',
   'history', 'age-report',
 ])
 

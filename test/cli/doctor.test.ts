@@ -166,10 +166,13 @@ test('completion bash: completes commands, subcommands, flags and flag choices',
   }
   assert.ok(complete('sops-like', '').includes('doctor'))
   assert.equal(complete('sops-like', 'doc'), ['doctor'])
-  assert.equal(complete('sops-like', 'git', 'hook', ''), ['install', 'help'])
+  assert.equal(complete('sops-like', 'git', 'hook', ''), ['uninstall', 'install', 'help'])
   assert.equal(complete('sops-like', 'doctor', '--j'), ['--json'])
   assert.equal(complete('sops-like', 'decrypt', '--input-type', 'j'), ['json'])
   assert.equal(complete('sops-like', 'completion', '--h'), ['--help'])
+  // the shell names, not file names (issue 19)
+  assert.equal(complete('sops-like', 'completion', ''), ['bash', 'zsh', 'fish'])
+  assert.equal(complete('sops-like', 'completion', 'f'), ['fish'])
   assert.ok(complete('sops-like', 'decrypt', '-o', 'complete.b').includes('complete.bash'))
 })
 
@@ -184,9 +187,10 @@ fishTest('completion fish: completes commands, subcommands and flag choices', as
     return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!)
   }
   assert.ok(complete('sops-like ').includes('doctor'))
-  assert.equal(complete('sops-like git hook ').sort(), ['help', 'install'])
+  assert.equal(complete('sops-like git hook ').sort(), ['help', 'install', 'uninstall'])
   assert.equal(complete('sops-like doctor --j'), ['--json'])
   assert.equal(complete('sops-like decrypt --input-type j'), ['json'])
+  assert.equal(complete('sops-like completion ').sort(), ['bash', 'fish', 'zsh'])
 })
 
 test('completion: an unknown or missing shell is a usage error (exit 1)', async () => {

@@ -311,18 +311,29 @@ test('set/unset errors (sops codes): missing path 1, bad path 7, bad JSON 7, val
 test('set --value-file and --value-stdin (real process): the secret never goes through argv or output', async () => {
   const f = await encrypted(JSON_PLAIN, 'json')
   writeFileSync(join(t.dir, 'secret.json'), `"${CANARY}-file"\n`)
-  const a = await run(['set', '--value-file', 'secret.json', f, '["db"]["password"]'])
+  const a = await run(['set', '--json', '--value-file', 'secret.json', f, '["db"]["password"]'])
   assert.is(a.code, 0, a.stderr)
   noLeak(a)
   assert.is((await run(['decrypt', '--extract', '["db"]["password"]', f])).stdout, `${CANARY}-file`)
-  const b = spawnCli(['set', '--value-stdin', f, '["db"]["token"]'], { cwd: t.dir, env: env(), input: `"${CANARY}-stdin"\n` })
+  const b = spawnCli(['set', '--json', '--value-stdin', f, '["db"]["token"]'], { cwd: t.dir, env: env(), input: `"${CANARY}-stdin"\n` })
   assert.is(b.code, 0, b.stderr)
   noLeak(b)
   assert.not.ok(read(f).includes(CANARY))
   assert.is((await run(['decrypt', '--extract', '["db"]["token"]', f])).stdout, `${CANARY}-stdin`)
-  const bad = spawnCli(['set', '--value-stdin', f, '["db"]["token"]'], { cwd: t.dir, env: env(), input: `${CANARY}` })
+  const bad = spawnCli(['set', '--json', '--value-stdin', f, '["db"]["token"]'], { cwd: t.dir, env: env(), input: `${CANARY}` })
   assert.is(bad.code, 7, bad.stderr)
   noLeak(bad)
+})
+
+test('set --value-stdin / --value-file without --json: the bytes as they are, a string (printf x | set --value-stdin)', async () => {
+  const f = await encrypted(JSON_PLAIN, 'json')
+  const raw = spawnCli(['set', '--value-stdin', f, '["db"]["token"]'], { cwd: t.dir, env: env(), input: `${CANARY} "quoted"\n` })
+  assert.is(raw.code, 0, raw.stderr)
+  noLeak(raw)
+  assert.is((await run(['decrypt', '--extract', '["db"]["token"]', f])).stdout, `${CANARY} "quoted"\n`)
+  writeFileSync(join(t.dir, 'raw.txt'), '5')
+  assert.is((await run(['set', '--value-file', 'raw.txt', f, '["db"]["port"]'])).code, 0)
+  assert.is(JSON.parse((await run(['decrypt', f])).stdout).db.port, '5') // a string, not the number 5
 })
 
 test('edit on a read-only file: exit 42 before the editor opens, one line; --force edits it', async () => {

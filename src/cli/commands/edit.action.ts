@@ -16,6 +16,7 @@ export interface EditFlags {
   pgpKeyFile?: string[]
   valueStdin?: boolean
   valueFile?: string
+  json?: boolean
   idempotent?: boolean
   keepUnlisted?: boolean
   /** false with --no-rotate (commander's negatable option) */
@@ -76,8 +77,9 @@ export async function runSet(file: string, path: string, value: string | undefin
   if (given > 1) throw new ConflictingOptionsError('give the value once: as an argument, with --value-stdin or with --value-file')
   if (given === 0) throw new UsageError('missing value: give it as an argument, with --value-stdin or with --value-file')
   const text = value ?? readInput(f.valueStdin ? '-' : resolve(io.cwd, f.valueFile!))
-  const { parseSetValue, setValue } = await import('../../ops/edit/set.js')
-  await setValue(file, path, await parseSetValue(text), { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  const source = value !== undefined ? 'argument' : f.valueStdin ? 'stdin' : 'file'
+  const { setFromInput } = await import('../../ops/edit/set.js')
+  await setFromInput(file, path, { text, source, ...(f.json ? { json: true } : {}) }, { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
   return 0
 }
 

@@ -84,6 +84,20 @@ export async function runHookInstall(flags: { command?: string }, io: CliIo): Pr
   return 0
 }
 
+export async function runHookUninstall(io: CliIo): Promise<number> {
+  const { uninstallGitHooks } = await import('../../ops/git/hook.js')
+  let foreign = 0
+  for (const r of uninstallGitHooks({ cwd: io.cwd, env: io.env })) {
+    if (r.action === 'removed') io.stdout.write(`removed ${r.path}\n`)
+    else if (r.action === 'restored') io.stdout.write(`removed ${r.path}; the hook it ran first is back in its place\n`)
+    else if (r.action === 'foreign') {
+      foreign++
+      note(io, `left ${r.path}: it was not installed by sops-like (no sops-like marker); remove it by hand if you mean to`)
+    }
+  }
+  return foreign ? 1 : 0
+}
+
 /** `check --since REV`: recipients or data keys that went backwards in REV..HEAD (exit 40 when any did). */
 async function runCheckSince(files: string[], since: string | undefined, io: CliIo): Promise<number> {
   const { checkKeyRegressions } = await import('../../ops/git/key-regression.js')

@@ -1,5 +1,5 @@
 /**
- * Declares `textconv`, `git setup`, `git merge`, `git hook install` and `check` (the work is in src/ops/).
+ * Declares `textconv`, `git setup`, `git merge`, `git hook install|uninstall` and `check` (the work is in src/ops/).
  * Every declaration has the same shape on purpose: flags, help, and an action that loads its
  * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
  */
@@ -65,9 +65,18 @@ export function registerGit(program: Command, ctx: CommandContext): void {
       ctx.exit(await runGitConflicts(file, flags, ctx.io))
     })
 
-  gitCmd
+  const hookCmd = gitCmd
     .command('hook')
     .description('git hooks')
+  hookCmd
+    .command('uninstall')
+    .description('remove the hooks git hook install wrote (only those: a hook of yours is left, a chained one is put back)')
+    .addHelpText('after', '\nA hook without sops-like\'s marker is never removed (exit 1 says which). A hook that install\nmoved to NAME.local is moved back to NAME.\n\nExample:\n  sops-like git hook uninstall\n')
+    .action(async () => {
+      const { runHookUninstall } = await import('./git.action.js')
+      ctx.exit(await runHookUninstall(ctx.io))
+    })
+  hookCmd
     .command('install')
     .description('install hooks: pre-commit (check --staged, and check --merging during a merge), post-merge and post-rewrite (check --since ORIG_HEAD); existing hooks are kept and run first')
     .option('--command <cmd>', 'the command the hook should run', 'sops-like')

@@ -129,9 +129,11 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   const planned = await planAll(paths, opts)
   for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
   const changing = planned.plans.filter((p) => p.action !== 'up-to-date')
-  for (const p of planned.plans) if (p.action === 'up-to-date') io.stderr.write(`sops-like: ${p.path}: already up to date\n`)
+  const upToDate = planned.plans.length - changing.length
+  if (!f.quiet) for (const p of planned.plans) if (p.action === 'up-to-date') io.stderr.write(`sops-like: ${p.path}: already up to date\n`)
   const { recipientNamesFor } = await import('../../config/rules.js')
-  for (const p of changing) renderPlan(io, p, recipientNamesFor(p.abs, { ...(f.config ? { explicit: resolve(io.cwd, f.config) } : {}), env: io.env }))
+  // -q: no diffs (the confirmation prompt, when there is one, still says how many files)
+  if (!f.quiet) for (const p of changing) renderPlan(io, p, recipientNamesFor(p.abs, { ...(f.config ? { explicit: resolve(io.cwd, f.config) } : {}), env: io.env }))
   const firstFail = planned.failures[0]?.exitCode ?? 0
   if (!changing.length) return firstFail
   if (!f.dryRun && !f.yes && !(await confirm(io, `Apply these changes to ${changing.length} file${changing.length === 1 ? '' : 's'}? (y/n): `))) {
@@ -141,7 +143,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   const p = progress(io, f.quiet)
   const r = await applyAll(changing, { ...opts, ...(f.dryRun ? { dryRun: true } : {}), onEvent: p.onEvent })
   p.done()
-  summary(io, f.dryRun ? 'updatekeys (dry run)' : 'updatekeys', r, planned.failures.length, f.quiet)
+  summary(io, f.dryRun ? 'updatekeys (dry run)' : 'updatekeys', r, planned.failures.length, f.quiet, upToDate)
   return firstFail || r.exitCode
 }
 

@@ -57,12 +57,16 @@ export function progress(io: CliIo, quiet = false): { onEvent: (e: KeysEvent) =>
   return { onEvent, done: clear }
 }
 
-/** The closing line of a multi-file run (skipped for a single file: its own line says it all). */
-export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures = 0, quiet = false): void {
-  const total = r.reports.length + r.failures.length
-  if (total <= 1 && !extraFailures) return
+/**
+ * The closing line of a multi-file run (skipped for a single file: its own line says it all).
+ * `upToDate`: files found up to date before the run (updatekeys), counted so the sum matches the files listed.
+ */
+export function summary(io: CliIo, verb: string, r: BatchResult, extraFailures = 0, quiet = false, upToDate = 0): void {
+  const total = r.reports.length + r.failures.length + extraFailures + upToDate
+  if (total <= 1) return
   if (quiet && !extraFailures && !r.failures.length) return
   const counts = new Map<string, number>()
+  if (upToDate) counts.set(LABEL.unchanged, upToDate)
   for (const rep of r.reports) counts.set(label(rep), (counts.get(label(rep)) ?? 0) + 1)
   const parts = [...counts].map(([k, n]) => `${n} ${k}`)
   const failed = r.failures.length + extraFailures

@@ -6,6 +6,8 @@ import type { CliIo } from '../io.js'
 export interface RunFlags {
   file?: string[]
   override?: boolean
+  /** dotenvx's word for --override */
+  overload?: boolean
   pristine?: boolean
   upper?: boolean
   dryRun?: boolean
@@ -19,7 +21,8 @@ export interface RunFlags {
   inputType?: string
 }
 
-export async function runRun(command: string[], f: RunFlags, io: CliIo): Promise<number> {
+export async function runRun(command: string[], flags: RunFlags, io: CliIo): Promise<number> {
+  const f: RunFlags = flags.overload ? { ...flags, override: true } : flags
   const onNote = (line: string): void => { io.stderr.write(`sops-like: ${line}\n`) }
   const common = {
     cwd: io.cwd,
@@ -33,7 +36,7 @@ export async function runRun(command: string[], f: RunFlags, io: CliIo): Promise
   }
   if (!command.length && !f.dryRun) throw new UsageError('no command given', { hint: 'put it after --, e.g. sops-like run -- npm start' })
   if (f.asFile !== undefined) {
-    const clash = [f.file?.length ? '-f' : '', f.upper ? '--upper' : '', f.override ? '--override' : '', f.config ? '--config' : ''].filter(Boolean)
+    const clash = [f.file?.length ? '-f' : '', f.upper ? '--upper' : '', f.override ? (flags.overload ? '--overload' : '--override') : '', f.config ? '--config' : ''].filter(Boolean)
     if (clash.length) throw new ConflictingOptionsError(`--as-file cannot be combined with ${clash.join(', ')}`)
     const { decryptForFile, fileNameFor, runWithFile } = await import('../../ops/run/exec-file.js')
     const opts = { ...common, ...(f.filename !== undefined ? { filename: f.filename } : {}), ...(f.fifo === false ? { noFifo: true } : {}) }
@@ -55,6 +58,9 @@ export async function runRun(command: string[], f: RunFlags, io: CliIo): Promise
   if (f.dryRun) {
     const { planRun } = await import('../../ops/run/run.js')
     const plan = await planRun(opts)
+    const { displayPath } = await import('../../ops/run/load-env.js')
+    const from = plan.source === 'given' ? '-f' : plan.source === 'config' ? 'run.files' : 'found by name'
+    onNote(`files (${from}, later wins): ${plan.files.map((p) => displayPath(p, resolve(io.cwd))).join(', ')}`)
     for (const v of plan.vars) io.stdout.write(`${v.name}\t${v.file}${v.shadowed ? '\t(already set: the environment\'s value is used)' : ''}\n`)
     if (!plan.vars.length) onNote('the files define no variables')
     return 0
@@ -75,5 +81,66 @@ export async function runExample(file: string, f: ExampleFlags, io: CliIo): Prom
     const { writeFileAtomic } = await import('../../io/atomic-write.js')
     writeFileAtomic(resolve(io.cwd, f.output), out)
   } else io.stdout.write(out)
+  return 0
+}
+
+export interface GetFlags {
+  file?: string[]
+  all?: boolean
+  format?: 'json' | 'shell' | 'eval'
+  upper?: boolean
+  allowPlaintext?: boolean
+  config?: string
+  pgpKeyFile?: string
+  inputType?: string
+}
+
+export async function runGet(key: string | undefined, file: string | undefined, f: GetFlags, io: CliIo): Promise<number> {
+  // `get --all FILE`: the one argument is the file
+  if (f.all && key !== undefined && file === undefined) [key, file] = [undefined, key]
+  if (f.all && key !== undefined) throw new UsageError('give either a key or --all, not both')
+  if (f.format && key !== undefined) throw new UsageError('--format is for --all (a single value is printed as it is)')
+  const files = [...(file !== undefined ? [file] : []), ...(f.file ?? [])]
+  const opts = {
+    cwd: io.cwd,
+    env: io.env,
+    ...(files.length ? { files } : {}),
+    ...(f.config ? { configPath: f.config } : {}),
+    ...(f.upper ? { upper: true } : {}),
+    ...(f.allowPlaintext ? { allowPlaintext: true } : {}),
+    ...(f.inputType ? { inputType: f.inputType } : {}),
+    ...(f.pgpKeyFile ? { pgpKeyFile: f.pgpKeyFile } : {}),
+  }
+  const { formatVars, getAll, getValue } = await import('../../ops/run/get.js')
+  if (key === undefined) {
+    io.stdout.write(formatVars(await getAll(opts.files, opts), f.format ?? 'json'))
+    return 0
+  }
+  const value = await getValue(key, opts.files, opts)
+  io.stdout.write(`${value}\n`)
+  return 0
+}
+
+export interface ImportDotenvxFlags {
+  keys?: string
+  output?: string
+  age?: string[]
+  config?: string
+}
+
+export async function runImportDotenvx(file: string, f: ImportDotenvxFlags, io: CliIo): Promise<number> {
+  const { importDotenvx } = await import('../../ops/crypt/import-dotenvx.js')
+  const { list } = await import('../io.js')
+  const r = await importDotenvx(file, {
+    cwd: io.cwd,
+    env: io.env,
+    ...(f.keys !== undefined ? { keysFile: f.keys } : {}),
+    ...(f.output !== undefined ? { output: f.output } : {}),
+    ...(f.age ? { age: list(f.age)! } : {}),
+    ...(f.config ? { configPath: f.config } : {}),
+  })
+  const { displayPath } = await import('../../ops/run/load-env.js')
+  const out = displayPath(r.output, resolve(io.cwd))
+  io.stderr.write(`sops-like: wrote ${out}: ${r.names.length} variable${r.names.length === 1 ? '' : 's'} (${r.decrypted} decrypted from dotenvx); check it with sops-like run --dry-run -f ${out}, then delete ${file} and its key from .env.keys\n`)
   return 0
 }

@@ -47,8 +47,11 @@ ${fn}() {
     return 0
   fi
   local subs; subs="$(${fn}_subcommands "$cmdpath")"
+  local achoices; achoices="$(${fn}_arg_choices "$cmdpath")"
   if [[ -n $subs ]]; then
     ${fn}_reply < <(compgen -W "$subs" -- "$cur")
+  elif [[ -n $achoices ]]; then
+    ${fn}_reply < <(compgen -W "$achoices" -- "$cur")
   else
     compopt -o filenames 2>/dev/null; ${fn}_reply < <(compgen -f -- "$cur")
   fi

@@ -20,6 +20,7 @@ export function fishScript(root: CommandSpec, bin: string): string {
     for (const c of spec.commands) {
       for (const name of [c.name, ...c.aliases]) lines.push(`complete -c ${bin} ${at} -f -a ${fq(name)} -d ${fq(c.description)}`)
     }
+    if (spec.argChoices) lines.push(`complete -c ${bin} ${at} -f -a ${fq(spec.argChoices.join(' '))}`)
     for (const o of spec.options) {
       const flags = o.names.map((n) => (n.startsWith('--') ? `-l ${fq(n.slice(2))}` : `-s ${fq(n.slice(1))}`)).join(' ')
       const value = o.choices ? ` -x -a ${fq(o.choices.join(' '))}` : o.takesValue ? ' -r -F' : ''

@@ -42,6 +42,7 @@ export function shDataFunctions(fn: string, root: CommandSpec): string {
       return names.length ? [names.join(' ')] : []
     }),
     choices,
+    byPath(`${fn}_arg_choices`, root, (s) => (s.argChoices ? [s.argChoices.join(' ')] : [])),
   ].join('\n\n')
 }
 

@@ -21,8 +21,10 @@ export interface CommandSpec {
   description: string
   options: OptionSpec[]
   commands: CommandSpec[]
-  /** Takes positional arguments (files are offered for them). */
+  /** Takes positional arguments (files are offered for them, unless argChoices). */
   takesArgs: boolean
+  /** The allowed values of its first argument, when commander knows them (`completion <shell>`). */
+  argChoices?: string[]
 }
 
 /** The spec of `cmd` and, recursively, of its visible subcommands (including commander's `help`). */
@@ -42,6 +44,7 @@ export function commandSpec(cmd: Command): CommandSpec {
     options,
     commands,
     takesArgs: cmd.registeredArguments.length > 0,
+    ...(cmd.registeredArguments[0]?.argChoices?.length ? { argChoices: [...cmd.registeredArguments[0].argChoices] } : {}),
   }
 }
 

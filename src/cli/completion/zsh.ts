@@ -42,7 +42,10 @@ ${fn}() {
     return
   fi
   descs=("\${(@f)$(${fn}_subcommand_descs "$cmdpath")}")
-  if [[ -n \${descs[1]} ]]; then _describe -t commands 'command' descs; else _files; fi
+  local achoices; achoices="$(${fn}_arg_choices "$cmdpath")"
+  if [[ -n \${descs[1]} ]]; then _describe -t commands 'command' descs
+  elif [[ -n $achoices ]]; then compadd -- \${=achoices}
+  else _files; fi
 }
 
 if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then

@@ -132,6 +132,46 @@ export async function unsetValue(file: string, path: string | Path, opts: Rewrit
   }, opts)
 }
 
+/** Where a `set` value came from: the command line, standard input or a file. */
+export type SetValueSource = 'argument' | 'stdin' | 'file'
+
+export interface SetInput {
+  /** The value's bytes as given. */
+  text: string | Uint8Array
+  source: SetValueSource
+  /** Parse it as JSON even from stdin/a file or with a dotenv name (`--json`). */
+  json?: boolean
+}
+
+/** True for a path given as a bare name (`API_KEY`) rather than a sops tree path (`["API_KEY"]`). */
+const isBareName = (path: string): boolean => !path.trimStart().startsWith('[')
+
+/**
+ * `set` as the CLI gives it, with dotenvx's habits: in a dotenv file a bare name (`API_KEY`) is the
+ * key and the value a plain string; a value from stdin or a file is a plain string (its bytes as
+ * they are) in every format. JSON (sops' form) when asked with `json`, and for a command-line value
+ * given with a tree path (`set FILE '["KEY"]' '"value"'` keeps working in every format).
+ */
+export async function setFromInput(file: string, path: string, input: SetInput, opts: RewriteOptions = {}): Promise<RewriteResult> {
+  const format = pickFormat(resolve(opts.cwd ?? process.cwd(), file), opts.inputType)
+  const bare = format === 'dotenv' && isBareName(path)
+  if (!bare && isBareName(path) && format !== 'binary') {
+    const parts = path.split('.').map((c) => (/^\d+$/.test(c) ? `[${c}]` : `["${c}"]`)).join('')
+    throw new InvalidSetPathError(`a plain name or dotted path works in dotenv files only: in ${format} write the tree path, e.g. '${parts}', and the value as JSON, e.g. '"text"'`)
+  }
+  const asJson = input.json || (input.source === 'argument' && !bare)
+  const value: Node = asJson ? await parseSetValue(input.text) : stringNode(input.text)
+  return setValue(file, bare ? [path] : path, value, opts)
+}
+
+/** A string value from bytes as given (not valid UTF-8: the bytes are kept as they are). */
+function stringNode(text: string | Uint8Array): Node {
+  if (typeof text === 'string') return { kind: 'scalar', type: 'str', text }
+  const buf = Buffer.from(text.buffer, text.byteOffset, text.byteLength)
+  const s = buf.toString('utf8')
+  return Buffer.from(s, 'utf8').equals(buf) ? { kind: 'scalar', type: 'str', text: s } : { kind: 'scalar', type: 'str', text: s, raw: Uint8Array.from(buf) }
+}
+
 const WRAP = '{"v": '
 
 /**

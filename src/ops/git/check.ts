@@ -91,7 +91,8 @@ function candidates(opts: CheckOptions, cwd: string): Candidate[] {
   let files = opts.files ?? []
   if (!files.length) {
     const r = git(['ls-files', '-z'], o, () => new UsageError('name the files to check, or run check inside a git work tree'))
-    files = r.toString('utf8').split('\0').filter(Boolean)
+    // a file in a merge conflict is listed once per stage (base, ours, theirs): check it once
+    files = [...new Set(r.toString('utf8').split('\0').filter(Boolean))]
   }
   return files.map((f) => ({ name: f, abs: resolve(cwd, f), read: () => readInput(resolve(cwd, f)) }))
 }

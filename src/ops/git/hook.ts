@@ -12,8 +12,10 @@
  * An existing hook is kept: it is renamed to `NAME.local` and our hook runs it first
  * (for pre-commit its failure still blocks the commit). Idempotent: a hook that
  * already carries our marker is left as it is.
+ * `git hook uninstall` undoes exactly that: it removes a hook only when it carries our
+ * marker (a foreign hook, or a link, is left and reported), and moves `NAME.local` back.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { WriteError } from '../../errors.js'
 import { writeFileAtomic } from '../../io/atomic-write.js'
@@ -119,3 +121,37 @@ export const installPreCommitHook = (opts: HookInstallOptions): HookInstallResul
 
 /** Installs every hook: pre-commit, post-merge, post-rewrite. */
 export const installGitHooks = (opts: HookInstallOptions): HookInstallResult[] => HOOK_NAMES.map((n) => installHook(n, opts))
+
+export interface HookUninstallResult {
+  hook: HookName
+  path: string
+  /** removed: ours, deleted; restored: ours, deleted, and the chained NAME.local moved back; absent: no hook; foreign: not ours, left as it is. */
+  action: 'removed' | 'restored' | 'absent' | 'foreign'
+}
+
+/** Removes one of our hooks (see the module comment); never touches a hook without our marker, nor follows a link. */
+export function uninstallHook(name: HookName, opts: HookInstallOptions): HookUninstallResult {
+  const o: GitRunOptions = { cwd: opts.cwd, ...defined({ env: opts.env }) }
+  const path = resolve(opts.cwd, git(['rev-parse', '--git-path', `hooks/${name}`], o).toString('utf8').trim())
+  let st
+  try {
+    st = lstatSync(path)
+  } catch {
+    return { hook: name, path, action: 'absent' }
+  }
+  if (!st.isFile() || !readFileSync(path, 'utf8').includes(markerOf(name))) return { hook: name, path, action: 'foreign' }
+  const local = `${path}.local`
+  try {
+    unlinkSync(path)
+    if (existsSync(local)) {
+      renameSync(local, path) // the hook that was there before ours, as it was (mode kept)
+      return { hook: name, path, action: 'restored' }
+    }
+  } catch (e) {
+    throw new WriteError(`cannot remove ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+  return { hook: name, path, action: 'removed' }
+}
+
+/** Removes every hook `installGitHooks` wrote. */
+export const uninstallGitHooks = (opts: HookInstallOptions): HookUninstallResult[] => HOOK_NAMES.map((n) => uninstallHook(n, opts))

@@ -21,7 +21,7 @@ import { MetadataNotFoundError, UsageError } from '../../errors.js'
 import { pickFormat } from '../crypt/codec.js'
 import { openBytes } from '../crypt/decrypt.js'
 import { scrubKeyEnv } from './env.js'
-import { aboutFile, displayPath } from './load-env.js'
+import { aboutFile, displayPath, refuseDotenvx } from './load-env.js'
 import type { IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { resolveCommand, signalExitCode, spawnCommand, SignalRelay } from './spawn.js'
@@ -57,6 +57,7 @@ export async function decryptForFile(file: string, opts: ExecFileOptions = {}): 
     return (await loadFormat(format)).emit(doc.tree)
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'NOT_ENCRYPTED') throw aboutFile(e, name)
+    await refuseDotenvx(bytes, name)
     if (!opts.allowPlaintext) throw new MetadataNotFoundError(`${name} is not encrypted (it has no sops metadata)`, { hint: 'use --allow-plaintext to load it anyway' })
     return bytes
   }

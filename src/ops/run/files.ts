@@ -1,15 +1,17 @@
 /**
  * Which encrypted files `run` (and `loadEnv`, `sops-like/config`) loads: the given
  * ones in order; else `run.files` from the config (relative to the config's folder);
- * else the conventional names that exist in the current folder.
+ * else the conventional names that exist in the nearest folder that has any, from the
+ * current folder up to the repository root (the folder holding `.sops-like.yaml`,
+ * `.sops.yaml` or `.git`), so `run` works from a subfolder of the repository.
  */
-import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { existsSync, lstatSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { findConfig } from '../../config/find.js'
 import { FileNotFoundError } from '../../errors.js'
 import { defined } from '../../defined.js'
 
-/** Looked for, in this order, in the current folder when neither `-f` nor `run.files` names a file. */
+/** Looked for, in this order, from the current folder up to the repository root, when neither `-f` nor `run.files` names a file. */
 export const CONVENTIONAL_RUN_FILES: readonly string[] = [
   'secrets.enc.yaml',
   'secrets.enc.yml',
@@ -41,6 +43,32 @@ const isFile = (p: string): boolean => {
   }
 }
 
+const exists = (p: string): boolean => {
+  try {
+    lstatSync(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A folder that ends the upward search: it holds a config file or is a git work tree's top. */
+export const isRepoRoot = (dir: string): boolean => ['.sops-like.yaml', '.sops.yaml', '.git'].some((n) => exists(join(dir, n)))
+
+/**
+ * The conventional files of the nearest folder that has any, from `cwd` up to the repository
+ * root (or the filesystem's root when `cwd` is in no repository). Returns the folders searched too.
+ */
+export function findConventionalFiles(cwd: string): { files: string[]; searched: string[] } {
+  const searched: string[] = []
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    searched.push(dir)
+    const found = CONVENTIONAL_RUN_FILES.map((n) => join(dir, n)).filter(isFile)
+    if (found.length) return { files: found, searched }
+    if (isRepoRoot(dir) || dirname(dir) === dir) return { files: [], searched }
+  }
+}
+
 /**
  * The files to load. Throws FileNotFoundError listing where it looked when no file
  * is given, the config names none, and no conventional file exists. The config reader
@@ -55,10 +83,11 @@ export async function resolveRunFiles(given: readonly string[] | undefined, opts
     const config = loadConfigFile(cfg.path)
     if (config.run.files.length) return { files: config.run.files.map((f) => resolve(config.dir, f)), source: 'config' }
   }
-  const found = CONVENTIONAL_RUN_FILES.map((n) => resolve(cwd, n)).filter(isFile)
+  const { files: found, searched } = findConventionalFiles(cwd)
   if (found.length) return { files: found, source: 'conventional' }
   const configNote = cfg.path ? `; ${cfg.path} has no run.files` : existsSync(cwd) ? '; no config file with run.files was found' : ''
-  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${cwd}${configNote}`, {
+  const where = searched.length > 1 ? `${cwd} and up to ${searched[searched.length - 1]}` : cwd
+  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${where}${configNote}`, {
     hint: 'name files with -f FILE or list them under run.files in .sops-like.yaml',
   })
 }

@@ -9,14 +9,14 @@ import { loadFormat, type FormatName } from '../../formats/index.js'
 import { openTree } from '../../core/document.js'
 import type { Metadata } from '../../core/metadata.js'
 import type { Tree } from '../../core/tree.js'
-import { MetadataNotFoundError, SopsLikeError } from '../../errors.js'
+import { DotenvxFileError, MetadataNotFoundError, SopsLikeError } from '../../errors.js'
 import { readInput } from '../../io/read.js'
 import { loadIdentities, type IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { pickFormat } from '../crypt/codec.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { treeToEnv, type EnvEntry } from './env.js'
-import { resolveRunFiles, type RunFilesOptions } from './files.js'
+import { resolveRunFiles, type RunFiles, type RunFilesOptions } from './files.js'
 
 export interface LoadEnvOptions extends IdentityOptions, RunFilesOptions {
   /** Upper-case every variable name. */
@@ -32,6 +32,8 @@ export interface LoadEnvOptions extends IdentityOptions, RunFilesOptions {
 export interface LoadedEnv {
   /** The files read, absolute, in load order. */
   files: string[]
+  /** Where the list came from: -f, run.files, or the conventional names. */
+  source: RunFiles['source']
   /** The variables by name; a later file's variable replaced an earlier one's. */
   entries: Map<string, EnvEntry>
 }
@@ -52,6 +54,19 @@ export function aboutFile(e: unknown, name: string): unknown {
   return e
 }
 
+/**
+ * A dotenvx-encrypted file has no sops metadata, so it would read as plaintext and `run` would
+ * inject its `encrypted:…` strings: refuse it (even with --allow-plaintext) and say how to convert it.
+ */
+export async function refuseDotenvx(bytes: Uint8Array, name: string): Promise<void> {
+  const { looksLikeDotenvx } = await import('../crypt/dotenvx.js')
+  if (looksLikeDotenvx(bytes)) {
+    throw new DotenvxFileError(`${name} is encrypted by dotenvx (encrypted:… values), not by sops-like`, {
+      hint: `convert it once with: sops-like import-dotenvx ${name} --keys .env.keys`,
+    })
+  }
+}
+
 interface ParsedFile {
   file: string
   name: string
@@ -66,6 +81,7 @@ async function parseFile(file: string, name: string, opts: LoadEnvOptions): Prom
     return { file, name, encrypted: await parseEncrypted(bytes, format, name) }
   } catch (e) {
     if (!isCode(e, 'NOT_ENCRYPTED')) throw aboutFile(e, name)
+    await refuseDotenvx(bytes, name)
     if (!opts.allowPlaintext) {
       throw new MetadataNotFoundError(`${name} is not encrypted (it has no sops metadata)`, { hint: 'use --allow-plaintext to load it anyway' })
     }
@@ -77,20 +93,35 @@ async function parseFile(file: string, name: string, opts: LoadEnvOptions): Prom
   }
 }
 
+/** One file read and opened (MAC verified), or read as plaintext with `allowPlaintext`. */
+export interface OpenedEnvFile {
+  /** Absolute path. */
+  file: string
+  /** For messages: relative to `cwd` when inside it. */
+  name: string
+  tree: Tree
+}
+
+export interface OpenedEnvFiles {
+  opened: OpenedEnvFile[]
+  /** Where the list came from: -f, run.files, or the conventional names. */
+  source: RunFiles['source']
+}
+
 /**
- * Reads, decrypts and flattens `files` (default: `run.files` from the config, else the
- * conventional names in `cwd`). Throws the first file's typed error; nothing is loaded
- * partially.
+ * Reads and decrypts `files` (default: `run.files` from the config, else the conventional names
+ * found from `cwd` up to the repository root), in load order. Throws the first file's typed error;
+ * nothing is returned partially.
  */
-export async function loadEnvEntries(files: readonly string[] | undefined, opts: LoadEnvOptions = {}): Promise<LoadedEnv> {
+export async function openEnvFiles(files: readonly string[] | undefined, opts: LoadEnvOptions = {}): Promise<OpenedEnvFiles> {
   const cwd = resolve(opts.cwd ?? process.cwd())
-  const list = (await resolveRunFiles(files, { ...opts, cwd })).files
+  const { files: list, source } = await resolveRunFiles(files, { ...opts, cwd })
   const parsed: ParsedFile[] = []
   for (const file of list) parsed.push(await parseFile(file, displayPath(file, cwd), opts))
   const needed = parsed.flatMap((p) => (p.encrypted ? p.encrypted.metadata.keyGroups.flat() : []))
   let identities = opts.identities
   if (!identities && needed.length) identities = await loadIdentities(needed, { ...opts, env: opts.env ?? process.env })
-  const entries = new Map<string, EnvEntry>()
+  const out: OpenedEnvFile[] = []
   for (const p of parsed) {
     let tree: Tree
     if (p.encrypted) {
@@ -100,12 +131,30 @@ export async function loadEnvEntries(files: readonly string[] | undefined, opts:
         throw aboutFile(e, p.name)
       }
     } else tree = p.plain!
-    for (const entry of treeToEnv(tree, { file: p.name, ...(opts.upper ? { upper: true } : {}) })) {
+    out.push({ file: p.file, name: p.name, tree })
+  }
+  return { opened: out, source }
+}
+
+/** The variables of opened files; a later file's variable replaces an earlier one's. */
+export function envEntriesOf(opened: readonly OpenedEnvFile[], opts: { upper?: boolean } = {}): Map<string, EnvEntry> {
+  const entries = new Map<string, EnvEntry>()
+  for (const p of opened) {
+    for (const entry of treeToEnv(p.tree, { file: p.name, ...(opts.upper ? { upper: true } : {}) })) {
       entries.delete(entry.name) // a later file's variable moves to its place in load order
       entries.set(entry.name, entry)
     }
   }
-  return { files: list, entries }
+  return entries
+}
+
+/**
+ * Reads, decrypts and flattens `files` (see openEnvFiles). Throws the first file's typed error;
+ * nothing is loaded partially.
+ */
+export async function loadEnvEntries(files: readonly string[] | undefined, opts: LoadEnvOptions = {}): Promise<LoadedEnv> {
+  const { opened, source } = await openEnvFiles(files, opts)
+  return { files: opened.map((o) => o.file), source, entries: envEntriesOf(opened, opts) }
 }
 
 /**

@@ -32,6 +32,8 @@ export interface PlannedVar {
 
 export interface RunPlan {
   files: string[]
+  /** Where the list came from: -f, run.files, or the conventional names. */
+  source: 'given' | 'config' | 'conventional'
   vars: PlannedVar[]
   /** The child's environment. */
   env: Record<string, string>
@@ -47,6 +49,7 @@ export async function planRun(opts: RunOptions = {}): Promise<RunPlan> {
   const keep = !opts.override && !opts.pristine
   return {
     files: loaded.files,
+    source: loaded.source,
     vars: [...loaded.entries.values()].map((e) => ({ name: e.name, file: e.file ?? '', shadowed: keep && base[e.name] !== undefined })),
     env,
   }
