@@ -116,3 +116,18 @@ export { readInput } from './io/read.js'
 export { writeFileAtomic, type WriteOptions } from './io/atomic-write.js'
 /** Ask one question on the controlling terminal (undefined without one, or when interrupted): `edit`'s reopen question. */
 export { promptLine } from './io/terminal.js'
+
+// ---- run plumbing and the git tooling (drivers, setup, hooks) the CLI drives ----
+
+/** Which files `run` and `loadEnv` read when none is named (`run.files` in the config, else the conventional names). */
+export { resolveRunFiles, type RunFiles, type RunFilesOptions } from './ops/run/files.js'
+/** Merge decrypted variables into an environment (existing variables win unless `override`). */
+export { applyEnv, type EnvEntry, type MergeEnvOptions } from './ops/run/env.js'
+/** `textconv`: the readable form of a file for `git diff` (decrypted, keyless view, or unchanged). Never throws. */
+export { textconvFile, type TextconvOptions, type TextconvResult, type TextconvKind } from './ops/git/textconv.js'
+/** The git merge driver: merge encrypted files key by key. */
+export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/git/merge.js'
+/** `git setup`: register the diff and merge drivers and the `.gitattributes` patterns. */
+export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git/setup.js'
+/** `git hook install`: pre-commit (`check --staged`), post-merge and post-rewrite (`check --since ORIG_HEAD`). */
+export { installGitHooks, uninstallGitHooks, type HookInstallOptions, type HookInstallResult, type HookUninstallResult } from './ops/git/hook.js'

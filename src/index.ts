@@ -45,10 +45,6 @@ export { editFile, type EditOptions, type EditFileResult } from './ops/edit/edit
 
 /** Decrypt files into a name → value map (`loadEnv`), or into entries that keep each variable's file (`loadEnvEntries`). */
 export { loadEnv, loadEnvEntries, type LoadEnvOptions, type LoadedEnv } from './ops/run/load-env.js'
-/** Which files `run` and `loadEnv` read when none is named (`run.files` in the config, else the conventional names). */
-export { resolveRunFiles, type RunFiles, type RunFilesOptions } from './ops/run/files.js'
-/** Merge decrypted variables into an environment (existing variables win unless `override`). */
-export { applyEnv, type EnvEntry, type MergeEnvOptions } from './ops/run/env.js'
 /** `run`: a command with the decrypted values in its environment (`runWithEnv`), or the plan without running it (`planRun`). */
 export { runWithEnv, planRun, type RunOptions, type RunPlan, type PlannedVar } from './ops/run/run.js'
 /** `run --as-file`: a command that gets the decrypted file as `{}` (a FIFO or private temp file). */
@@ -89,14 +85,6 @@ export { doctor, type DoctorOptions, type DoctorReport, type DoctorProblem, type
 
 // ---- git ----
 
-/** `textconv`: the readable form of a file for `git diff` (decrypted, keyless view, or unchanged). Never throws. */
-export { textconvFile, type TextconvOptions, type TextconvResult, type TextconvKind } from './ops/git/textconv.js'
-/** The git merge driver: merge encrypted files key by key. */
-export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/git/merge.js'
-/** `git setup`: register the diff and merge drivers and the `.gitattributes` patterns. */
-export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git/setup.js'
-/** `git hook install`: pre-commit (`check --staged`), post-merge and post-rewrite (`check --since ORIG_HEAD`). */
-export { installGitHooks, uninstallGitHooks, type HookInstallOptions, type HookInstallResult, type HookUninstallResult } from './ops/git/hook.js'
 /** `check`: plaintext where a rule wants ciphertext, bad MACs, stale recipients. */
 export { checkFiles, type CheckOptions, type CheckReport, type CheckProblem, type CheckProblemKind } from './ops/git/check.js'
 

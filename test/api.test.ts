@@ -144,10 +144,11 @@ test('every export statement of src/index.ts and src/engine.ts carries a doc com
 test('the library exposes the documented operations', () => {
   for (const name of [
     'encryptBytes', 'decryptBytes', 'encryptFile', 'decryptFile', 'loadEnv', 'rotateFiles', 'updateKeys', 'offboard', 'fileStatus',
-    'textconvFile', 'gitMergeFiles', 'checkFiles', 'setValue', 'unsetValue', 'editFile', 'runWithEnv', 'runWithFile',
-    'exampleFile', 'SopsLikeError', 'MacMismatchError', 'VERSION',
+    'checkFiles', 'setValue', 'unsetValue', 'editFile', 'runWithEnv', 'runWithFile', 'getValue', 'importDotenvx',
+    'addKeyGroup', 'accessMatrix', 'valueHistory', 'exampleFile', 'SopsLikeError', 'MacMismatchError', 'VERSION',
   ]) assert.ok(name in api, name)
-  for (const name of ['sealTree', 'openTree', 'parseTreePath', 'loadFormat', 'loadIdentities', 'loadConfigFor', 'textconvBytes']) assert.ok(name in engine, name)
+  for (const name of ['sealTree', 'openTree', 'parseTreePath', 'loadFormat', 'loadIdentities', 'loadConfigFor', 'textconvBytes',
+    'textconvFile', 'gitMergeFiles', 'gitSetup', 'installGitHooks']) assert.ok(name in engine, name)
   assert.is(new api.MacMismatchError('x').exitCode, 51)
   assert.is(new api.NoIdentityError('x').code, 'NO_MATCHING_KEY')
 })
