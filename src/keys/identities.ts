@@ -16,6 +16,12 @@ export interface IdentityOptions {
   pgpKeyFile?: string
   /** Called with one-line notes (skipped keys, permission warnings). */
   onNote?: (line: string) => void
+  /**
+   * Which kinds of entries to try first in each key group (`age,pgp,hc_vault,kms,…`, sops'
+   * --decryption-order; else SOPS_DECRYPTION_ORDER from `env`; else age, pgp). Read by the
+   * operations that decrypt (src/core/decryption-order.ts), not here.
+   */
+  decryptionOrder?: string | readonly string[]
 }
 
 export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions = {}): Promise<Identity[]> {

@@ -64,10 +64,16 @@ test('exec-file FILE CMD → run --as-file FILE --filename tmp-file -- sh -c CMD
   assert.equal(t(['exec-file', '--no-fifo', '--filename', 'c.json', 'f.json', 'cat {}']), ['run', '--as-file', 'f.json', '--filename', 'c.json', '--no-fifo', '--', 'sh', '-c', 'cat {}'])
   refused(['exec-file', '--output-type', 'json', 'f.yaml', 'cat {}'], 1, /sops-like decrypt --output-type/)
 })
+test('--decryption-order passes through to decrypt, edit, rotate, exec-env and exec-file (run); encrypt drops it (it decrypts nothing)', () => {
+  assert.equal(t(['-d', '--decryption-order', 'hc_vault,age', 'f.yaml']), ['decrypt', '--decryption-order', 'hc_vault,age', 'f.yaml'])
+  assert.equal(t(['--decryption-order=kms', 'f.yaml']), ['edit', '--decryption-order=kms', 'f.yaml'])
+  assert.equal(t(['-e', '--decryption-order', 'age', '--age', 'age1x', 'f.yaml']), ['encrypt', '--age', 'age1x', 'f.yaml'])
+  assert.equal(t(['exec-env', '--decryption-order', 'pgp,age', 'f.yaml', 'env']), ['run', '-f', 'f.yaml', '--override', '--decryption-order', 'pgp,age', '--', 'sh', '-c', 'env'])
+  assert.equal(t(['exec-file', '--decryption-order=age', 'f.yaml', 'cat {}']), ['run', '--as-file', 'f.yaml', '--filename', 'tmp-file', '--decryption-order=age', '--', 'sh', '-c', 'cat {}'])
+})
 test('sops flags and commands we lack are refused with what to type instead', () => {
   refused(['-d', '-e', 'f.yaml'], 8, /give one of -d, -e, -r, --set/)
   refused(['-d', '--indent', '4', 'f.yaml'], 1, /--indent .*reformat/)
-  refused(['-d', '--decryption-order', 'age', 'f.yaml'], 1, /--decryption-order/)
   refused(['groups', 'add'], 1, /rotate --add-age/)
   refused(['-d', '--keyservice', 'tcp://x', 'f.yaml'], 1, /--keyservice/)
   refused(['exec-env', '--background', 'f.yaml', 'x'], 1, /background yourself/)

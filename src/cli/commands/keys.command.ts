@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect } from '../io.js'
+import { collect, DECRYPTION_ORDER_FLAG } from '../io.js'
 
 const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -30,6 +30,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for PGP recipients', collect)
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('--dry-run', 'open and check every file, show what would change, write nothing')
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nUnlike sops, `rotate FILE` rewrites the file in place (as `rotate --all` does): the files are\ncommitted, and a rotated key only helps once it is written. For sops\' stdout behaviour type\n`sops-like rotate -o - FILE` (or `sops-like -r FILE`, which does that).\n' +
@@ -48,6 +49,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .addOption(typeOption('--input-type <type>', 'file format (default: from each file name)'))
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--dry-run', 'show the changes and check the files open, write nothing')
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nExamples:\n  sops-like updatekeys secrets.enc.yaml\n  sops-like updatekeys --all -y\n')
     .action(async (files: string[], flags) => {
@@ -65,6 +67,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for the PGP recipients that stay', collect)
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
     .option('--dry-run', 'show the plan and check every file can be decrypted, write nothing')
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard ops-lead --history     # a name from recipients: in the config\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n')
     .action(async (recipient: string, flags) => {
