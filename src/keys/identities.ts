@@ -22,6 +22,8 @@ export interface IdentityOptions {
    * operations that decrypt (src/core/decryption-order.ts), not here.
    */
   decryptionOrder?: string | readonly string[]
+  /** A deadline for each key-service request (doctor's short probe); else each service's own. */
+  serviceTimeoutMs?: number
 }
 
 export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions = {}): Promise<Identity[]> {
@@ -81,12 +83,12 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
   if (types.has('hc_vault')) {
     // the module (and any network) only when the file has Vault Transit entries
     const { createVaultIdentity } = await import('./hc-vault.js')
-    out.push(createVaultIdentity({ env, ...defined({ onNote: opts.onNote }) }))
+    out.push(createVaultIdentity({ env, ...defined({ onNote: opts.onNote, timeoutMs: opts.serviceTimeoutMs }) }))
   }
   if (types.has('kms')) {
     // the AWS SDK only when the file has KMS entries
     const { createKmsIdentity } = await import('./aws-kms.js')
-    out.push(createKmsIdentity({ env, ...defined({ onNote: opts.onNote }) }))
+    out.push(createKmsIdentity({ env, ...defined({ onNote: opts.onNote, timeoutMs: opts.serviceTimeoutMs }) }))
   }
   return out
 }

@@ -4,6 +4,10 @@
  * key, a MAC or a value.
  */
 import type { FormatName } from '../../formats/index.js'
+import type { ServiceEntryCheck } from './services.js'
+
+export type { ServiceEntryCheck } from './services.js'
+export type { CredentialCheck, CredentialSource } from './service-credentials.js'
 
 /** How one step came out. `info`: nothing to judge (a source that is not set). */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info'
@@ -132,8 +136,10 @@ export interface FileRecipient {
   id: string
   /** Numbers (FoundIdentity.n) of the identities that unwrapped it. */
   openedBy: number[]
-  /** False for kinds we cannot use (kms, vault, …). */
+  /** False for kinds we cannot use. */
   supported: boolean
+  /** A key-service entry: whether its service opened it (see DoctorReport.services). */
+  service?: 'opened' | 'failed' | 'timeout' | 'unsupported'
 }
 
 export interface FileCheck {
@@ -161,6 +167,8 @@ export interface DoctorReport {
   /** Present when a file was given. */
   rule?: RuleCheck
   identities: IdentityCheck
+  /** With a file that has key-service entries: credentials and answer per entry. */
+  services?: ServiceEntryCheck[]
   /** Present when a file was given. */
   file?: FileCheck
   /** Present inside a git work tree: drivers, hook, attributes (warnings only). */
