@@ -66,7 +66,7 @@ test('created from the rule: two key groups, threshold 2, all three kinds of ent
   assert.is(e.code, 0, e.stderr)
   const text = file()
   assert.match(text, /shamir_threshold: 2/)
-  assert.match(text, /key_groups:\n        - hc_vault:/)
+  assert.match(text, /key_groups:\n\s+- /)
   assert.match(text, `arn: ${ARN}`)
   assert.match(text, /recipient: age1/)
 })
