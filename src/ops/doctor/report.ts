@@ -4,9 +4,8 @@
  * key, a MAC or a value.
  */
 import type { FormatName } from '../../formats/index.js'
-import type { ServiceEntryCheck } from './services.js'
+import type { CredentialCheck } from './service-credentials.js'
 
-export type { ServiceEntryCheck } from './services.js'
 export type { CredentialCheck, CredentialSource } from './service-credentials.js'
 
 /** How one step came out. `info`: nothing to judge (a source that is not set). */
@@ -156,6 +155,23 @@ export interface FileCheck {
   /** Whether the values decrypt and the MAC matches. */
   mac: 'verified' | 'failed' | 'not-checked'
   problem?: DoctorProblem
+}
+
+/** `doctor`'s check of one key-service entry (services.ts). */
+export interface ServiceEntryCheck {
+  group: number
+  type: string
+  /** The entry's identifier (Vault key URI, KMS ARN, …). */
+  id: string
+  /** The service's name (`HashiCorp Vault`, `AWS KMS`, …). */
+  service: string
+  status: CheckStatus
+  /** Where credentials would come from; absent for a kind without a credential check. */
+  credentials?: CredentialCheck
+  /** opened: the key answered and unwrapped the entry; failed: it answered no, or could not be asked; timeout; unsupported: sops-like cannot use this kind. */
+  answer: 'opened' | 'failed' | 'timeout' | 'unsupported'
+  /** The cause, in one line without secrets. */
+  error?: string
 }
 
 export interface DoctorReport {

@@ -9,27 +9,11 @@
 import { entryId, type KeyEntry } from '../../keys/key-source.js'
 import { loadIdentities } from '../../keys/identities.js'
 import { describeError } from '../keys/batch.js'
-import type { CheckStatus } from './report.js'
-import { SERVICE_CREDENTIALS, type CredentialCheck } from './service-credentials.js'
+import type { ServiceEntryCheck } from './report.js'
+import { SERVICE_CREDENTIALS } from './service-credentials.js'
 
 /** A short deadline: doctor says "no answer" rather than wait for a service's own timeout. */
 export const SERVICE_PROBE_TIMEOUT_MS = 5000
-
-export interface ServiceEntryCheck {
-  group: number
-  type: string
-  /** The entry's identifier (Vault key URI, KMS ARN, …). */
-  id: string
-  /** The service's name (`HashiCorp Vault`, `AWS KMS`, …). */
-  service: string
-  status: CheckStatus
-  /** Where credentials would come from; absent for a kind without a credential check. */
-  credentials?: CredentialCheck
-  /** opened: the key answered and unwrapped the entry; failed: it answered no, or could not be asked; timeout; unsupported: sops-like cannot use this kind. */
-  answer: 'opened' | 'failed' | 'timeout' | 'unsupported'
-  /** The cause, in one line without secrets. */
-  error?: string
-}
 
 export interface ServicesChecked {
   checks: ServiceEntryCheck[]
