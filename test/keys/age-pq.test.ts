@@ -14,6 +14,7 @@ import { Decrypter, Encrypter, armor } from 'age-encryption'
 import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
+import { createAgeIdentity, createAgeRecipient } from '../../src/keys/age.js'
 
 const PLAIN = `API_KEY=${CANARY}\nMODE=prod\n`
 const t = tempDir('sops-like-age-pq-')
@@ -82,6 +83,19 @@ test('peer: age-encryption alone opens the PQ entry sops-like wrote (an mlkem768
   const d = await cli(['decrypt', 'peer.enc.env'], pq.identity)
   assert.is(d.code, 0, d.stderr)
   assert.is(d.stdout, PLAIN)
+})
+
+test('a PQ entry is opened with age-encryption\'s ML-KEM stanza identity and our own age reader, not its decrypt() (which would start Node\'s fetch stack)', async () => {
+  const entry = await createAgeRecipient(pq.recipient).wrap(new Uint8Array(32).fill(7))
+  const saved = globalThis.Response
+  // age-encryption's decrypt() of bytes goes through `new Response(stream)`: without it, only our reader can succeed
+  ;(globalThis as { Response?: unknown }).Response = undefined
+  try {
+    const got = await createAgeIdentity([pq.identity], 'test').unwrap(entry)
+    assert.ok(got && Buffer.from(got).equals(Buffer.alloc(32, 7)))
+  } finally {
+    globalThis.Response = saved
+  }
 })
 
 test('run with a PQ identity puts the values in the environment', async () => {
