@@ -60,7 +60,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
   program
     .command('offboard')
     .description('remove a recipient from every file (rotating data keys) and the config; report the key names they could read')
-    .argument('<recipient>', "age recipient (age1…, ssh-…), PGP fingerprint, or a name from the config's recipients:")
+    .argument('<recipient>', "age recipient (age1…, ssh-…), PGP fingerprint, key-service key (arn:aws:kms:…, Vault Transit URI, GCP KMS resource id, Azure Key Vault key URL), or a name from the config's recipients:")
     .option('--json', 'print the report as JSON')
     .option('--history', 'also list key names exposed in any past git revision readable by them')
     .option('--config <file>', 'config file to edit (default: .sops-like.yaml or .sops.yaml found upwards)')
@@ -69,7 +69,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'show the plan and check every file can be decrypted, write nothing')
     .option(...DECRYPTION_ORDER_FLAG)
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
-    .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard ops-lead --history     # a name from recipients: in the config\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n')
+    .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard ops-lead --history     # a name from recipients: in the config\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n  sops-like offboard arn:aws:kms:eu-west-1:111122223333:key/…   # a KMS key: files and creation rules\n')
     .action(async (recipient: string, flags) => {
       const { runOffboard } = await import('./keys.action.js')
       ctx.exit(await runOffboard(recipient, flags, ctx.io))
