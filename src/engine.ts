@@ -62,7 +62,7 @@ export { checkRecipientsAgainstRule, checkFileRecipients, ruleRecipients, unlist
 /** `offboard --history`: values to rotate at the provider vs changed since, and refs still encrypting to the leaver. */
 export type { ValueVerdict, ValueVerdicts, RotateReason, RefTip } from './ops/keys/offboard-history.js'
 /** The steps of a doctor report. */
-export type { ConfigCheck, RuleCheck, IdentitySource, IdentityCheck, FoundIdentity, EntryMatch, FileCheck, FileRecipient } from './ops/doctor/index.js'
+export type { ConfigCheck, RuleCheck, IdentitySource, IdentityCheck, FoundIdentity, EntryMatch, FileCheck, FileRecipient, ServiceEntryCheck, CredentialCheck, CredentialSource } from './ops/doctor/index.js'
 /** The git section of a doctor report: drivers, hook, attributes vs rules. */
 export type { GitCheck, GitLine } from './ops/doctor/report.js'
 /** Recipient identifiers and the differences between recipient sets, and their one-line renderings. */

@@ -82,6 +82,20 @@ test('run on a sops-written YAML file requires no module but the launcher (which
   assert.not.ok(r.esm, 'the ES module loader started')
 })
 
+test('run on a file for a post-quantum age key (age1pq1) loads age-encryption for ML-KEM and nothing else; the X25519 file above loaded nothing', () => {
+  const k = cli(['keygen', '--pq', '-o', 'pq-keys.txt'])
+  assert.is(k.code, 0, k.stderr)
+  writeFileSync(join(tmp.dir, 'pq.env'), `TOKEN=${CANARY}\n`)
+  const enc = cli(['encrypt', '--age', k.stdout.trim(), 'pq.env'])
+  assert.is(enc.code, 0, enc.stderr)
+  writeFileSync(join(tmp.dir, 'pq.enc.env'), enc.stdout)
+  const r = cli(['run', '-f', 'pq.enc.env', '--', process.execPath, '-e', 'process.stdout.write(process.env.TOKEN)'], { SOPS_AGE_KEY_FILE: join(tmp.dir, 'pq-keys.txt') })
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, CANARY)
+  assert.equal(vendorsIn(r.files), ['age-encryption'])
+  assert.not.ok(r.esm)
+})
+
 test('textconv with a config that names recipients loads no vendored package (the recipients: section is read without the YAML parser)', () => {
   mkdirSync(join(tmp.dir, 'names'), { recursive: true })
   writeFileSync(join(tmp.dir, 'names', '.sops-like.yaml'), `recipients:\n  ops-lead: ${key.recipient}\ncreation_rules:\n  - age: ops-lead\n`)

@@ -22,6 +22,9 @@ export const useColor = (io: CliIo, stream: 'stdout' | 'stderr' = 'stderr'): boo
 export const list = (v: string[] | string | undefined): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)
 
+/** `--decryption-order` as every decrypting command declares it (sops' flag; SOPS_DECRYPTION_ORDER when absent). */
+export const DECRYPTION_ORDER_FLAG = ['--decryption-order <types>', "key types to try first in each key group, comma-separated (default age,pgp; SOPS_DECRYPTION_ORDER), e.g. hc_vault,age"] as const
+
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
 
 /** sops' `--indent N` (an IntFlag): a whole number or a UsageError; absent stays undefined. */

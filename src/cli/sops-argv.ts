@@ -26,7 +26,6 @@ const TAKES_VALUE = new Set([
 
 /** sops flags we do not have, and what to type instead. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  '--decryption-order': 'sops-like tries age, then PGP, then Vault/KMS keys; drop the flag',
   '--keyservice': 'sops-like has no key service client; decrypt where the key is',
   '--enable-local-keyservice': 'sops-like has no key service; drop the flag',
   '--user': 'run it as that user instead, e.g. sudo -u USER sops-like run …',
@@ -59,6 +58,17 @@ function split(args: readonly string[]): { flags: string[]; positionals: string[
     } else positionals.push(a)
   }
   return { flags, positionals }
+}
+
+/** `flags` without `name` (`--name V` or `--name=V`). */
+function dropFlag(flags: readonly string[], name: string): string[] {
+  const out: string[] = []
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i] === name) { i++; continue }
+    if (flags[i]!.startsWith(`${name}=`)) continue
+    out.push(flags[i]!)
+  }
+  return out
 }
 
 /** `/dev/stdin` is read as `-` (standard input, bounded) rather than opened as a device. */
@@ -97,8 +107,10 @@ function topLevel(args: readonly string[]): string[] {
   const file = positionals[0]!
   switch (modes[0]) {
     case 'decrypt':
-    case 'encrypt':
       return [modes[0], ...rest, stdinName(file)]
+    case 'encrypt':
+      // sops takes --decryption-order everywhere; encrypting decrypts nothing, so it goes
+      return [modes[0], ...dropFlag(rest, '--decryption-order'), stdinName(file)]
     case 'rotate': {
       // sops prints the rotated file unless -i or --output; our `rotate FILE` is in place
       const inPlace = rest.some((f) => f === '-i' || f === '--in-place')
@@ -125,8 +137,9 @@ function execEnv(args: readonly string[]): string[] {
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!
     if (f === '--pristine' || f === '--keep-key-env') keep.push(f)
-    else if (f === '--input-type') keep.push(f, flags[++i] ?? '')
-    else throw new UsageError(`exec-env does not take ${f} (it takes --pristine and --input-type)`)
+    else if (f === '--input-type' || f === '--decryption-order') keep.push(f, flags[++i] ?? '')
+    else if (f.startsWith('--decryption-order=')) keep.push(f)
+    else throw new UsageError(`exec-env does not take ${f} (it takes --pristine, --input-type and --decryption-order)`)
   }
   return ['run', '-f', positionals[0]!, '--override', ...keep, '--', 'sh', '-c', positionals[1]!]
 }
@@ -140,12 +153,13 @@ function execFile(args: readonly string[]): string[] {
   let filename = 'tmp-file' // sops' name; never the file's own name, which would be pasted into a shell command
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!
-    if (f === '--no-fifo' || f === '--keep-key-env') out.push(f)
+    if (f === '--no-fifo' || f === '--keep-key-env' || f.startsWith('--decryption-order=')) out.push(f)
+    else if (f === '--decryption-order') out.push(f, flags[++i] ?? '')
     else if (f === '--filename' || f === '--input-type') {
       if (f === '--filename') filename = flags[++i] ?? ''
       else out.push(f, flags[++i] ?? '')
     } else if (f === '--output-type') throw new UsageError('exec-file hands the file in its own format: decrypt it with sops-like decrypt --output-type … instead')
-    else throw new UsageError(`exec-file does not take ${f} (it takes --no-fifo, --filename and --input-type)`)
+    else throw new UsageError(`exec-file does not take ${f} (it takes --no-fifo, --filename, --input-type and --decryption-order)`)
   }
   return ['run', '--as-file', positionals[0]!, '--filename', filename, ...out, '--', 'sh', '-c', positionals[1]!]
 }

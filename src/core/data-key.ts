@@ -1,11 +1,12 @@
 /**
  * The data key's life: generate 32 random bytes, wrap them (or Shamir shares of
  * them, one per key group) for every recipient, and unwrap them with whatever
- * identities are available, trying age before PGP as sops does.
+ * identities are available, trying age before PGP as sops does (or in --decryption-order).
  */
 import { randomBytes } from 'node:crypto'
 import { NoIdentityError, RecipientError } from '../errors.js'
 import { entryId, type Identity, type KeyEntry, type Recipient } from '../keys/key-source.js'
+import { DEFAULT_DECRYPTION_ORDER } from './decryption-order.js'
 
 export const newDataKey = (): Buffer => randomBytes(32)
 
@@ -35,16 +36,14 @@ export async function wrapDataKey(dataKey: Uint8Array, groups: Recipient[][], th
   }
 }
 
-const ORDER = ['age', 'pgp']
-
-/** Sorts a group's entries by decryption order (age, pgp, then the rest in file order). */
-function byDecryptionOrder(group: KeyEntry[], order = ORDER): KeyEntry[] {
+/** Sorts a group's entries by decryption order (by default age, pgp, then the rest in file order), a stable sort as sops' sortKeyGroupIndices. */
+function byDecryptionOrder(group: KeyEntry[], order: readonly string[] = DEFAULT_DECRYPTION_ORDER): KeyEntry[] {
   const rank = (e: KeyEntry): number => { const i = order.indexOf(e.type); return i < 0 ? order.length : i }
   return [...group].sort((a, b) => rank(a) - rank(b))
 }
 
 /** The first entry of a group that one of the identities opens (the data key, or a Shamir share of it). */
-async function openGroup(group: KeyEntry[], identities: Identity[], order?: string[]): Promise<Uint8Array | null> {
+async function openGroup(group: KeyEntry[], identities: Identity[], order?: readonly string[]): Promise<Uint8Array | null> {
   for (const entry of byDecryptionOrder(group, order)) {
     for (const id of identities) {
       if (id.type !== entry.type) continue
@@ -59,7 +58,7 @@ async function openGroup(group: KeyEntry[], identities: Identity[], order?: stri
  * Recovers the data key. Throws NoIdentityError naming the recipients tried (never why in detail).
  * Shamir shares are zeroed once the key is combined (or recovery failed); only the key is returned.
  */
-export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number | undefined, identities: Identity[], order?: string[]): Promise<Uint8Array> {
+export async function unwrapDataKey(keyGroups: KeyEntry[][], threshold: number | undefined, identities: Identity[], order?: readonly string[]): Promise<Uint8Array> {
   const shares: Uint8Array[] = []
   const failedGroups: string[] = []
   try {

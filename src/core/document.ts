@@ -92,6 +92,8 @@ export interface OpenOptions {
   /** Supply the data key directly (tests, rotation). */
   dataKey?: Uint8Array
   ignoreMac?: boolean
+  /** Which kinds of a key group's entries to try first (decryption-order.ts; default age, pgp). */
+  order?: readonly string[]
 }
 
 /**
@@ -101,7 +103,7 @@ export interface OpenOptions {
  * caller's and is never touched.
  */
 export async function openTree(data: Tree, metadata: Metadata, opts: OpenOptions): Promise<OpenedDocument> {
-  const dataKey = opts.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, opts.identities ?? []))
+  const dataKey = opts.dataKey ?? (await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, opts.identities ?? [], opts.order))
   try {
     if (dataKey.length !== 32) throw new MetadataError('the decrypted data key is not 32 bytes')
     const selectors = effectiveSelectors(metadata.selectors)

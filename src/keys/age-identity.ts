@@ -4,8 +4,10 @@
  *
  * X25519 identities (`AGE-SECRET-KEY-1…`) and identity objects (our SSH classes) are used
  * through src/keys/age-file.ts and node:crypto, without loading age-encryption (start-up
- * time of `run` and textconv); post-quantum and plugin identities fall back to
- * age-encryption's Decrypter, imported only then.
+ * time of `run` and textconv); post-quantum identities (`AGE-SECRET-KEY-PQ-1…`) load
+ * age-encryption only then, and use its ML-KEM stanza identity with the same reader (its
+ * `decrypt` of bytes would also start Node's fetch stack, see age-file.ts); anything else
+ * falls back to age-encryption's Decrypter.
  */
 import type { Identity as AgeIdentity } from 'age-encryption'
 import { ReadError, SopsLikeError } from '../errors.js'
@@ -68,12 +70,15 @@ async function openWith(identities: StanzaIdentity[], parsed: AgeFile): Promise<
 export function createAgeIdentity(identities: Array<string | AgeIdentity>, label: string): Identity {
   const native: StanzaIdentity[] = identities.filter(isNative).map((i) => (typeof i === 'string' ? new X25519Identity(i) : (i as unknown as StanzaIdentity)))
   const others = identities.filter((i) => !isNative(i) && !isPluginIdentity(i))
-  let fallback: Promise<(file: Uint8Array) => Promise<Uint8Array>> | undefined
-  const viaAgeEncryption = (): Promise<(file: Uint8Array) => Promise<Uint8Array>> =>
+  let fallback: Promise<{ stanzaIds?: StanzaIdentity[]; decrypt: (file: Uint8Array) => Promise<Uint8Array> }> | undefined
+  const viaAgeEncryption = () =>
     (fallback ??= import('age-encryption').then(({ Decrypter }) => {
       const d = new Decrypter()
       for (const i of others) d.addIdentity(i)
-      return (file: Uint8Array) => d.decrypt(file)
+      // its stanza identities (the ML-KEM hybrid one for PQ keys), when this version exposes them as it does today
+      const held = (d as unknown as { identities?: unknown }).identities
+      const stanzaIds = Array.isArray(held) && held.length === others.length && held.every((x) => typeof (x as StanzaIdentity)?.unwrapFileKey === 'function') ? (held as StanzaIdentity[]) : undefined
+      return { ...(stanzaIds ? { stanzaIds } : {}), decrypt: (file: Uint8Array) => d.decrypt(file) }
     }))
   return {
     type: 'age',
@@ -87,8 +92,11 @@ export function createAgeIdentity(identities: Array<string | AgeIdentity>, label
       const opened = native.length && parsed ? await openWith(native, parsed) : null
       if (opened || !others.length) return opened
       try {
-        return await (await viaAgeEncryption())(file)
-      } catch {
+        const viaPkg = await viaAgeEncryption()
+        if (viaPkg.stanzaIds) return parsed ? await openWith(viaPkg.stanzaIds, parsed) : null
+        return await viaPkg.decrypt(file)
+      } catch (e) {
+        if (isTyped(e)) throw e
         return null
       }
     },

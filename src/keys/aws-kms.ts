@@ -69,7 +69,7 @@ type KmsModule = typeof import('@aws-sdk/client-kms')
  * a role is assumed over STS with them. AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL from `env`
  * point the client elsewhere (a local test server, a VPC endpoint).
  */
-async function client(k: KmsKey, env: NodeJS.ProcessEnv): Promise<{ kms: KmsModule; send: InstanceType<KmsModule['KMSClient']> }> {
+async function client(k: KmsKey, env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ kms: KmsModule; send: InstanceType<KmsModule['KMSClient']> }> {
   // the SDK warns on every start under Node 20 (its own support plan, not a problem of this file): keep stderr for our messages
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const kms = await import('@aws-sdk/client-kms')
@@ -90,7 +90,9 @@ async function client(k: KmsKey, env: NodeJS.ProcessEnv): Promise<{ kms: KmsModu
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), ...(c.Expiration ? { expiration: c.Expiration } : {}) }
     }
   }
-  const send = new kms.KMSClient({ region: region(k.arn), maxAttempts: 2, ...(k.profile && !k.role ? { profile: k.profile } : {}), ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials: credentials as never } : {}) })
+  // a caller's deadline (doctor): one attempt, and the connection and the answer each bounded by it
+  const limits = timeoutMs ? { maxAttempts: 1, requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true } } : { maxAttempts: 2 }
+  const send = new kms.KMSClient({ region: region(k.arn), ...limits, ...(k.profile && !k.role ? { profile: k.profile } : {}), ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials: credentials as never } : {}) })
   return { kms, send }
 }
 
@@ -144,7 +146,7 @@ export function createKmsRecipient(key: KmsKey | string, opts: { env?: NodeJS.Pr
 }
 
 /** Opens `kms` entries; a failure is "not opened" plus a note naming the key and the cause. */
-export function createKmsIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (line: string) => void } = {}): Identity {
+export function createKmsIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (line: string) => void; timeoutMs?: number } = {}): Identity {
   const env = opts.env ?? process.env
   return {
     type: 'kms',
@@ -155,7 +157,7 @@ export function createKmsIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (lin
       const enc = entry.fields.enc
       if (!k || !enc || !ARN_RE.test(k.arn)) return null
       try {
-        const { kms, send } = await client(k, env)
+        const { kms, send } = await client(k, env, opts.timeoutMs)
         const r = await send.send(new kms.DecryptCommand({ KeyId: k.arn, CiphertextBlob: new Uint8Array(Buffer.from(enc, 'base64')), ...defined({ EncryptionContext: k.context }) }))
         return r.Plaintext?.length ? new Uint8Array(r.Plaintext) : null
       } catch (e) {

@@ -106,7 +106,7 @@ const TIMEOUT_MS = 30_000
 const MAX_RESPONSE = 1 << 20
 
 /** POSTs JSON to Vault and returns the response's `data` object; throws VaultCallError naming the cause. */
-export async function vaultWrite(key: VaultKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+export async function vaultWrite(key: VaultKey, op: 'encrypt' | 'decrypt', body: Record<string, string>, env: NodeJS.ProcessEnv, timeoutMs = TIMEOUT_MS): Promise<Record<string, unknown>> {
   if (!allowed(key.address, env)) {
     const why = env.SOPS_HC_VAULT_ALLOWLIST ? 'it is not in SOPS_HC_VAULT_ALLOWLIST' : env.VAULT_ADDR ? `it is not VAULT_ADDR (${new URL(env.VAULT_ADDR).origin}) and SOPS_HC_VAULT_ALLOWLIST is unset` : 'neither VAULT_ADDR nor SOPS_HC_VAULT_ALLOWLIST names it'
     throw new VaultCallError(`the Vault token is not sent to ${key.address}: ${why}`)
@@ -117,7 +117,7 @@ export async function vaultWrite(key: VaultKey, op: 'encrypt' | 'decrypt', body:
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(payload.length), 'x-vault-token': ve.token, 'x-vault-request': 'true' }
   if (ve.namespace) headers['x-vault-namespace'] = ve.namespace
   const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http')
-  const opts: import('node:https').RequestOptions = { method: 'POST', headers, timeout: TIMEOUT_MS }
+  const opts: import('node:https').RequestOptions = { method: 'POST', headers, timeout: timeoutMs }
   if (url.protocol === 'https:') {
     if (ve.ca) opts.ca = ve.ca
     if (ve.insecure) opts.rejectUnauthorized = false
@@ -133,7 +133,7 @@ export async function vaultWrite(key: VaultKey, op: 'encrypt' | 'decrypt', body:
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
       res.on('error', () => reject(new VaultCallError('the connection broke')))
     })
-    req.on('timeout', () => { req.destroy(); reject(new VaultCallError(`no answer within ${TIMEOUT_MS / 1000}s`)) })
+    req.on('timeout', () => { req.destroy(); reject(new VaultCallError(`no answer within ${timeoutMs / 1000}s`)) })
     req.on('error', (e: NodeJS.ErrnoException) => reject(new VaultCallError(networkCause(e))))
     req.end(payload)
   })
@@ -196,7 +196,7 @@ export function createVaultRecipient(key: VaultKey | string, opts: { env?: NodeJ
  * permission denied, network) is "not opened" plus a note naming the key and the cause,
  * so other entries and key groups are still tried.
  */
-export function createVaultIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (line: string) => void } = {}): Identity {
+export function createVaultIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (line: string) => void; timeoutMs?: number } = {}): Identity {
   const env = opts.env ?? process.env
   return {
     type: 'hc_vault',
@@ -207,7 +207,7 @@ export function createVaultIdentity(opts: { env?: NodeJS.ProcessEnv; onNote?: (l
       const enc = entry.fields.enc
       if (!k || !enc) return null
       try {
-        const data = await vaultWrite(k, 'decrypt', { ciphertext: enc }, env)
+        const data = await vaultWrite(k, 'decrypt', { ciphertext: enc }, env, opts.timeoutMs)
         const pt = data.plaintext
         if (typeof pt !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(pt)) throw new VaultCallError('the answer has no base64 plaintext')
         const key = Buffer.from(pt, 'base64')

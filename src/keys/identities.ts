@@ -17,6 +17,14 @@ export interface IdentityOptions {
   pgpKeyFile?: string
   /** Called with one-line notes (skipped keys, permission warnings). */
   onNote?: (line: string) => void
+  /**
+   * Which kinds of entries to try first in each key group (`age,pgp,hc_vault,kms,…`, sops'
+   * --decryption-order; else SOPS_DECRYPTION_ORDER from `env`; else age, pgp). Read by the
+   * operations that decrypt (src/core/decryption-order.ts), not here.
+   */
+  decryptionOrder?: string | readonly string[]
+  /** A deadline for each key-service request (doctor's short probe); else each service's own. */
+  serviceTimeoutMs?: number
 }
 
 export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions = {}): Promise<Identity[]> {
@@ -76,12 +84,12 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
   if (types.has('hc_vault')) {
     // the module (and any network) only when the file has Vault Transit entries
     const { createVaultIdentity } = await import('./hc-vault.js')
-    out.push(createVaultIdentity({ env, ...defined({ onNote: opts.onNote }) }))
+    out.push(createVaultIdentity({ env, ...defined({ onNote: opts.onNote, timeoutMs: opts.serviceTimeoutMs }) }))
   }
   if (types.has('kms')) {
     // the AWS SDK only when the file has KMS entries
     const { createKmsIdentity } = await import('./aws-kms.js')
-    out.push(createKmsIdentity({ env, ...defined({ onNote: opts.onNote }) }))
+    out.push(createKmsIdentity({ env, ...defined({ onNote: opts.onNote, timeoutMs: opts.serviceTimeoutMs }) }))
   }
   if (types.has('gcp_kms')) {
     // the GCP KMS client only when the file has GCP KMS entries

@@ -70,9 +70,15 @@ test('--indent N and groups add|delete are ours now: passed through as sops spel
   assert.equal(t(['groups', 'add', '--file', 'f.yaml', '--age', 'age1x']), ['groups', 'add', '--file', 'f.yaml', '--age', 'age1x'])
   assert.equal(t(['groups', 'delete', '--file', 'f.yaml', '1']), ['groups', 'delete', '--file', 'f.yaml', '1'])
 })
+test('--decryption-order passes through to decrypt, edit, rotate, exec-env and exec-file (run); encrypt drops it (it decrypts nothing)', () => {
+  assert.equal(t(['-d', '--decryption-order', 'hc_vault,age', 'f.yaml']), ['decrypt', '--decryption-order', 'hc_vault,age', 'f.yaml'])
+  assert.equal(t(['--decryption-order=kms', 'f.yaml']), ['edit', '--decryption-order=kms', 'f.yaml'])
+  assert.equal(t(['-e', '--decryption-order', 'age', '--age', 'age1x', 'f.yaml']), ['encrypt', '--age', 'age1x', 'f.yaml'])
+  assert.equal(t(['exec-env', '--decryption-order', 'pgp,age', 'f.yaml', 'env']), ['run', '-f', 'f.yaml', '--override', '--decryption-order', 'pgp,age', '--', 'sh', '-c', 'env'])
+  assert.equal(t(['exec-file', '--decryption-order=age', 'f.yaml', 'cat {}']), ['run', '--as-file', 'f.yaml', '--filename', 'tmp-file', '--decryption-order=age', '--', 'sh', '-c', 'cat {}'])
+})
 test('sops flags and commands we lack are refused with what to type instead', () => {
   refused(['-d', '-e', 'f.yaml'], 8, /give one of -d, -e, -r, --set/)
-  refused(['-d', '--decryption-order', 'age', 'f.yaml'], 1, /--decryption-order/)
   refused(['-d', '--keyservice', 'tcp://x', 'f.yaml'], 1, /--keyservice/)
   refused(['exec-env', '--background', 'f.yaml', 'x'], 1, /background yourself/)
   refused(['exec-env', '--same-process', 'f.yaml', 'x'], 1, /as a child/)

@@ -140,6 +140,18 @@ test('errors name the service, the key and the cause: access denied, unknown key
   assert.not.match(creds.stderr + missing.stderr, /test\/secret/)
 })
 
+test('rotate --rm-kms removes a KMS key from the file (data key rotated), --add-kms puts it back in group 0', async () => {
+  const e = await runCli(['encrypt', '--kms', ARN, '--age', a.recipient, 'plain.yaml', '-o', 'rm.enc.yaml'], { cwd: t.dir, env: envWith({ aws: true }) })
+  assert.is(e.code, 0, e.stderr)
+  const rm = await runCli(['rotate', '--rm-kms', ARN, 'rm.enc.yaml'], { cwd: t.dir, env: envWith({ age: true }) })
+  assert.is(rm.code, 0, rm.stderr)
+  assert.not.match(readFileSync(join(t.dir, 'rm.enc.yaml'), 'utf8'), /arn:aws:kms/)
+  const add = await runCli(['rotate', '--add-kms', ARN, 'rm.enc.yaml'], { cwd: t.dir, env: envWith({ age: true, aws: true }) })
+  assert.is(add.code, 0, add.stderr)
+  assert.match(readFileSync(join(t.dir, 'rm.enc.yaml'), 'utf8'), `arn: ${ARN}`)
+  assert.is((await runCli(['decrypt', 'rm.enc.yaml'], { cwd: t.dir, env: envWith({ aws: true }) })).stdout, PLAIN)
+})
+
 test('SOPS_KMS_ARN is used when no recipient flag is given', async () => {
   const r = await runCli(['encrypt', 'plain.yaml'], { cwd: t.dir, env: { ...envWith({ aws: true }), SOPS_KMS_ARN: ARN } })
   assert.is(r.code, 0, r.stderr)

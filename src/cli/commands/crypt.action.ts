@@ -14,6 +14,7 @@ export interface CryptFlags {
   pgp?: string[]
   ageRecipientsFile?: string[]
   pgpKeyFile?: string[]
+  decryptionOrder?: string
   hcVaultTransit?: string[]
   kms?: string[]
   encryptionContext?: string
@@ -83,6 +84,7 @@ export async function runDecrypt(file: string, f: CryptFlags, io: CliIo): Promis
     ...(f.extract !== undefined ? { extract: f.extract } : {}),
     ...(f.ignoreMac ? { ignoreMac: true } : {}),
     ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: f.pgpKeyFile[0] } : {}),
+    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
     onNote: (line) => { io.stderr.write(`sops-like: ${line}\n`) },
   })
   if (!f.inPlace && !f.output) io.stdout.write(out)

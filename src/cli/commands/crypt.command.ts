@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect, INDENT_HELP } from '../io.js'
+import { collect, DECRYPTION_ORDER_FLAG, INDENT_HELP } from '../io.js'
 
 const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -58,6 +58,7 @@ export function registerCrypt(program: Command, ctx: CommandContext): void {
     .option('--ignore-mac', 'decrypt even if the MAC does not match (values are still authenticated)')
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
     .option('--indent <n>', INDENT_HELP)
+    .option(...DECRYPTION_ORDER_FLAG)
     .addHelpText('after', '\nExamples:\n  SOPS_AGE_KEY_FILE=key.txt sops-like decrypt secrets.enc.yaml\n  sops-like decrypt --extract \'["db"]["password"]\' secrets.enc.yaml\n  sops-like decrypt --output-type json secrets.enc.yaml\n')
     .action(async (file: string, flags) => {
       const { runDecrypt } = await import('./crypt.action.js')

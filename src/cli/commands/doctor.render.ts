@@ -1,5 +1,5 @@
 /** The text form of a doctor report: numbered steps, one status tag per line (coloured only on a TTY without NO_COLOR). */
-import type { CheckStatus, DoctorReport, FileCheck, FoundIdentity, IdentitySource, RuleCheck } from '../../ops/doctor/index.js'
+import type { CheckStatus, CredentialSource, DoctorReport, FileCheck, FoundIdentity, IdentitySource, RuleCheck, ServiceEntryCheck } from '../../ops/doctor/index.js'
 import { showRef } from '../../ops/keys/recipient-diff.js'
 import { useColor, type CliIo } from '../io.js'
 
@@ -96,6 +96,28 @@ function identityLines(id: FoundIdentity, withFile: boolean): string[] {
   return out
 }
 
+const SERVICE_WORD: Record<NonNullable<FileCheck['recipients'][number]['service']>, string> = {
+  opened: 'opened by its key service', failed: 'its key service did not open it (see above)', timeout: 'its key service did not answer (see above)', unsupported: 'key kind not supported here',
+}
+
+const CRED_TAG: Record<CredentialSource['state'], CheckStatus> = { found: 'ok', 'not-set': 'info', absent: 'info', info: 'info', warn: 'warn' }
+const CRED_WORD: Record<CredentialSource['state'], string> = { found: 'found', 'not-set': 'not set', absent: 'not found', info: '', warn: '' }
+
+/** Per key-service entry: the credential sources its client would use, then whether the key answered. */
+function serviceLines(list: ServiceEntryCheck[], p: Paint, n: number): string[] {
+  const out = [p.head(`${n}. Key services`)]
+  for (const s of list) {
+    out.push(`  ${s.service} ${s.id}${new Set(list.map((x) => x.group)).size > 1 ? ` (group ${s.group})` : ''}`)
+    if (s.credentials) {
+      out.push(`    ${p.tag(s.credentials.found ? 'ok' : 'warn')} credentials ${s.credentials.found ? 'found' : 'not found'}`)
+      for (const c of s.credentials.sources) out.push(`    ${MORE.slice(4)}${p.tag(CRED_TAG[c.state])} ${c.name}${CRED_WORD[c.state] ? `: ${CRED_WORD[c.state]}` : ''}${c.detail ? `${CRED_WORD[c.state] ? ', ' : ': '}${c.detail}` : ''}`)
+    }
+    const said = s.answer === 'opened' ? 'the key answered: entry opened' : s.answer === 'unsupported' ? s.error ?? 'not supported' : `the key did not open the entry: ${s.error ?? s.answer}`
+    out.push(`    ${p.tag(s.status)} ${said}`)
+  }
+  return out
+}
+
 function fileLines(f: FileCheck, p: Paint, n: number): string[] {
   const out = [p.head(`${n}. File ${f.path}`)]
   if (f.encrypted) out.push(`  ${p.tag('ok')} ${f.format} file, encrypted (lastmodified ${f.lastmodified}${f.shamirThreshold ? `, shamir threshold ${f.shamirThreshold}` : ''})`)
@@ -103,8 +125,8 @@ function fileLines(f: FileCheck, p: Paint, n: number): string[] {
     const groups = new Set(f.recipients.map((r) => r.group)).size
     for (const r of f.recipients) {
       const status: CheckStatus = r.openedBy.length ? 'ok' : 'info'
-      const who = r.openedBy.length ? `opened by ${r.openedBy.map((n) => `[${n}]`).join(' ')}` : r.supported ? 'no identity here opens it' : 'key kind not supported here'
-      out.push(`  ${p.tag(status)} recipient ${groups > 1 ? `(group ${r.group}) ` : ''}${showRef({ type: r.type, id: r.id })}: ${who}`)
+      const who = r.service ? SERVICE_WORD[r.service] : r.openedBy.length ? `opened by ${r.openedBy.map((n) => `[${n}]`).join(' ')}` : r.supported ? 'no identity here opens it' : 'key kind not supported here'
+      out.push(`  ${p.tag(r.service === 'opened' ? 'ok' : status)} recipient ${groups > 1 ? `(group ${r.group}) ` : ''}${showRef({ type: r.type, id: r.id })}: ${who}`)
     }
   }
   if (f.dataKey !== 'not-tried') out.push(`  ${p.tag(f.dataKey === 'unwrapped' ? 'ok' : 'fail')} data key ${f.dataKey === 'unwrapped' ? 'unwrapped' : 'not recovered'}`)
@@ -123,8 +145,9 @@ export function renderDoctor(r: DoctorReport, io: CliIo): string {
   if (r.identities.found.length) {
     out.push('', `  found (public side only${r.file?.encrypted ? '; what each one opens in the file' : ''}):`)
     for (const id of r.identities.found) out.push(...identityLines(id, !!r.file?.encrypted))
-  } else out.push(`  ${p.tag('fail')} no identity found`)
+  } else out.push(r.services?.length ? `  ${p.tag(r.identities.status === 'fail' ? 'fail' : 'info')} no age or PGP identity found (the file's key services are checked below)` : `  ${p.tag('fail')} no identity found`)
   out.push('')
+  if (r.services?.length) out.push(...serviceLines(r.services, p, ++n), '')
   if (r.file) out.push(...fileLines(r.file, p, ++n), '')
   if (r.git) out.push(p.head(`${++n}. Git integration (${r.git.root})`), ...r.git.lines.map((l) => `  ${p.tag(l.status)} ${l.text}`), ...(r.git.fix ? [`${MORE}fix: ${r.git.fix}`] : []), '')
   if (r.warnings.length) out.push(p.head('Warnings'), ...r.warnings.map((w) => `  ${p.tag('warn')} ${w}`), '')

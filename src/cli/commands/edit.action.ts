@@ -14,6 +14,7 @@ export interface EditFlags {
   config?: string
   shamirSecretSharingThreshold?: string
   pgpKeyFile?: string[]
+  decryptionOrder?: string
   valueStdin?: boolean
   valueFile?: string
   json?: boolean
@@ -30,6 +31,7 @@ const common = (f: EditFlags, io: CliIo) => ({
   ...(f.inputType ? { inputType: f.inputType } : {}),
   ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
   ...(f.config ? { configPath: f.config } : {}),
+  ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
   ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
   ...(f.rotate === false ? { noRotate: true } : {}),
   ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),

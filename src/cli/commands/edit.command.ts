@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect, INDENT_HELP } from '../io.js'
+import { collect, DECRYPTION_ORDER_FLAG, INDENT_HELP } from '../io.js'
 
 const typeOption = () => new Option('--input-type <type>', 'file format (default: from the file name)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -15,6 +15,7 @@ function rewriteOptions(cmd: Command): Command {
     .addOption(typeOption())
     .option('--indent <n>', INDENT_HELP)
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('--config <file>', 'config file for the creation-rule check (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'write even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
     .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
@@ -36,6 +37,7 @@ export function registerEdit(program: Command, ctx: CommandContext): void {
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--shamir-secret-sharing-threshold <n>', 'new file: number of key groups needed to decrypt')
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with', collect)
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('--keep-unlisted', 'save even if the file lists recipients its creation rule does not (default: refuse, exit 31)')
     .option('--no-rotate', 'keep the data key even if the file\'s wrapped keys changed since the last commit (by default it is rotated)')
     .option('--allow-unencrypted', 'write in clear values that the file as read or the last commit kept encrypted')

@@ -11,7 +11,8 @@ export function registerKeygen(program: Command, ctx: CommandContext): void {
     .command('keygen')
     .description('create a new age identity (appended to the default keys.txt unless -o) and print its recipient')
     .option('-o, --output <file>', 'key file to append to, or - to print the identity')
-    .addHelpText('after', '\nExamples:\n  sops-like keygen                 # ~/.config/sops/age/keys.txt\n  sops-like keygen -o key.txt\n')
+    .option('--pq', 'a post-quantum hybrid identity (ML-KEM-768 + X25519: AGE-SECRET-KEY-PQ-1…, recipient age1pq1…), as age-keygen -pq')
+    .addHelpText('after', '\nExamples:\n  sops-like keygen                 # ~/.config/sops/age/keys.txt\n  sops-like keygen -o key.txt\n  sops-like keygen --pq            # post-quantum (age1pq1…, needs age 1.3+ or sops-like to decrypt)\n')
     .action(async (flags) => {
       const { runKeygen } = await import('./keygen.action.js')
       ctx.exit(await runKeygen(flags, ctx.io))

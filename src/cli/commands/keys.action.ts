@@ -8,7 +8,7 @@ import { indentFlag, list, type CliIo } from '../io.js'
 import { safeJson } from '../printable.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 
-interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean }
+interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean; decryptionOrder?: string }
 
 export interface RotateFlags extends CommonFlags, RecipientEdits {
   pgpKeyFile?: string[]
@@ -67,6 +67,7 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
     ...(f.inputType ? { inputType: f.inputType } : {}),
     ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
     ...configOpt(f, io),
+    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
     ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
@@ -88,6 +89,7 @@ async function rotateElsewhere(files: string[], edits: Record<string, string[]>,
   const report = await rotateFile(files[0]!, {
     ...edits,
     ...configOpt(f, io),
+    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
     ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
@@ -125,7 +127,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   if (!f.dryRun && !f.yes && !tty) throw new UsageError('updatekeys asks for confirmation: pass -y (--yes) to proceed without a terminal, or --dry-run to only look')
   const { planAll, applyAll } = await import('../../ops/keys/updatekeys.js')
   const paths = await targets(files, f, io)
-  const opts = { ...configOpt(f, io), ...(f.inputType ? { inputType: f.inputType } : {}), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${line}\n`) }
+  const opts = { ...configOpt(f, io), ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}), ...(f.inputType ? { inputType: f.inputType } : {}), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${line}\n`) }
   const planned = await planAll(paths, opts)
   for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
   const changing = planned.plans.filter((p) => p.action !== 'up-to-date')
@@ -147,7 +149,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   return firstFail || r.exitCode
 }
 
-export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean; keepUnlisted?: boolean }
+export interface OffboardFlags { json?: boolean; history?: boolean; config?: string; dryRun?: boolean; pgpKeyFile?: string[]; quiet?: boolean; keepUnlisted?: boolean; decryptionOrder?: string }
 
 export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo): Promise<number> {
   // --history adds the access row and the dates (src/ops/report/history-offboard.ts) to offboard's report
@@ -156,6 +158,7 @@ export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo
   const p = progress(io, f.quiet)
   const report = await (f.history ? offboardWithHistory : offboard)(recipient, {
     ...configOpt(f, io),
+    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
     ...(f.dryRun ? { dryRun: true } : {}),
     ...(f.history ? { history: true } : {}),
     ...(f.keepUnlisted ? { keepUnlisted: true } : {}),

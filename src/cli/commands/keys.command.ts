@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect, INDENT_HELP } from '../io.js'
+import { collect, DECRYPTION_ORDER_FLAG, INDENT_HELP } from '../io.js'
 
 const typeOption = (flag: string, what: string) => new Option(flag, what).choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -35,6 +35,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for PGP recipients', collect)
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('--dry-run', 'open and check every file, show what would change, write nothing')
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nUnlike sops, `rotate FILE` rewrites the file in place (as `rotate --all` does): the files are\ncommitted, and a rotated key only helps once it is written. For sops\' stdout behaviour type\n`sops-like rotate -o - FILE` (or `sops-like -r FILE`, which does that).\n' +
@@ -53,6 +54,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .addOption(typeOption('--input-type <type>', 'file format (default: from each file name)'))
     .option('--config <file>', 'config file (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--dry-run', 'show the changes and check the files open, write nothing')
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
     .addHelpText('after', '\nExamples:\n  sops-like updatekeys secrets.enc.yaml\n  sops-like updatekeys --all -y\n')
     .action(async (files: string[], flags) => {
@@ -63,15 +65,16 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
   program
     .command('offboard')
     .description('remove a recipient from every file (rotating data keys) and the config; report the key names they could read')
-    .argument('<recipient>', "age recipient (age1…, ssh-…), PGP fingerprint, or a name from the config's recipients:")
+    .argument('<recipient>', "age recipient (age1…, ssh-…), PGP fingerprint, key-service key (arn:aws:kms:…, Vault Transit URI, GCP KMS resource id, Azure Key Vault key URL), or a name from the config's recipients:")
     .option('--json', 'print the report as JSON')
     .option('--history', 'also list key names exposed in any past git revision readable by them')
     .option('--config <file>', 'config file to edit (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--pgp-key-file <file>', 'armored PGP public key file(s) for the PGP recipients that stay', collect)
     .option('--keep-unlisted', 'keep recipients the creation rule does not list (default: refuse, exit 31)')
     .option('--dry-run', 'show the plan and check every file can be decrypted, write nothing')
+    .option(...DECRYPTION_ORDER_FLAG)
     .option('-q, --quiet', 'print only warnings and failures (no per-file progress, no summary on success)')
-    .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard ops-lead --history     # a name from recipients: in the config\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n')
+    .addHelpText('after', '\nExamples:\n  sops-like offboard age1… --dry-run\n  sops-like offboard ops-lead --history     # a name from recipients: in the config\n  sops-like offboard FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4 --history --json\n  sops-like offboard arn:aws:kms:eu-west-1:111122223333:key/…   # a KMS key: files and creation rules\n')
     .action(async (recipient: string, flags) => {
       const { runOffboard } = await import('./keys.action.js')
       ctx.exit(await runOffboard(recipient, flags, ctx.io))

@@ -19,6 +19,7 @@ export interface RunFlags {
   config?: string
   pgpKeyFile?: string
   inputType?: string
+  decryptionOrder?: string
 }
 
 export async function runRun(command: string[], flags: RunFlags, io: CliIo): Promise<number> {
@@ -33,6 +34,7 @@ export async function runRun(command: string[], flags: RunFlags, io: CliIo): Pro
     ...(f.pristine ? { pristine: true } : {}),
     ...(f.inputType ? { inputType: f.inputType } : {}),
     ...(f.pgpKeyFile ? { pgpKeyFile: f.pgpKeyFile } : {}),
+    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
   }
   if (!command.length && !f.dryRun) throw new UsageError('no command given', { hint: 'put it after --, e.g. sops-like run -- npm start' })
   if (f.asFile !== undefined) {

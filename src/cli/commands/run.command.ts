@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
-import { collect } from '../io.js'
+import { collect, DECRYPTION_ORDER_FLAG } from '../io.js'
 
 const typeOption = () => new Option('--input-type <type>', 'format of the files (default: from each name)').choices(['yaml', 'json', 'dotenv', 'ini', 'toml', 'binary'])
 
@@ -29,6 +29,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--no-fifo', 'with --as-file: use a private 0600 temporary file instead of a FIFO')
     .option('--config <file>', 'config file with run.files (default: .sops-like.yaml or .sops.yaml found upwards)')
     .option('--pgp-key-file <file>', 'armored PGP private key to decrypt with')
+    .option(...DECRYPTION_ORDER_FLAG)
     .addOption(typeOption())
     .passThroughOptions()
     .addHelpText('after', [

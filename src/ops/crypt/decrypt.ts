@@ -1,4 +1,5 @@
 /** Decrypt: sops-encrypted bytes → plaintext bytes (whole file or one extracted value). */
+import { decryptionOrderOf } from '../../core/decryption-order.js'
 import { loadFormat, withIndent, type FormatName } from '../../formats/index.js'
 import { bytesLookEncrypted, damagedFileError, holdsEncryptedValues, metadataCutShort } from '../../core/damaged.js'
 import { openTree, splitEncrypted, type OpenedDocument } from '../../core/document.js'
@@ -69,8 +70,9 @@ export async function openBytes(input: Uint8Array, opts: OpenBytesOptions): Prom
   const { tree, metadata } = await parseEncrypted(input, opts.inputFormat, opts.fileName)
   // read as sops reads it (duplicates kept, trailing data ignored), said once per file
   for (const n of tree.notes ?? []) opts.onNote?.(`warning: ${opts.fileName ?? 'the input'} is ${n}: read as sops does (every duplicate kept, trailing data ignored)`)
+  const order = decryptionOrderOf(opts)
   const identities = opts.identities ?? (opts.dataKey ? [] : await loadIdentities(metadata.keyGroups.flat(), opts))
-  return openTree(tree, metadata, { identities, ...(opts.dataKey ? { dataKey: opts.dataKey } : {}), ...(opts.ignoreMac ? { ignoreMac: true } : {}) })
+  return openTree(tree, metadata, { identities, order, ...(opts.dataKey ? { dataKey: opts.dataKey } : {}), ...(opts.ignoreMac ? { ignoreMac: true } : {}) })
 }
 
 export interface DecryptBytesOptions extends OpenBytesOptions {

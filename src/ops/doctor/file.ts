@@ -18,6 +18,7 @@ import { parseEncrypted } from '../crypt/decrypt.js'
 import type { Gathered } from './identities.js'
 import type { EntryMatch, FileCheck, FoundIdentity } from './report.js'
 import { sameRecipient } from '../keys/recipient-diff.js'
+import type { ServicesChecked } from './services.js'
 
 export interface ParsedFile {
   check: FileCheck
@@ -61,14 +62,22 @@ function names(id: FoundIdentity, e: KeyEntry): boolean {
 }
 
 /** Tries the identities on the parsed file; fills `found[].matches`, the recipients' `openedBy`, and the data key / MAC verdicts. */
-export async function openForDoctor(p: ParsedFile, ids: Gathered): Promise<FileCheck> {
+export async function openForDoctor(p: ParsedFile, ids: Gathered, services?: ServicesChecked): Promise<FileCheck> {
   const check: FileCheck = { ...p.check, recipients: p.check.recipients.map((r) => ({ ...r, openedBy: [] })) }
   const { tree, metadata } = p.parsed!
   const shares = new Map<KeyEntry, Uint8Array>()
+  // what the key services opened (services.ts) counts as well; this function zeroes every share it holds
+  for (const [e, s] of services?.shares ?? []) shares.set(e, s)
+  const serviceAnswer = new Map((services?.checks ?? []).map((c) => [`${c.group}\0${c.type}\0${c.id}`, c.answer]))
   let k = 0
   for (const [group, entries] of metadata.keyGroups.entries()) {
     for (const entry of entries) {
       const row = check.recipients[k++]!
+      const answer = serviceAnswer.get(`${group}\0${row.type}\0${row.id}`)
+      if (answer) {
+        row.service = answer
+        row.supported = answer !== 'unsupported'
+      }
       for (const found of ids.check.found) {
         const t = ids.trials.get(found.n)
         const named = names(found, entry)
@@ -95,10 +104,11 @@ export async function openForDoctor(p: ParsedFile, ids: Gathered): Promise<FileC
   }
   for (const found of ids.check.found) found.matches ??= []
   // the shares that opened, replayed through the same key recovery and MAC check decrypt uses
-  const replay = (type: 'age' | 'pgp'): Identity => ({ type, label: `${type} identities found by doctor`, unwrap: (e) => { const s = shares.get(e); return Promise.resolve(s ? Uint8Array.from(s) : null) } })
+  const replay = (type: string): Identity => ({ type: type as Identity['type'], label: `${type} identities found by doctor`, unwrap: (e) => { const s = shares.get(e); return Promise.resolve(s ? Uint8Array.from(s) : null) } })
   let dataKey: Uint8Array | undefined
   try {
-    dataKey = await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, [replay('age'), replay('pgp')])
+    const types = [...new Set(metadata.keyGroups.flat().map((e) => e.type))]
+    dataKey = await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, types.map(replay))
     check.dataKey = 'unwrapped'
   } catch (e) {
     check.dataKey = 'failed'

@@ -3,9 +3,11 @@
  * 1. which config file applies and where it was looked for;
  * 2. which creation rule matches the file (index, path_regex, recipients);
  * 3. which identities were found in which source (public side only);
- * 4. which of the file's entries each identity opens, whether the data key is
+ * 4. for each key-service entry (Vault, KMS, …): whether credentials are found and
+ *    whether the key answers (services.ts, a short deadline);
+ * 5. which of the file's entries each identity opens, whether the data key is
  *    recovered and whether the values and MAC verify;
- * 5. inside a git work tree, whether this clone is set up (git.ts).
+ * 6. inside a git work tree, whether this clone is set up (git.ts).
  * Never throws for a failed check: every step is reported, and `exitCode` is the
  * typed error's exit code of the first failed one (config, rule, identities, file).
  * The report holds names, paths, recipients and fingerprints only.
@@ -16,6 +18,7 @@ import { checkConfig, checkRule } from './config.js'
 import { openForDoctor, parseForDoctor } from './file.js'
 import { checkGit } from './git.js'
 import { gatherIdentities } from './identities.js'
+import { checkServices } from './services.js'
 import type { DoctorProblem, DoctorReport, RuleCheck } from './report.js'
 import { defined } from '../../defined.js'
 
@@ -33,6 +36,8 @@ export interface DoctorOptions {
   pgpKeyFile?: string
   /** Home folder for the default keys.txt and ~/.ssh (default: `env.HOME`, else the OS home). */
   home?: string
+  /** Deadline for each key-service probe (default SERVICE_PROBE_TIMEOUT_MS, 5 s). */
+  serviceTimeoutMs?: number
 }
 
 /** Runs every check and returns the report (without a file: config and identities only). */
@@ -49,7 +54,13 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
   const parsed = abs ? await parseForDoctor(abs, file!, opts.inputType) : undefined
   const entries = parsed?.parsed?.metadata.keyGroups.flat()
   const ids = await gatherIdentities({ env, home, ...(entries ? { entries } : {}), ...(opts.pgpKeyFile ? { pgpKeyFile: opts.pgpKeyFile } : {}) })
-  const fileCheck = parsed ? (parsed.parsed ? await openForDoctor(parsed, ids) : parsed.check) : undefined
+  const services = parsed?.parsed ? await checkServices(parsed.parsed.metadata.keyGroups, { env, home, ...defined({ timeoutMs: opts.serviceTimeoutMs }) }) : undefined
+  const fileCheck = parsed ? (parsed.parsed ? await openForDoctor(parsed, ids, services) : parsed.check) : undefined
+  // a file the key services open needs no local identity
+  if (fileCheck?.dataKey === 'unwrapped' && services?.shares.size) {
+    ids.problems = ids.problems.filter((p) => p.code !== 'NO_MATCHING_KEY')
+    if (!ids.check.found.length) ids.check.status = 'info'
+  }
 
   const git = checkGit(abs ? dirname(abs) : cwd, { env, ...(opts.configPath ? { configPath: resolve(cwd, opts.configPath) } : {}) })
   const problems: DoctorProblem[] = [config.problem, rule?.problem, ...ids.problems, fileCheck?.problem].filter((p): p is DoctorProblem => !!p)
@@ -59,6 +70,7 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
     config,
     ...defined({ rule }),
     identities: ids.check,
+    ...defined({ services: services?.checks.length ? services.checks : undefined }),
     ...defined({ file: fileCheck }),
     ...defined({ git }),
     problems,

@@ -4,6 +4,9 @@
  * key, a MAC or a value.
  */
 import type { FormatName } from '../../formats/index.js'
+import type { CredentialCheck } from './service-credentials.js'
+
+export type { CredentialCheck, CredentialSource } from './service-credentials.js'
 
 /** How one step came out. `info`: nothing to judge (a source that is not set). */
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info'
@@ -132,8 +135,10 @@ export interface FileRecipient {
   id: string
   /** Numbers (FoundIdentity.n) of the identities that unwrapped it. */
   openedBy: number[]
-  /** False for kinds we cannot use (kms, vault, …). */
+  /** False for kinds we cannot use. */
   supported: boolean
+  /** A key-service entry: whether its service opened it (see DoctorReport.services). */
+  service?: 'opened' | 'failed' | 'timeout' | 'unsupported'
 }
 
 export interface FileCheck {
@@ -152,6 +157,23 @@ export interface FileCheck {
   problem?: DoctorProblem
 }
 
+/** `doctor`'s check of one key-service entry (services.ts). */
+export interface ServiceEntryCheck {
+  group: number
+  type: string
+  /** The entry's identifier (Vault key URI, KMS ARN, …). */
+  id: string
+  /** The service's name (`HashiCorp Vault`, `AWS KMS`, …). */
+  service: string
+  status: CheckStatus
+  /** Where credentials would come from; absent for a kind without a credential check. */
+  credentials?: CredentialCheck
+  /** opened: the key answered and unwrapped the entry; failed: it answered no, or could not be asked; timeout; unsupported: sops-like cannot use this kind. */
+  answer: 'opened' | 'failed' | 'timeout' | 'unsupported'
+  /** The cause, in one line without secrets. */
+  error?: string
+}
+
 export interface DoctorReport {
   /** True when no check failed (warnings allowed). */
   ok: boolean
@@ -161,6 +183,8 @@ export interface DoctorReport {
   /** Present when a file was given. */
   rule?: RuleCheck
   identities: IdentityCheck
+  /** With a file that has key-service entries: credentials and answer per entry. */
+  services?: ServiceEntryCheck[]
   /** Present when a file was given. */
   file?: FileCheck
   /** Present inside a git work tree: drivers, hook, attributes (warnings only). */

@@ -10,6 +10,7 @@
  * Files nothing covers and that are not sops files are skipped. Reads only (the clone
  * set-up note aside, see clone-setup.ts).
  */
+import { decryptionOrderOf } from '../../core/decryption-order.js'
 import { dirname, relative, resolve } from 'node:path'
 import { formatForPath } from '../../formats/index.js'
 import { loadConfigFor, matchRule } from '../../config/rules.js'
@@ -114,10 +115,11 @@ async function checkMac(tree: Tree, md: Metadata, opts: CheckOptions): Promise<'
   const [{ loadIdentities }, { unwrapDataKey }, { openTree }] = await Promise.all([
     import('../../keys/identities.js'), import('../../core/data-key.js'), import('../../core/document.js'),
   ])
+  const order = decryptionOrderOf(opts) // a bad order is a usage error, not "no key"
   let dataKey: Uint8Array
   try {
     const ids = await loadIdentities(md.keyGroups.flat(), opts)
-    dataKey = await unwrapDataKey(md.keyGroups, md.shamirThreshold, ids)
+    dataKey = await unwrapDataKey(md.keyGroups, md.shamirThreshold, ids, order)
   } catch {
     return 'no-key'
   }

@@ -10,6 +10,7 @@
  * side no key of ours opens refuses the merge (MergeRefusedError) and leaves %A as
  * ours. Files that are not sops files at all are merged with `git merge-file`.
  */
+import { decryptionOrderOf } from '../../core/decryption-order.js'
 import { resolve } from 'node:path'
 import { loadFormat, type Format } from '../../formats/index.js'
 import { unwrapDataKey } from '../../core/data-key.js'
@@ -91,11 +92,12 @@ export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResu
     throw new MetadataNotFoundError(`cannot merge ${name}: ${!ours ? 'ours' : 'theirs'} is not an encrypted ${format.name} file while the other side is; resolve it by hand`)
   }
   const all = [ours, theirs, ...(base ? [base] : [])]
+  const order = decryptionOrderOf(opts)
   const identities = opts.identities ?? (await loadIdentities(all.flatMap((p) => p.metadata.keyGroups.flat()), opts))
   const open = async (p: NonNullable<Parsed>, side: 'ours' | 'theirs' | 'the common ancestor'): Promise<OpenedDocument> => {
     let dataKey: Uint8Array
     try {
-      dataKey = await unwrapDataKey(p.metadata.keyGroups, p.metadata.shamirThreshold, identities)
+      dataKey = await unwrapDataKey(p.metadata.keyGroups, p.metadata.shamirThreshold, identities, order)
     } catch (e) {
       if (!(e instanceof NoIdentityError)) throw e
       throw new MergeRefusedError(`none of your keys decrypts ${side}, so its recipients and data key cannot be merged safely: ask a teammate who can decrypt every side to do this merge (the file is left as ours, conflicted)`)

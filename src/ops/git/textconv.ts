@@ -88,13 +88,13 @@ export async function textconvBytes(input: Uint8Array, opts: TextconvOptions = {
   const format = await loadFormat(formatName)
   // with a key: decrypt (MAC checked; on a mismatch again without the check, behind a warning)
   let warning: string | undefined
-  const [{ loadIdentities }, { unwrapDataKey }, { openTree }] = await Promise.all([
-    import('../../keys/identities.js'), import('../../core/data-key.js'), import('../../core/document.js'),
+  const [{ loadIdentities }, { unwrapDataKey }, { openTree }, { decryptionOrderOf }] = await Promise.all([
+    import('../../keys/identities.js'), import('../../core/data-key.js'), import('../../core/document.js'), import('../../core/decryption-order.js'),
   ])
   let dataKey: Uint8Array | undefined
   try {
     const identities = await loadIdentities(parsed.metadata.keyGroups.flat(), { ...opts, onNote: debug })
-    dataKey = await unwrapDataKey(parsed.metadata.keyGroups, parsed.metadata.shamirThreshold, identities)
+    dataKey = await unwrapDataKey(parsed.metadata.keyGroups, parsed.metadata.shamirThreshold, identities, decryptionOrderOf(opts))
   } catch (e) {
     debug(`textconv: no usable key, showing the keyless view (${errText(e)})`)
   }

@@ -2,6 +2,7 @@
  * Running one key operation over many files: each file on its own (a failure is
  * reported and the run goes on), progress as events, identities loaded once.
  */
+import { decryptionOrderOf } from '../../core/decryption-order.js'
 import { SopsLikeError } from '../../errors.js'
 import { loadIdentities, type IdentityOptions } from '../../keys/identities.js'
 import type { Identity, KeyEntry } from '../../keys/key-source.js'
@@ -92,16 +93,21 @@ export async function runBatch(files: readonly string[], work: (file: string) =>
   return { reports, failures, exitCode: failures[0]?.exitCode ?? 0 }
 }
 
-export type IdentityLoader = (entries: KeyEntry[]) => Promise<Identity[]>
+/** Loads the identities for a file's entries; `order` is the decryption order to open it with. */
+export type IdentityLoader = ((entries: KeyEntry[]) => Promise<Identity[]>) & { order?: readonly string[] }
 
-/** Loads identities at most once per (key kinds, first age recipient) so a run over many files prompts and searches once. */
+/**
+ * Loads identities at most once per (key kinds, first age recipient) so a run over many files prompts and searches once.
+ * The decryption order (flag or SOPS_DECRYPTION_ORDER) is read, and refused when invalid, here: before any file.
+ */
 export function identityLoader(opts: IdentityOptions & { identities?: Identity[] }): IdentityLoader {
+  const order = decryptionOrderOf(opts)
   if (opts.identities) {
     const given = opts.identities
-    return () => Promise.resolve(given)
+    return Object.assign(() => Promise.resolve(given), { order })
   }
   const cache = new Map<string, Promise<Identity[]>>()
-  return (entries) => {
+  return Object.assign((entries: KeyEntry[]) => {
     const types = [...new Set(entries.map((e) => e.type))].sort().join(',')
     // SOPS_AGE_KEY_CMD gets the recipient as a hint; other sources do not depend on it
     const hint = (opts.env ?? process.env).SOPS_AGE_KEY_CMD ? entries.find((e) => e.type === 'age')?.fields.recipient ?? '' : ''
@@ -113,5 +119,5 @@ export function identityLoader(opts: IdentityOptions & { identities?: Identity[]
       p.catch(() => cache.delete(key))
     }
     return p
-  }
+  }, { order })
 }

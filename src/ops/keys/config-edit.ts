@@ -1,8 +1,9 @@
 /**
  * Removes recipients from a config by editing the YAML TEXT in place (comments,
- * quoting and layout kept): in `age:`/`pgp:` comma-separated strings (plain, quoted,
- * folded), block lists (the item's line goes) and flow lists, at rule level, in
- * `key_groups` and their `merge` lists; and from the `recipients:` names. A name all of
+ * quoting and layout kept): in `age:`/`pgp:` and key-service fields (`kms`, `hc_vault`,
+ * `hc_vault_transit_uri`, … from service-ids.ts) — comma-separated strings (plain, quoted,
+ * folded), block lists (the item's lines go, also a `- arn: …` mapping) and flow lists, at
+ * rule level, in `key_groups` and their `merge` lists; and from the `recipients:` names. A name all of
  * whose keys go is removed with its uses in the rules; a name that keeps some keys only
  * loses the others. The result is re-parsed and checked to differ from the original
  * only by those keys (after names are resolved); otherwise nothing is changed.
@@ -13,6 +14,7 @@ import { parseConfig, type Config } from '../../config/schema.js'
 import { ConfigError } from '../../errors.js'
 import { looksLikeKey } from '../../config/names.js'
 import { sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
+import { kindOfConfigField, sameServiceKey, serviceKeysOfSpec, serviceKind, SERVICE_ID_KINDS } from './service-ids.js'
 
 export interface ConfigEditResult {
   /** The new text (the original when nothing was or could be changed). */
@@ -91,7 +93,8 @@ function pairSplice(text: string, p: YPair<YNode, YNode>, parent?: YNode): Range
   return [k[0], next]
 }
 
-function valueSplices(text: string, p: YPair<YNode, YNode>, match: Match, out: Range[], parent?: YNode): number {
+/** `itemId`: the identifier of a list item written as a mapping (`- arn: …`), for key-service lists. */
+function valueSplices(text: string, p: YPair<YNode, YNode>, match: Match, out: Range[], parent?: YNode, itemId?: (m: Record<string, unknown>) => string | undefined): number {
   const v = p.value
   if (!v || !v.range) return 0
   if (isScalar(v) || (isSeq(v) && v.flow)) {
@@ -106,6 +109,16 @@ function valueSplices(text: string, p: YPair<YNode, YNode>, match: Match, out: R
   let kept = 0
   const local: Range[] = []
   for (const it of v.items as YNode[]) {
+    if (isMap(it) && !it.flow && it.range && itemId) {
+      // a key-service key written as a mapping: the whole item goes when its identifier matches
+      const id = itemId(it.toJSON() as Record<string, unknown>)
+      if (id === undefined || !match(id)) { kept++; continue }
+      hits++
+      const ls = lineStart(text, it.range[0])
+      if (!/^[ \t]*-[ \t]+$/.test(text.slice(ls, it.range[0]))) throw new ConfigError('unexpected list layout')
+      local.push([ls, lineEnd(text, it.range[1])])
+      continue
+    }
     if (!isScalar(it) || !it.range) { kept++; continue }
     const r = pieceSplices(text, it.range[0], it.range[1], match)
     if (!r.matched) { kept++; continue }
@@ -121,24 +134,41 @@ function valueSplices(text: string, p: YPair<YNode, YNode>, match: Match, out: R
   return hits
 }
 
-function visitHolder(text: string, m: YNode, match: (token: string, kind: 'age' | 'pgp') => boolean, out: Range[]): number {
+function visitHolder(text: string, m: YNode, match: (token: string, kind: string) => boolean, out: Range[]): number {
   if (!isMap(m)) return 0
   let n = 0
   for (const p of m.items as Array<YPair<YNode, YNode>>) {
     const key = isScalar(p.key) ? String(p.key.value) : ''
+    const service = kindOfConfigField(key)
     if (key === 'age' || key === 'pgp') n += valueSplices(text, p, (t) => match(t, key), out, m)
+    else if (service) n += valueSplices(text, p, (t) => match(t, service.type), out, m, service.idOfItem)
     else if ((key === 'key_groups' || key === 'merge') && isSeq(p.value)) for (const g of p.value.items as YNode[]) n += visitHolder(text, g, match, out)
   }
   return n
 }
 
-const isGone = (who: readonly RecipientRef[], type: 'age' | 'pgp', id: string): boolean => who.some((w) => sameRecipient({ type, id }, w))
+/** Whether the key `id` of kind `type` (age, pgp, or a key service as a config spells it) is one of `who`. */
+const isGone = (who: readonly RecipientRef[], type: string, id: string): boolean => {
+  const service = serviceKind(type)
+  return who.some((w) => (service ? w.type === type && sameServiceKey(service, id, w.id) : sameRecipient({ type, id }, w)))
+}
 
 const strip = (c: Config, who: readonly RecipientRef[]) =>
-  c.creationRules.map((r) => ({ ...r, keyGroups: r.keyGroups.map((g) => ({ ...g, age: g.age.filter((x) => !isGone(who, 'age', x)), pgp: g.pgp.filter((x) => !isGone(who, 'pgp', x)) })) }))
+  c.creationRules.map((r) => ({ ...r, keyGroups: r.keyGroups.map((g) => {
+    const out: Record<string, unknown> = { ...g, age: g.age.filter((x) => !isGone(who, 'age', x)), pgp: g.pgp.filter((x) => !isGone(who, 'pgp', x)) }
+    for (const k of SERVICE_ID_KINDS) {
+      const list = k.specField ? out[k.specField] : undefined
+      if (Array.isArray(list)) out[k.specField!] = list.filter((v) => !isGone(who, k.type, k.idOfSpec!(v)))
+    }
+    return out as unknown as typeof g
+  }) }))
 
 const listsWho = (c: Config, who: readonly RecipientRef[]): boolean =>
-  c.creationRules.some((r) => r.keyGroups.some((g) => g.age.some((x) => isGone(who, 'age', x)) || g.pgp.some((x) => isGone(who, 'pgp', x))))
+  c.creationRules.some((r) => r.keyGroups.some((g) => g.age.some((x) => isGone(who, 'age', x)) || g.pgp.some((x) => isGone(who, 'pgp', x)) ||
+    serviceKeysOfSpec(g).some((k) => isGone(who, k.type, k.id))))
+
+/** A key group with no keys of any kind left. */
+const groupEmpty = (g: Config['creationRules'][number]['keyGroups'][number]): boolean => !g.age.length && !g.pgp.length && !serviceKeysOfSpec(g).length && !g.unsupported.length
 
 /** The `recipients:` names once `who` is gone: names left without keys are dropped. */
 function stripNames(c: Config, who: readonly RecipientRef[]): { names: Record<string, { age: string[]; pgp: string[] }>; dropped: Set<string>; trimmed: Set<string> } {
@@ -174,7 +204,7 @@ export function removeRecipientsFromConfig(text: string, who: readonly Recipient
   const wanted = strip(before, who)
   for (const [i, r] of wanted.entries()) {
     if (!listsWho({ ...before, creationRules: [before.creationRules[i]!] }, who)) continue
-    if (r.keyGroups.some((g) => !g.age.length && !g.pgp.length && !g.hcVault.length && !g.kms.length && !g.gcpKms.length && !g.azureKv.length && !g.unsupported.length) && !r.ageRecipientsFiles.length) {
+    if (r.keyGroups.some(groupEmpty) && !r.ageRecipientsFiles.length) {
       return { text, removed: 0, refused: `creation_rules[${r.index}] would have no recipients left: ${handEdit}` }
     }
   }
@@ -184,7 +214,7 @@ export function removeRecipientsFromConfig(text: string, who: readonly Recipient
   let removed = 0
   try {
     const rules = isMap(doc.contents) ? doc.contents.get('creation_rules', true) : undefined
-    const match = (t: string, kind: 'age' | 'pgp'): boolean => (looksLikeKey(t) ? isGone(who, kind, t) : names.dropped.has(t))
+    const match = (t: string, kind: string): boolean => (kind !== 'age' && kind !== 'pgp' ? isGone(who, kind, t) : looksLikeKey(t) ? isGone(who, kind, t) : names.dropped.has(t))
     if (isSeq(rules)) for (const r of rules.items as YNode[]) removed += visitHolder(text, r, match, splices)
     const named = isMap(doc.contents) ? doc.contents.get('recipients', true) : undefined
     if (isMap(named)) {

@@ -1,26 +1,33 @@
 /**
- * keygen: a new age X25519 identity, appended to a keys file (never overwriting one).
+ * keygen: a new age identity — X25519, or with `pq` a post-quantum hybrid ML-KEM-768 +
+ * X25519 one (`AGE-SECRET-KEY-PQ-1…` / `age1pq1…`, age 1.3's `age-keygen -pq`) — appended
+ * to a keys file (never overwriting one).
  * Appending to a keys file that group or others can read is done, with a warning in the
  * result (age-keygen warns likewise for world-readable files): the file's mode is the
  * user's choice, but a secret key in it is readable by others.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { generateX25519Identity, identityToRecipient } from 'age-encryption'
+import { generateHybridIdentity, generateX25519Identity, identityToRecipient } from 'age-encryption'
 import { WriteError } from '../../errors.js'
 import { defaultKeyFiles } from '../../keys/age-identities.js'
 import { nowRfc3339 } from '../../core/metadata.js'
 
 export interface NewIdentity {
-  /** The secret identity line (`AGE-SECRET-KEY-1…`). Never print it unless asked. */
+  /** The secret identity line (`AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…`). Never print it unless asked. */
   identity: string
   recipient: string
   /** The key file text block (comments + identity). */
   text: string
 }
 
-export async function generateAgeIdentity(now = new Date()): Promise<NewIdentity> {
-  const identity = await generateX25519Identity()
+export interface KeygenOptions {
+  /** A post-quantum hybrid identity (ML-KEM-768 + X25519) instead of X25519. */
+  pq?: boolean
+}
+
+export async function generateAgeIdentity(now = new Date(), opts: KeygenOptions = {}): Promise<NewIdentity> {
+  const identity = opts.pq ? await generateHybridIdentity() : await generateX25519Identity()
   const recipient = await identityToRecipient(identity)
   return { identity, recipient, text: `# created: ${nowRfc3339(now)}\n# public key: ${recipient}\n${identity}\n` }
 }
@@ -45,8 +52,8 @@ function readableByOthers(path: string): string | undefined {
 }
 
 /** Appends a new identity to `path` (a new file gets mode 0600, a new folder 0700); returns it and any warnings. */
-export async function keygenToFile(path: string): Promise<KeygenResult> {
-  const id = await generateAgeIdentity()
+export async function keygenToFile(path: string, opts: KeygenOptions = {}): Promise<KeygenResult> {
+  const id = await generateAgeIdentity(new Date(), opts)
   const warnings: string[] = []
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })

@@ -60,7 +60,7 @@ function valueDigests(tree: Tree): Map<string, string> {
 /** Opens a file's bytes and returns its value digests; throws when it cannot be opened. */
 async function openDigests(bytes: Uint8Array, path: string, load: IdentityLoader): Promise<Map<string, string>> {
   const { tree, metadata } = await parseEncrypted(bytes, formatForPath(path))
-  const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()) })
+  const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()), ...(load.order ? { order: load.order } : {}) })
   try {
     return valueDigests(doc.tree)
   } finally {

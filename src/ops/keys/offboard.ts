@@ -86,7 +86,7 @@ async function resolveTarget(target: string, names: RecipientNames, where: strin
     ref = await parseRecipientArg(s, undefined, 'the recipient to offboard')
   } catch (e) {
     if (e instanceof RecipientError && looksLikeName(s) && !/^AGE-/i.test(s)) {
-      throw new RecipientError(`the recipient to offboard, ${s}, is not a name under recipients: in ${where}, nor an age recipient (age1… or ssh-…) or a PGP fingerprint`)
+      throw new RecipientError(`the recipient to offboard, ${s}, is not a name under recipients: in ${where}, nor an age recipient (age1… or ssh-…), a PGP fingerprint or a key-service key (arn:aws:kms:…, a Vault Transit URI, …)`)
     }
     throw e
   }
@@ -94,7 +94,7 @@ async function resolveTarget(target: string, names: RecipientNames, where: strin
   return { refs: [ref], ...(name ? { name } : {}) }
 }
 
-/** Offboards a recipient (age recipient, PGP fingerprint, or a name from the config). Invalid input throws before anything is read. */
+/** Offboards a recipient (age recipient, PGP fingerprint, key-service key such as a KMS ARN or Vault URI, or a name from the config). Invalid input throws before anything is read. */
 export async function offboard(target: string, opts: OffboardOptions = {}): Promise<OffboardReport> {
   const cwd = resolve(opts.cwd ?? process.cwd())
   const env = opts.env ?? process.env

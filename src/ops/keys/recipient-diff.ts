@@ -5,6 +5,7 @@
  */
 import { RecipientError } from '../../errors.js'
 import { entryId, type KeyEntry, type Recipient } from '../../keys/key-source.js'
+import { serviceKind, SERVICE_ID_KINDS } from './service-ids.js'
 
 /** A recipient by identifier: an age recipient string, a PGP fingerprint, or another kind's id (kms ARN, …). */
 export interface RecipientRef {
@@ -51,26 +52,11 @@ export const showNamed = (r: RecipientRef, nameOf?: NameOf): string => {
 const FP_RE = /^(?:[0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})!?$/
 const AGE_PREFIX = /^(age1|ssh-|ecdsa-|sk-)/
 
-/** Parses a recipient given on the command line: an age/SSH recipient or a PGP fingerprint (`kind` narrows it). Throws RecipientError without echoing secrets. */
-export async function parseRecipientArg(input: string, kind?: 'age' | 'pgp' | 'hc_vault' | 'kms' | 'gcp_kms' | 'azure_kv', flag = 'the recipient'): Promise<RecipientRef> {
+/** Parses a recipient given on the command line: an age/SSH recipient, a PGP fingerprint or a key-service key (service-ids.ts; `kind` narrows it). Throws RecipientError without echoing secrets. */
+export async function parseRecipientArg(input: string, kind?: string, flag = 'the recipient'): Promise<RecipientRef> {
   const s = input.trim()
-  if (kind === 'kms' || (!kind && /^arn:aws[\w-]*:kms:/.test(s))) {
-    const { parseKmsArn } = await import('../../keys/aws-kms.js')
-    return { type: 'kms', id: parseKmsArn(s).arn }
-  }
-  if (kind === 'gcp_kms' || (!kind && /^projects\//.test(s))) {
-    const { parseGcpKmsId } = await import('../../keys/gcp-kms.js')
-    return { type: 'gcp_kms', id: parseGcpKmsId(s).resourceId }
-  }
-  // an Azure key URL has /keys/ right after the host; a Vault Transit URI has /v1/ there
-  if (kind === 'azure_kv' || (!kind && /^https:\/\/[^/]+\/keys\/[^/]+(\/[^/]*)?$/i.test(s))) {
-    const { parseAzureKvUrl, azureKvUrl } = await import('../../keys/azure-kv.js')
-    return { type: 'azure_kv', id: azureKvUrl(parseAzureKvUrl(s)) }
-  }
-  if (kind === 'hc_vault' || (!kind && /^https?:\/\//i.test(s))) {
-    const { parseVaultUri, vaultUri } = await import('../../keys/hc-vault.js')
-    return { type: 'hc_vault', id: vaultUri(parseVaultUri(s)) }
-  }
+  const service = kind ? serviceKind(kind) : SERVICE_ID_KINDS.find((k) => k.looksLike(s))
+  if (service) return { type: service.type, id: await service.normalize(s) }
   if (/^AGE-(PLUGIN-|SECRET-KEY-)/i.test(s) || /PRIVATE KEY/.test(s)) {
     throw new RecipientError(`${flag} is a secret key, not a recipient: pass the public recipient (age1…) or fingerprint instead`)
   }
@@ -82,7 +68,7 @@ export async function parseRecipientArg(input: string, kind?: 'age' | 'pgp' | 'h
     const fp = s.replace(/\s+/g, '').toUpperCase().replace(/^0X/, '')
     if (FP_RE.test(fp)) return { type: 'pgp', id: fp }
   }
-  const what = kind === 'age' ? 'an age recipient (age1… or ssh-…)' : kind === 'pgp' ? 'a PGP fingerprint (40 hex digits)' : 'an age recipient (age1… or ssh-…) or a PGP fingerprint (40 hex digits)'
+  const what = kind === 'age' ? 'an age recipient (age1… or ssh-…)' : kind === 'pgp' ? 'a PGP fingerprint (40 hex digits)' : 'an age recipient (age1… or ssh-…), a PGP fingerprint (40 hex digits) or a key-service key (arn:aws:kms:…, a Vault Transit URI, …)'
   throw new RecipientError(`${flag} is not ${what}`)
 }
 

@@ -171,7 +171,7 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   const diff = diffRecipients(current, groups, metadata.shamirThreshold, metadata.shamirThreshold)
   const env = opts.env ?? process.env
   const recipients = await recipientsFor(groups, { env, entries: metadata.keyGroups.flat(), pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
-  const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()) })
+  const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()), ...defined({ order: load.order }) })
   const out = await resealRotated(doc, outFormat, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
   if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings, recipients: groups }
   if (opts.emit) opts.emit(out)

@@ -97,10 +97,10 @@ export async function applyUpdateKeys(plan: UpdateKeysPlan, opts: UpdateKeysOpti
   const identities = await load(metadata.keyGroups.flat())
   let out: Uint8Array
   if (plan.action === 'rotate') {
-    const doc = await openTree(tree, metadata, { identities })
+    const doc = await openTree(tree, metadata, { identities, ...(load.order ? { order: load.order } : {}) })
     out = await resealRotated(doc, plan.format, plan.groups, { ...(plan.threshold ? { threshold: plan.threshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
   } else {
-    const dataKey = await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, identities)
+    const dataKey = await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, identities, load.order)
     await openTree(tree, metadata, { dataKey }) // verifies every value and the MAC before granting anyone access
     const md: Metadata = { ...metadata, keyGroups: await rewrap(dataKey, metadata, plan) }
     if (plan.threshold && plan.groups.length > 1) md.shamirThreshold = plan.threshold

@@ -4,6 +4,7 @@
  * Identities are looked up once for all files (one passphrase prompt, one
  * SOPS_AGE_KEY_CMD run). Only the formats and key kinds in use are loaded.
  */
+import { decryptionOrderOf } from '../../core/decryption-order.js'
 import { relative, resolve, sep } from 'node:path'
 import { loadFormat, type FormatName } from '../../formats/index.js'
 import { openTree } from '../../core/document.js'
@@ -119,6 +120,7 @@ export async function openEnvFiles(files: readonly string[] | undefined, opts: L
   const parsed: ParsedFile[] = []
   for (const file of list) parsed.push(await parseFile(file, displayPath(file, cwd), opts))
   const needed = parsed.flatMap((p) => (p.encrypted ? p.encrypted.metadata.keyGroups.flat() : []))
+  const order = decryptionOrderOf(opts)
   let identities = opts.identities
   if (!identities && needed.length) identities = await loadIdentities(needed, { ...opts, env: opts.env ?? process.env })
   const out: OpenedEnvFile[] = []
@@ -126,7 +128,7 @@ export async function openEnvFiles(files: readonly string[] | undefined, opts: L
     let tree: Tree
     if (p.encrypted) {
       try {
-        tree = (await openTree(p.encrypted.tree, p.encrypted.metadata, { identities: identities ?? [] })).tree
+        tree = (await openTree(p.encrypted.tree, p.encrypted.metadata, { identities: identities ?? [], order })).tree
       } catch (e) {
         throw aboutFile(e, p.name)
       }
