@@ -42,8 +42,30 @@ export function parseEnc(enc: string, where: string): ParsedEnc {
   return { data, iv, tag, type: ty as EncType }
 }
 
+/** Bytes of random data drawn from the system at a time for IVs: 2,048 IVs per refill. */
+export const IV_POOL_BYTES = 64 * 1024
+const IV_BYTES = 32
+let ivPool: Buffer = Buffer.alloc(0)
+let ivOffset = 0
+
+/**
+ * A fresh 32-byte IV. IVs come from a pool of system randomness drawn 64 KiB at a time (one
+ * `randomBytes` call per 2,048 values instead of one per value); each slice is handed out once
+ * and the pool is never refilled in place: a refill is a new buffer, so an IV already given out
+ * can never change or be given out again.
+ */
+export function freshIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_BYTES)
+    ivOffset = 0
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES)
+  ivOffset += IV_BYTES
+  return iv
+}
+
 /** Encrypts plaintext bytes. An empty plaintext is never encrypted (returns ''), as in sops. */
-export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, aad: string, iv: Uint8Array = randomBytes(32)): string {
+export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, aad: string, iv: Uint8Array = freshIv()): string {
   if (plain.length === 0) return ''
   const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 })
   c.setAAD(Buffer.from(aad, 'utf8'))
