@@ -11,8 +11,16 @@ export type EncType = 'str' | 'int' | 'float' | 'bool' | 'time' | 'comment' | 'b
 const ENC_TYPES = new Set<string>(['str', 'int', 'float', 'bool', 'time', 'comment', 'bytes'])
 
 const ENC_RE = /^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]/s
-// one character class, no nested repetition: linear on a 60 MB binary value (a grouped pattern overflows the regex stack)
-const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/
+// one negated character class, no nested repetition: linear on a 60 MB binary value (a grouped
+// pattern overflows the regex stack); padding is checked by position
+const NOT_B64 = /[^A-Za-z0-9+/=]/
+
+/** `^[A-Za-z0-9+/]*={0,2}$`, checked as one character scan plus where the `=` are. */
+function isB64(s: string): boolean {
+  if (NOT_B64.test(s)) return false
+  const eq = s.indexOf('=')
+  return eq < 0 || (eq >= s.length - 2 && (eq === s.length - 1 || s[s.length - 1] === '='))
+}
 
 export interface ParsedEnc { data: Buffer; iv: Buffer; tag: Buffer; type: EncType }
 
@@ -20,8 +28,8 @@ export interface ParsedEnc { data: Buffer; iv: Buffer; tag: Buffer; type: EncTyp
 export const isEncrypted = (s: string): boolean => s.startsWith('ENC[AES256_GCM,')
 
 function b64(s: string, what: string, where: string): Buffer {
-  const clean = s.replace(/[\r\n]/g, '') // Go's StdEncoding ignores CR/LF
-  if (clean.length % 4 !== 0 || !B64_RE.test(clean)) throw new TamperedValueError(`malformed encrypted value at ${where}: bad base64 in ${what}`)
+  const clean = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, '') : s // Go's StdEncoding ignores CR/LF
+  if (clean.length % 4 !== 0 || !isB64(clean)) throw new TamperedValueError(`malformed encrypted value at ${where}: bad base64 in ${what}`)
   return Buffer.from(clean, 'base64')
 }
 
@@ -69,10 +77,13 @@ export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, 
   if (plain.length === 0) return ''
   const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 })
   c.setAAD(Buffer.from(aad, 'utf8'))
-  const data = Buffer.concat([c.update(plain), c.final()])
+  const data = joinFinal(c.update(plain), c.final())
   const tag = c.getAuthTag()
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(iv).toString('base64')},tag:${tag.toString('base64')},type:${type}]`
 }
+
+/** update() + final() output; GCM's final() gives no bytes, so the usual case is no copy at all. */
+const joinFinal = (a: Buffer, b: Buffer): Buffer => (b.length === 0 ? a : Buffer.concat([a, b]))
 
 export interface Decrypted { plain: Buffer; type: EncType; iv: Buffer }
 
@@ -83,7 +94,7 @@ export function decryptString(enc: string, key: Uint8Array, aad: string, where: 
     const d = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: 16 })
     d.setAAD(Buffer.from(aad, 'utf8'))
     d.setAuthTag(p.tag)
-    const plain = Buffer.concat([d.update(p.data), d.final()])
+    const plain = joinFinal(d.update(p.data), d.final())
     return { plain, type: p.type, iv: p.iv }
   } catch {
     throw new TamperedValueError(`value at ${where} failed authentication (tampered, moved to another key, or wrong data key)`)

@@ -26,8 +26,11 @@ function asciiEscape(c: number): string | undefined {
   }
 }
 
+const NEEDS_ESCAPE = /[\x00-\x1f"\\<>&\u2028\u2029]/
+
 /** Go `json.Marshal` of a string: `<>&`, U+2028/U+2029 and controls escaped, the rest raw. */
 export function goQuote(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return '"' + text + '"' // the common case, one scan (ENC values, names)
   let out = '"'
   let run = 0
   for (let i = 0; i < text.length; i++) {
