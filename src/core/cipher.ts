@@ -82,6 +82,31 @@ export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, 
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(iv).toString('base64')},tag:${tag.toString('base64')},type:${type}]`
 }
 
+const b64Len = (bytes: number): number => 4 * Math.ceil(bytes / 3)
+/** The last base64 quantum of a segment is the canonical spelling of its bytes (padding bits zero). */
+const canonicalQuantum = (q: string): boolean => Buffer.from(q, 'base64').toString('base64') === q
+
+/**
+ * Whether an ENC text that decrypted to `plainLength` bytes under a `ivLength`-byte IV is exactly
+ * what `encryptBytes` writes for it: one line, canonical base64, the `type` label, nothing after
+ * `]`. Only such a text may stand in for re-encrypting. GCM's ciphertext is as long as the
+ * plaintext, so every segment's length is known: the check is positions plus the last quantum
+ * of each segment, never a decode of the whole value. The text must have decrypted already (its
+ * segments passed the base64 check).
+ */
+export function isCanonicalEnc(enc: string, type: string, plainLength: number, ivLength: number): boolean {
+  const head = 'ENC[AES256_GCM,data:'
+  const d = b64Len(plainLength)
+  const i = b64Len(ivLength)
+  const t = b64Len(16)
+  const ivAt = head.length + d
+  const tagAt = ivAt + 4 + i
+  const typeAt = tagAt + 5 + t
+  if (plainLength === 0 || enc.length !== typeAt + 6 + type.length + 1) return false
+  if (!enc.startsWith(head) || !enc.startsWith(',iv:', ivAt) || !enc.startsWith(',tag:', tagAt) || !enc.startsWith(`,type:${type}]`, typeAt)) return false
+  return canonicalQuantum(enc.slice(ivAt - 4, ivAt)) && canonicalQuantum(enc.slice(tagAt - 4, tagAt)) && canonicalQuantum(enc.slice(typeAt - 4, typeAt))
+}
+
 /** update() + final() output; GCM's final() gives no bytes, so the usual case is no copy at all. */
 const joinFinal = (a: Buffer, b: Buffer): Buffer => (b.length === 0 ? a : Buffer.concat([a, b]))
 
