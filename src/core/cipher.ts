@@ -79,7 +79,9 @@ export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, 
   c.setAAD(Buffer.from(aad, 'utf8'))
   const data = joinFinal(c.update(plain), c.final())
   const tag = c.getAuthTag()
-  return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(iv).toString('base64')},tag:${tag.toString('base64')},type:${type}]`
+  const parts = ['ENC[AES256_GCM,data:', data.toString('base64'), `,iv:${Buffer.from(iv).toString('base64')},tag:${tag.toString('base64')},type:${type}]`]
+  // a large value as one flat string at once (a `+` would make a rope that is copied again when first read)
+  return data.length > 1 << 16 ? parts.join('') : parts[0]! + parts[1]! + parts[2]!
 }
 
 const b64Len = (bytes: number): number => 4 * Math.ceil(bytes / 3)

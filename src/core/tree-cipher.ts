@@ -46,6 +46,11 @@ export class IvStash {
     if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv, enc })
     else this.pending.push([aad, type, inline, bytes, iv, enc])
   }
+  /** Forgets everything (a plain decrypt never re-encrypts: the decrypted bytes can go before the output is written). */
+  clear(): void {
+    this.pending = []
+    this.ivs = undefined
+  }
   /** The IV that encrypted exactly `bytes` under this AAD and type label, if any. */
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
     return this.find(aad, type, bytes, inline)?.iv

@@ -124,9 +124,14 @@ export function jsonScalar(s: Scalar, key: string | undefined): string {
  * or `''` for newlines without indentation); `null` gives compact `json.Marshal` output.
  */
 export function jsonNode(node: Node, indent: string | null): string {
+  return jsonNodeParts(node, indent).join('')
+}
+
+/** As jsonNode, the text in parts (for utf8Parts: bytes without one big joined string). */
+export function jsonNodeParts(node: Node, indent: string | null): string[] {
   const out: string[] = []
   write(node, indent, 0, out, undefined)
-  return out.join('')
+  return out
 }
 
 function write(node: Node, indent: string | null, level: number, out: string[], key: string | undefined): void {

@@ -169,6 +169,11 @@ export class YamlWriter {
     return this.parts.join('')
   }
 
+  /** The output as written so far, in order (for utf8Parts: bytes without one big joined string). */
+  chunks(): readonly string[] {
+    return this.parts
+  }
+
   /** Writes a run of text with no line break in it. */
   put(s: string): void {
     this.parts.push(s)
