@@ -27,14 +27,23 @@ export interface ParsedEnc { data: Buffer; iv: Buffer; tag: Buffer; type: EncTyp
 /** Whether a string looks like an encrypted sops value. */
 export const isEncrypted = (s: string): boolean => s.startsWith('ENC[AES256_GCM,')
 
-function b64(s: string, what: string, where: string): Buffer {
+/** Checked base64 text (CR/LF removed), not yet decoded. */
+function b64Text(s: string, what: string, where: string): string {
   const clean = s.includes('\n') || s.includes('\r') ? s.replace(/[\r\n]/g, '') : s // Go's StdEncoding ignores CR/LF
   if (clean.length % 4 !== 0 || !isB64(clean)) throw new TamperedValueError(`malformed encrypted value at ${where}: bad base64 in ${what}`)
-  return Buffer.from(clean, 'base64')
+  return clean
 }
+
+const b64 = (s: string, what: string, where: string): Buffer => Buffer.from(b64Text(s, what, where), 'base64')
 
 /** Parses an ENC string; `where` (a key path, never a value) goes into error messages. */
 export function parseEnc(enc: string, where: string): ParsedEnc {
+  const p = parseEncText(enc, where)
+  return { data: Buffer.from(p.data, 'base64'), iv: p.iv, tag: p.tag, type: p.type }
+}
+
+/** As parseEnc, with the data still as checked base64 text (decrypting decodes it inside the cipher call). */
+function parseEncText(enc: string, where: string): { data: string; iv: Buffer; tag: Buffer; type: EncType } {
   const m = ENC_RE.exec(enc)
   if (!m) {
     const why = enc.startsWith('ENC[') && !enc.startsWith('ENC[AES256_GCM,') ? 'unknown cipher' : 'not in sops ENC[...] format'
@@ -42,7 +51,7 @@ export function parseEnc(enc: string, where: string): ParsedEnc {
   }
   const [, d, i, t, ty] = m as unknown as [string, string, string, string, string]
   if (!ENC_TYPES.has(ty)) throw new TamperedValueError(`malformed encrypted value at ${where}: unknown type`)
-  const data = b64(d, 'data', where)
+  const data = b64Text(d, 'data', where)
   const iv = b64(i, 'iv', where)
   const tag = b64(t, 'tag', where)
   if (iv.length === 0) throw new TamperedValueError(`malformed encrypted value at ${where}: empty iv`)
@@ -116,12 +125,13 @@ export interface Decrypted { plain: Buffer; type: EncType; iv: Buffer }
 
 /** Decrypts an ENC string. Throws TamperedValueError (naming only `where`) on any failure. */
 export function decryptString(enc: string, key: Uint8Array, aad: string, where: string): Decrypted {
-  const p = parseEnc(enc, where)
+  const p = parseEncText(enc, where)
   try {
     const d = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: 16 })
     d.setAAD(Buffer.from(aad, 'utf8'))
     d.setAuthTag(p.tag)
-    const plain = joinFinal(d.update(p.data), d.final())
+    // the ciphertext goes in as base64 text: decoded into a buffer the call frees, never a JS copy
+    const plain = joinFinal(d.update(p.data, 'base64'), d.final())
     return { plain, type: p.type, iv: p.iv }
   } catch {
     throw new TamperedValueError(`value at ${where} failed authentication (tampered, moved to another key, or wrong data key)`)
