@@ -1,6 +1,6 @@
 // The rows of the benchmark table, one entry each: what is measured, its target, and how. To add
-// a row, add an entry: { name, target, measure(b) → { measured, peak?, met? } } (met: true/false,
-// or undefined for a row with no target). `b` is the bench context made in bench/run.mjs:
+// a row, add an entry: { name, target, measure(b) → { measured, peak?, met? }, skip?() } (met:
+// true/false, or undefined for a row with no target; skip() true leaves the row out). `b` is the bench context made in bench/run.mjs:
 //   b.node, b.cli, b.env, b.dir, b.recipient, b.identity, b.runs, b.heavyRuns,
 //   b.cliSpec(args, opts?)  a spec running the CLI; b.floor  the `node -e 0` spec;
 //   b.time(specs, { heavy })  timeCommands in turn (heavy: fewer runs for multi-second commands);
@@ -70,6 +70,18 @@ export const ROWS = [
     name: '`run -- true`, 50 values, vs `dotenvx run`',
     target: '≥ 8× faster',
     measure: (b) => { const r = once('run50', () => runVsDotenvx(b, 50)); return { measured: `dotenvx ${fmtMs(r.dx?.ms ?? NaN)}: ${fmtX(r.vs)} slower`, met: r.vs >= 8 } },
+  },
+  {
+    // NODE_EXTRA_CA_CERTS makes Node load a certificate file at every start, the floor included, which shrinks every ratio
+    name: '`run -- true`, 50 values, `NODE_EXTRA_CA_CERTS` unset',
+    target: '',
+    skip: () => process.env.NODE_EXTRA_CA_CERTS === undefined,
+    measure: (b) => {
+      const { NODE_EXTRA_CA_CERTS: _, ...plain } = b.env
+      const enc = b.encrypted('run50.yaml', yamlValues(50))
+      const [, run] = b.time([{ ...b.floor, env: plain }, b.cliSpec(['run', '-f', enc, '--', 'true'], { env: plain })])
+      return { measured: `${fmtMs(run.ms)} (${fmtX(run.ratio)} floor)`, peak: run.peak }
+    },
   },
   {
     name: '`run -- true`, 500 values, vs `dotenvx run`',

@@ -56,7 +56,7 @@ try {
   }
   const rows = []
   for (const row of ROWS) {
-    if (only && !only.test(row.name)) continue
+    if ((only && !only.test(row.name)) || row.skip?.()) continue
     process.stderr.write(`bench: ${row.name}\n`)
     const r = await row.measure(b)
     rows.push([row.name, r.measured, fmtMiB(r.peak ?? NaN), row.target || '—', r.met === undefined ? '—' : r.met ? 'met' : '**not met**'])
