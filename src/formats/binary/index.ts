@@ -12,8 +12,8 @@ import { scalarOutBytes } from '../text-bytes.js'
 const HINT = 'This is likely not an encrypted binary file? If not, use --output-type to select the correct output type.'
 
 function parseBinary(input: Uint8Array): Tree {
-  // the input's bytes, not a copy (nothing writes into a tree's bytes); the text is decoded only if something reads it
-  const raw = new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+  // one copy (the tree never shares the caller's buffer); the text is decoded only if something reads it
+  const raw = new Uint8Array(input)
   return { branches: [{ kind: 'map', entries: [{ kind: 'pair', key: 'data', value: rawStrScalar(raw) }] }] }
 }
 
