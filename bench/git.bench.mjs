@@ -18,7 +18,7 @@ function run(cmd, args, opts) {
 }
 
 /** Builds the repository and times `git log -p` with and without the driver. */
-export async function benchGit({ cli, node, runs, dir }) {
+export async function benchGit({ cli, node, runs, dir, quiet = false }) {
   const repo = join(dir, 'git-bench')
   mkdirSync(repo, { recursive: true })
   const home = join(dir, 'git-bench-home')
@@ -52,10 +52,12 @@ export async function benchGit({ cli, node, runs, dir }) {
   const withDriver = timeCommand('git', ['log', '-p'], { runs: logRuns, env, cwd: repo })
   const withoutKey = timeCommand('git', ['log', '-p'], { runs: logRuns, env: { ...env, SOPS_AGE_KEY_FILE: join(dir, 'no-such-key.txt') }, cwd: repo })
   // the floor again, in turn with one textconv call: the machine's pace may have changed meanwhile
-  const [floor, textconvOne] = timeCommands([floorSpec(node), { cmd: node, args: [cli, 'textconv', join(repo, file)], env }], { runs })
+  const [floorR, textconv] = timeCommands([floorSpec(node), { cmd: node, args: [cli, 'textconv', join(repo, file)], env, cwd: repo }], { runs })
+  const floor = floorR.ms
+  const textconvOne = textconv.ms
   const perRev = (withDriver - without) / COMMITS
   const perRevKeyless = (withoutKey - without) / COMMITS
-  table(`git log -p, ${COMMITS} commits of one encrypted YAML file (${VALUES} values)`, [
+  if (!quiet) table(`git log -p, ${COMMITS} commits of one encrypted YAML file (${VALUES} values)`, [
     { name: 'node -e 0', ms: floor },
     { name: 'git log -p --no-textconv', ms: without },
     { name: 'git log -p with the textconv driver (key)', ms: withDriver },
@@ -65,6 +67,6 @@ export async function benchGit({ cli, node, runs, dir }) {
     { name: 'per revision, keyless: (with − without) / 50', ms: perRevKeyless },
     { name: 'per textconv call (2 per revision: old and new blob), key', ms: perRev / 2 },
   ], 'node -e 0')
-  console.log(`\nper-revision textconv cost: ${perRev.toFixed(1)} ms = ${(perRev / floor).toFixed(2)}× node -e 0 (keyless: ${perRevKeyless.toFixed(1)} ms = ${(perRevKeyless / floor).toFixed(2)}×); git runs the driver twice per revision (no cachetextconv, on purpose): ${(perRev / 2).toFixed(1)} ms = ${(perRev / 2 / floor).toFixed(2)}× node -e 0 per call (target ≤ 2×)`)
-  return { floor, without, withDriver, withoutKey, perRev, perRevKeyless }
+  if (!quiet) console.log(`\nper-revision textconv cost: ${perRev.toFixed(1)} ms = ${(perRev / floor).toFixed(2)}× node -e 0 (keyless: ${perRevKeyless.toFixed(1)} ms = ${(perRevKeyless / floor).toFixed(2)}×); git runs the driver twice per revision (no cachetextconv, on purpose): ${(perRev / 2).toFixed(1)} ms = ${(perRev / 2 / floor).toFixed(2)}× node -e 0 per call (target ≤ 2×)`)
+  return { floor, textconv, without, withDriver, withoutKey, perRev, perRevKeyless }
 }

@@ -1,92 +1,74 @@
-// npm run bench: start-up and throughput of sops-like against node -e 0 (the floor),
-// the npm sops-age decoder and dotenvx, on the same machine in the same run.
-// Prints markdown tables of medians and ratios. Not a test: nothing here asserts on time.
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
-import { tmpdir, cpus } from 'node:os'
+// npm run bench: prints the README's benchmark table itself (markdown, with the machine line,
+// Node version and date): every row of bench/rows.mjs with what was measured, the peak RSS of
+// the command, its target and whether it is met. Ratios are pairs measured in the same run
+// (A B A B …) against `node -e 0` (the floor) or the named peer. Not a test: nothing asserts.
+// BENCH_RUNS (default 15) runs per light command, BENCH_HEAVY_RUNS (default 3) per command of a
+// second or more; BENCH_ONLY=regex keeps the rows whose name matches.
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
+import { tmpdir, cpus, totalmem, platform, release } from 'node:os'
 import { join, resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { timeCommand, timeCommands, floorSpec, table } from './lib.mjs'
+import { timeCommands, floorSpec, markdown, fmtMiB } from './lib.mjs'
+import { ROWS } from './rows.mjs'
+import { benchGit } from './git.bench.mjs'
+import { benchRotate } from './rotate.bench.mjs'
 
 const root = resolve(new URL('..', import.meta.url).pathname)
 const cli = join(root, 'bin/sops-like.cjs')
 const node = process.execPath
 const dir = mkdtempSync(join(tmpdir(), 'sops-like-bench-'))
 const runs = Number(process.env.BENCH_RUNS ?? 15)
+const heavyRuns = Number(process.env.BENCH_HEAVY_RUNS ?? 3)
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined
 
 function sh(args, opts = {}) {
-  const r = spawnSync(node, [cli, ...args], { encoding: 'utf8', ...opts })
+  const r = spawnSync(node, [cli, ...args], { maxBuffer: 1 << 30, ...opts })
   if (r.status !== 0) throw new Error(`sops-like ${args[0]} failed: ${r.stderr}`)
   return r.stdout
 }
 
 try {
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${runs} runs each (median)`)
-  const keyOut = sh(['keygen', '-o', join(dir, 'key.txt')])
-  const recipient = keyOut.trim()
-  const identity = readFileSync(join(dir, 'key.txt'), 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))
-  const env = { ...process.env, SOPS_AGE_KEY_FILE: join(dir, 'key.txt'), HOME: dir }
-  const floor = timeCommand(node, ['-e', '0'], { runs })
-
-  for (const n of [50, 5000]) {
-    const yaml = Array.from({ length: n }, (_, i) => `key_${i}: value-${i}-${'x'.repeat(20)}`).join('\n') + '\n'
-    writeFileSync(join(dir, `p${n}.yaml`), yaml)
-    writeFileSync(join(dir, `e${n}.yaml`), sh(['encrypt', '--age', recipient, join(dir, `p${n}.yaml`)], { env }))
-    const sopsAge = `import('sops-age').then(async m => { await m.decryptSops({ path: ${JSON.stringify(join(dir, `e${n}.yaml`))}, secretKey: ${JSON.stringify(identity)} }) })`
-    const names = ['node -e 0', `sops-like decrypt (${n} values)`, `sops-age decryptSops (${n} values)`, `sops-like encrypt (${n} values)`]
-    const ms = timeCommands([
-      floorSpec(node),
-      { cmd: node, args: [cli, 'decrypt', join(dir, `e${n}.yaml`)], env },
-      { cmd: node, args: ['--input-type=module', '-e', sopsAge], env, cwd: root },
-      { cmd: node, args: [cli, 'encrypt', '--age', recipient, join(dir, `p${n}.yaml`)], env },
-    ], { runs })
-    const rows = names.map((name, i) => ({ name, ms: ms[i] }))
-    table(`decrypt / encrypt, ${n} values (YAML, age)`, rows, 'node -e 0')
-    const ratio = rows[2].ms / rows[1].ms
-    console.log(`\nsops-age / sops-like decrypt: ${ratio.toFixed(2)}× (target ≥ 2× at 5000 values); sops-like decrypt / floor: ${(rows[1].ms / rows[0].ms).toFixed(2)}× (target ≤ 5×)`)
+  const keyFile = join(dir, 'key.txt')
+  const recipient = sh(['keygen', '-o', keyFile]).toString().trim()
+  const identity = readFileSync(keyFile, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-'))
+  const env = { ...process.env, SOPS_AGE_KEY_FILE: keyFile, HOME: dir }
+  const files = new Map()
+  let gitResult, rotateResult
+  const b = {
+    root, node, cli, dir, env, recipient, identity, runs, heavyRuns,
+    floor: floorSpec(node),
+    cliSpec: (args, opts = {}) => ({ cmd: node, args: [cli, ...args], env, ...opts }),
+    time: (specs, { heavy = false } = {}) => timeCommands(specs, heavy ? { runs: heavyRuns, warmup: 1 } : { runs }),
+    file(name, content) {
+      const p = join(dir, name)
+      if (!files.has(p)) writeFileSync(p, content)
+      files.set(p, true)
+      return p
+    },
+    encrypted(name, content) {
+      const p = join(dir, `enc-${name}`)
+      if (!files.has(p)) writeFileSync(p, sh(['encrypt', '--age', recipient, b.file(name, content)], { env }))
+      files.set(p, true)
+      return p
+    },
+    git: async () => (gitResult ??= await benchGit({ cli, node, runs, dir, quiet: true })),
+    rotate: async () => (rotateResult ??= await benchRotate({ cli, node, dir })),
   }
-
-  // run -- true, 50 values, against dotenvx run on a 50-key encrypted .env
-  const hasRun = spawnSync(node, [cli, 'run', '--help']).status === 0
-  if (hasRun) {
-    const dotenvx = join(root, 'node_modules/@dotenvx/dotenvx/src/cli/dotenvx.js')
-    const envDir = mkdtempSync(join(dir, 'dotenvx-'))
-    writeFileSync(join(envDir, '.env'), Array.from({ length: 50 }, (_, i) => `KEY_${i}=value-${i}`).join('\n') + '\n')
-    spawnSync(node, [dotenvx, 'encrypt', '-f', '.env'], { cwd: envDir, stdio: 'ignore' })
-    const specs = [floorSpec(node), { cmd: node, args: [cli, 'run', '-f', join(dir, 'e50.yaml'), '--', 'true'], env }]
-    if (existsSync(dotenvx)) specs.push({ cmd: node, args: [dotenvx, 'run', '-q', '-f', '.env', '--', 'true'], cwd: envDir })
-    const ms = timeCommands(specs, { runs })
-    const rows = [
-      { name: 'node -e 0', ms: ms[0] },
-      { name: 'sops-like run -f secrets.enc.yaml -- true (50 values)', ms: ms[1] },
-      { name: 'dotenvx run -f .env -- true (50 values)', ms: ms[2] ?? NaN },
-    ]
-    table('run -- true', rows, 'node -e 0')
-    console.log(`\nrun / floor: ${(rows[1].ms / rows[0].ms).toFixed(2)}× (target ≤ 1.8×); dotenvx / sops-like: ${(rows[2].ms / rows[1].ms).toFixed(2)}× (target ≥ 8×)`)
-
-    // NODE_EXTRA_CA_CERTS makes Node load a certificate file at every start, the floor included,
-    // which shrinks every ratio: the same pair again without it, as most machines run Node
-    if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
-      const { NODE_EXTRA_CA_CERTS: _, ...plainEnv } = process.env
-      const plain = timeCommands([{ ...floorSpec(node), env: plainEnv }, { ...specs[1], env: { ...plainEnv, SOPS_AGE_KEY_FILE: env.SOPS_AGE_KEY_FILE, HOME: env.HOME } }], { runs })
-      table('run -- true, NODE_EXTRA_CA_CERTS unset', [
-        { name: 'node -e 0', ms: plain[0] },
-        { name: 'sops-like run -f secrets.enc.yaml -- true (50 values)', ms: plain[1] },
-      ], 'node -e 0')
-      console.log(`\nrun / floor without NODE_EXTRA_CA_CERTS: ${(plain[1] / plain[0]).toFixed(2)}×`)
-    }
+  const rows = []
+  for (const row of ROWS) {
+    if ((only && !only.test(row.name)) || row.skip?.()) continue
+    process.stderr.write(`bench: ${row.name}\n`)
+    const r = await row.measure(b)
+    rows.push([row.name, r.measured, fmtMiB(r.peak ?? NaN), row.target || '—', r.met === undefined ? '—' : r.met ? 'met' : '**not met**'])
   }
-
-  for (const extra of ['git.bench.mjs', 'rotate.bench.mjs']) {
-    const p = join(root, 'bench', extra)
-    if (!existsSync(p)) continue
-    const mod = await import(p)
-    const fn = Object.values(mod).find((v) => typeof v === 'function')
-    const r = fn ? await fn({ cli, node, floor, runs, dir }) : undefined
-    if (r?.medianMs !== undefined) {
-      table('rotate --all', [{ name: 'node -e 0', ms: floor }, { name: r.name, ms: r.medianMs }, { name: 'per file', ms: r.perFileMs }], 'node -e 0')
-      console.log(`\nrotate --all: ${(r.medianMs / 1000).toFixed(2)} s (target < 3 s), ${r.perFileMs.toFixed(1)} ms per file`)
-    }
-  }
+  const floorNow = timeCommands([floorSpec(node)], { runs })[0].ms
+  const cpu = cpus()
+  const date = new Date().toISOString().slice(0, 10)
+  console.log(`Benchmarks, ${date}: ${cpu.length} × ${cpu[0]?.model?.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}; ` +
+    `${runs} runs per command (${heavyRuns} for commands of a second or more), medians; floor \`node -e 0\` ${floorNow.toFixed(0)} ms` +
+    `${process.env.NODE_EXTRA_CA_CERTS !== undefined ? ' (NODE_EXTRA_CA_CERTS is set: every Node start, the floor included, loads a certificate file)' : ''}. ` +
+    'Ratios are pairs from the same run; peak RSS is the command\'s own (getrusage).\n')
+  console.log(markdown(['what', 'measured', 'peak RSS', 'target', 'met'], rows))
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

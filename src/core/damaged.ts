@@ -17,10 +17,14 @@ const MARKER_BYTES = Buffer.from(ENC_MARKER)
 
 const isEncrypted = (text: string): boolean => text.startsWith(ENC_MARKER)
 
+/** Raw bytes (a binary payload) begin with the marker: the same answer as their text, without decoding it. */
+const rawIsEncrypted = (raw: Uint8Array): boolean =>
+  raw.length >= MARKER_BYTES.length && Buffer.from(raw.buffer, raw.byteOffset, MARKER_BYTES.length).equals(MARKER_BYTES)
+
 function nodeHolds(n: Node | Mapping | Sequence): boolean {
   switch (n.kind) {
     case 'scalar':
-      return isEncrypted(n.text)
+      return n.raw ? rawIsEncrypted(n.raw) : isEncrypted(n.text)
     case 'map':
       return n.entries.some((e) => (e.kind === 'pair' ? nodeHolds(e.value) : isEncrypted(e.text)))
     case 'seq':

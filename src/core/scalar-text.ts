@@ -5,7 +5,9 @@
  * it feeds the MAC and the tree, never the IV stash (tree-cipher keys that by the exact
  * decrypted bytes, so a changed text always gets a fresh IV).
  */
+import { isUtf8 } from 'node:buffer'
 import { TamperedValueError } from '../errors.js'
+import { rawStrScalar } from './raw-scalar.js'
 import { formatFloatF } from './go-number.js'
 import type { Scalar } from './tree.js'
 import type { EncType } from './cipher.js'
@@ -14,9 +16,13 @@ const BOOL_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
 const BOOL_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
 const GO_FLOAT = /^[+-]?(?:(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?|\d+\.|inf|infinity|nan)$/i
 
-function utf8(bytes: Buffer): { text: string; raw?: Uint8Array } {
-  const text = bytes.toString('utf8')
-  return Buffer.from(text, 'utf8').equals(bytes) ? { text } : { text, raw: new Uint8Array(bytes) }
+/**
+ * Valid UTF-8 (checked on the bytes, no decode and re-encode) → the text; anything else keeps
+ * its bytes as `raw`, a view of the decrypted buffer (no copy), with the text decoded on demand.
+ */
+function strScalar(bytes: Buffer): Scalar {
+  if (isUtf8(bytes)) return { kind: 'scalar', type: 'str', text: bytes.toString('utf8') }
+  return rawStrScalar(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
 }
 
 export function canonicalFromPlain(type: EncType, plain: Buffer, where: string): Scalar {
@@ -25,10 +31,8 @@ export function canonicalFromPlain(type: EncType, plain: Buffer, where: string):
   }
   switch (type) {
     case 'str':
-    case 'bytes': {
-      const { text, raw } = utf8(plain)
-      return raw ? { kind: 'scalar', type: 'str', text, raw } : { kind: 'scalar', type: 'str', text }
-    }
+    case 'bytes':
+      return strScalar(plain)
     case 'int': {
       const t = plain.toString('utf8')
       if (!/^[+-]?\d+$/.test(t)) bad()

@@ -4,7 +4,7 @@
  * plus a trailing ':' (list indices left out). Returns new trees; styles are kept.
  */
 import { createHash } from 'node:crypto'
-import { encryptBytes, decryptString, isEncrypted, type EncType } from './cipher.js'
+import { encryptBytes, decryptString, isCanonicalEnc, isEncrypted, type EncType } from './cipher.js'
 import { type Decide } from './selection.js'
 import { MacBuilder } from './mac.js'
 import { canonicalFromPlain } from './scalar-text.js'
@@ -21,28 +21,61 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
  * `7` under a fresh IV. Entries are only collected while decrypting; the lookup map (keyed by a
  * digest of the plaintext, then compared byte for byte) is built on the first lookup — a plain
  * `decrypt` or `run` never pays for it.
+ *
+ * With the same key, IV, AAD, label and bytes, AES-GCM gives the same ciphertext and tag, so the
+ * `ENC[…]` text the value was read from is handed back too when it is exactly what encryption
+ * would write (no CR/LF in the base64, nothing after `]`): `set` on one value of a large file
+ * then runs the cipher over that value only.
  */
 export class IvStash {
-  private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array]> = []
-  private ivs?: Map<string, { bytes: Uint8Array; iv: Uint8Array }>
-  private static id(aad: string, type: string, bytes: Uint8Array, inline: boolean): string {
-    return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${createHash('sha256').update(bytes).digest('base64')}`
+  private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array, enc: string | undefined]> = []
+  private ivs?: Map<string, StashEntry>
+  /** The data key the remembered values were decrypted with: a text is reused only under that key. */
+  private key?: Uint8Array
+  /** Called by decryptTree before remembering anything. */
+  bindKey(key: Uint8Array): void {
+    this.key ??= key
   }
-  /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label. */
-  remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false): void {
-    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv })
-    else this.pending.push([aad, type, inline, bytes, iv])
+  private static id(aad: string, type: string, bytes: Uint8Array, inline: boolean): string {
+    // small values stand for themselves (cheaper than a hash per value); large ones by their digest
+    const v = bytes.length <= 96 ? 'b' + view(bytes).toString('base64') : 'h' + createHash('sha256').update(bytes).digest('base64')
+    return `${aad}\u0000${type}\u0000${inline ? 1 : 0}\u0000${v}`
+  }
+  /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label, as `enc` when given. */
+  remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false, enc?: string): void {
+    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv, enc })
+    else this.pending.push([aad, type, inline, bytes, iv, enc])
+  }
+  /** Forgets everything (a plain decrypt never re-encrypts: the decrypted bytes can go before the output is written). */
+  clear(): void {
+    this.pending = []
+    this.ivs = undefined
   }
   /** The IV that encrypted exactly `bytes` under this AAD and type label, if any. */
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
+    return this.find(aad, type, bytes, inline)?.iv
+  }
+  /**
+   * The IV for exactly `bytes` (as `lookup`), with the `ENC[…]` text to reuse when it is canonical
+   * and `key` is the data key it was decrypted with.
+   */
+  find(aad: string, type: string, bytes: Uint8Array, inline = false, key?: Uint8Array): { iv: Uint8Array; enc?: string } | undefined {
     if (!this.ivs) {
-      this.ivs = new Map(this.pending.map(([a, t, i, b, iv]) => [IvStash.id(a, t, b, i), { bytes: b, iv }]))
+      this.ivs = new Map(this.pending.map(([a, t, i, b, iv, enc]) => [IvStash.id(a, t, b, i), { bytes: b, iv, enc }]))
       this.pending = []
     }
     const hit = this.ivs.get(IvStash.id(aad, type, bytes, inline))
-    return hit && Buffer.compare(hit.bytes, bytes) === 0 ? hit.iv : undefined
+    if (!hit || Buffer.compare(hit.bytes, bytes) !== 0) return undefined
+    if (hit.enc !== undefined && !isCanonicalEnc(hit.enc, type, hit.bytes.length, hit.iv.length)) hit.enc = undefined
+    const sameKey = key !== undefined && this.key !== undefined && (key === this.key || view(key).equals(view(this.key)))
+    return hit.enc !== undefined && sameKey ? { iv: hit.iv, enc: hit.enc } : { iv: hit.iv }
   }
 }
+
+/** A Buffer over the same memory (no copy of a data key). */
+const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+interface StashEntry { bytes: Uint8Array; iv: Uint8Array; enc: string | undefined }
 
 interface Ctx {
   readonly decide: Decide
@@ -134,8 +167,8 @@ export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     if (node.kind === 'comment') {
       if (!enc || node.text === '') return node
       const bytes = Buffer.from(node.text, 'utf8')
-      const iv = c.stash?.lookup(aad, 'comment', bytes, node.inline)
-      return { ...node, text: encryptBytes(bytes, 'comment', c.key, aad, iv) }
+      const hit = c.stash?.find(aad, 'comment', bytes, node.inline, c.key)
+      return { ...node, text: hit?.enc ?? encryptBytes(bytes, 'comment', c.key, aad, hit?.iv) }
     }
     if (node.type === 'null') return node
     const bytes = scalarBytes(node)
@@ -146,8 +179,9 @@ export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     }
     if (!enc) return node
     const type = encType(node)
-    const iv = c.stash?.lookup(aad, type, bytes)
-    const text = encryptBytes(bytes, type, c.key, aad, iv)
+    // an unchanged value keeps its ciphertext as read (same key, IV, AAD and bytes: the same text)
+    const hit = c.stash?.find(aad, type, bytes, false, c.key)
+    const text = hit?.enc ?? encryptBytes(bytes, type, c.key, aad, hit?.iv)
     const s: Scalar = { kind: 'scalar', type: 'str', text }
     if (node.style !== undefined) s.style = node.style
     return s
@@ -157,6 +191,7 @@ export function encryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
 
 /** Decrypts every selected leaf of an encrypted tree; returns the plaintext tree and the computed MAC. */
 export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
+  c.stash?.bindKey(c.key)
   const out = walkTree(tree, (node, keys, stack, inSeq) => {
     const enc = c.decide(keys, stack, node.kind === 'comment')
     const aad = aadOf(keys)
@@ -165,7 +200,7 @@ export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
       try {
         const d = decryptString(node.text, c.key, aad, where(keys))
         const text = d.plain.toString('utf8')
-        c.stash?.remember(aad, 'comment', d.plain, d.iv, false)
+        c.stash?.remember(aad, 'comment', d.plain, d.iv, false, node.text)
         return { ...node, text, inline: false }
       } catch {
         return node // sops keeps a comment that fails to decrypt
@@ -181,14 +216,14 @@ export function decryptTree(tree: Tree, c: Ctx): { tree: Tree; mac: string } {
     const d = decryptString(node.text, c.key, aad, where(keys))
     if (d.type === 'comment') {
       if (!inSeq) throw new TamperedValueError(`unexpected encrypted comment as value at ${where(keys)}`)
-      c.stash?.remember(aad, 'comment', d.plain, d.iv, false)
+      c.stash?.remember(aad, 'comment', d.plain, d.iv, false, node.text)
       const cm: Comment = { kind: 'comment', text: d.plain.toString('utf8'), inline: false }
       return cm
     }
     const s = canonicalFromPlain(d.type, d.plain, where(keys))
     if (node.style !== undefined) s.style = node.style
     // the bytes that were encrypted, not the canonical text: an IV is reused only for these exact bytes
-    c.stash?.remember(aad, d.type, d.plain, d.iv)
+    c.stash?.remember(aad, d.type, d.plain, d.iv, false, node.text)
     c.mac.add(scalarBytes(s))
     return s
   })

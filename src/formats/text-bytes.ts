@@ -34,9 +34,36 @@ export function strFromBytes(bytes: Uint8Array): Scalar {
   return raw ? { kind: 'scalar', type: 'str', text, raw } : { kind: 'scalar', type: 'str', text }
 }
 
-/** UTF-8 bytes of a string. */
+/** UTF-8 bytes of a string (a large one is a view of its own fresh buffer: no second copy). */
 export function utf8(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'utf8'))
+  const b = Buffer.from(text, 'utf8')
+  return b.length >= 4096 ? new Uint8Array(b.buffer, b.byteOffset, b.length) : new Uint8Array(b)
+}
+
+/**
+ * The UTF-8 bytes of text given as parts (a writer's output), written into one buffer: the
+ * parts are never joined into one big string first. Small parts are joined in groups.
+ */
+export function utf8Parts(parts: readonly string[]): Uint8Array {
+  const groups: string[] = []
+  let run: string[] = []
+  let runLength = 0
+  for (const p of parts) {
+    run.push(p)
+    runLength += p.length
+    if (runLength >= 1 << 16) {
+      groups.push(run.length === 1 ? p : run.join(''))
+      run = []
+      runLength = 0
+    }
+  }
+  if (run.length) groups.push(run.join(''))
+  let total = 0
+  for (const g of groups) total += Buffer.byteLength(g, 'utf8')
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const g of groups) at += out.write(g, at, 'utf8')
+  return new Uint8Array(out.buffer, out.byteOffset, out.length)
 }
 
 /** The bytes a scalar stands for: `raw` if present, else the UTF-8 of `text`. */

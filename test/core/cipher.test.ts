@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { randomBytes } from 'node:crypto'
-import { decryptString, encryptBytes, parseEnc } from '../../src/core/cipher.js'
+import { IV_POOL_BYTES, decryptString, encryptBytes, freshIv, isCanonicalEnc, parseEnc } from '../../src/core/cipher.js'
 import { TamperedValueError } from '../../src/errors.js'
 
 const KEY = Buffer.from('af5e68dd342b72c6a0475f81a50da4fde898f4b7742c92cbcf1668211411f4e4', 'hex')
@@ -38,6 +38,48 @@ test('empty plaintext is never encrypted', () => {
 test('same IV gives identical ciphertext (IV stash)', () => {
   const iv = randomBytes(32)
   assert.is(encryptBytes(Buffer.from('v'), 'str', KEY, 'a:', iv), encryptBytes(Buffer.from('v'), 'str', KEY, 'a:', iv))
+})
+
+test('nonce reuse across the IV pool: consecutive IVs are distinct, and a refill never rewrites an IV already handed out', () => {
+  const perPool = IV_POOL_BYTES / 32
+  const held: Buffer[] = []
+  const drawn: string[] = []
+  const seen = new Set<string>()
+  for (let i = 0; i < perPool * 3 + 7; i++) {
+    const iv = freshIv()
+    assert.is(iv.length, 32)
+    const hex = iv.toString('hex')
+    assert.not.ok(seen.has(hex), `IV ${i} was handed out before`)
+    seen.add(hex)
+    drawn.push(hex)
+    held.push(iv)
+  }
+  // the buffers handed out still hold what they held when drawn: refills use a new buffer
+  held.forEach((b, i) => assert.is(b.toString('hex'), drawn[i], `IV ${i} changed after a refill`))
+})
+
+test('nonce reuse: the same value encrypted twice gets two different IVs', () => {
+  const a = parseEnc(encryptBytes(Buffer.from('v'), 'str', KEY, 'a:'), 'x').iv
+  const b = parseEnc(encryptBytes(Buffer.from('v'), 'str', KEY, 'a:'), 'x').iv
+  assert.is.not(a.toString('hex'), b.toString('hex'))
+})
+
+test('isCanonicalEnc: true exactly for what encryptBytes writes', () => {
+  for (let n = 1; n < 70; n++) {
+    const enc = encryptBytes(randomBytes(n), 'str', KEY, 'a:')
+    assert.ok(isCanonicalEnc(enc, 'str', n, 32), `length ${n}`)
+    assert.not.ok(isCanonicalEnc(enc, 'int', n, 32), 'other type label')
+    assert.not.ok(isCanonicalEnc(enc + 'x', 'str', n, 32), 'bytes after ]')
+    assert.not.ok(isCanonicalEnc(enc.replace(',iv:', '\n,iv:'), 'str', n, 32), 'a line break')
+    assert.is(decryptString(enc, KEY, 'a:', 'x').plain.length, n)
+  }
+  // non-zero padding bits: Go and Node decode "AB==" to the byte 0x00 as "AA==" does
+  const one = encryptBytes(Buffer.from('v'), 'str', KEY, 'a:')
+  const data = /data:([^,]+),/.exec(one)![1]!
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  const bumped = data.slice(0, 1) + ALPHABET[ALPHABET.indexOf(data[1]!) ^ 1] + '=='
+  assert.ok(Buffer.from(bumped, 'base64').equals(Buffer.from(data, 'base64')), 'both spellings decode alike')
+  assert.not.ok(isCanonicalEnc(one.replace(data, bumped), 'str', 1, 32), 'non-canonical base64')
 })
 
 const malformed = {

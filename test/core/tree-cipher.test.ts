@@ -10,12 +10,12 @@ import * as assert from 'uvu/assert'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadFormat } from '../../src/formats/index.js'
-import { encryptBytes as encryptValue, parseEnc } from '../../src/core/cipher.js'
+import { decryptString, encryptBytes as encryptValue, parseEnc } from '../../src/core/cipher.js'
 import { MacBuilder } from '../../src/core/mac.js'
 import { macAad } from '../../src/core/metadata.js'
 import type { Mapping, Scalar } from '../../src/core/tree.js'
 import { compileSelectors, effectiveSelectors } from '../../src/core/selection.js'
-import { decryptTree, IvStash } from '../../src/core/tree-cipher.js'
+import { decryptTree, encryptTree, IvStash } from '../../src/core/tree-cipher.js'
 import { createAgeRecipient } from '../../src/keys/age.js'
 import { decryptBytes, openBytes, parseEncrypted } from '../../src/ops/crypt/decrypt.js'
 import { encryptBytes } from '../../src/ops/crypt/encrypt.js'
@@ -122,6 +122,44 @@ test('IvStash hands an IV back only for the exact bytes, AAD and type it encrypt
   assert.is(s.lookup('other:', 'int', Buffer.from('+0000007')), undefined)
   assert.is(s.lookup('count:', 'str', Buffer.from('+0000007')), undefined)
   assert.is(s.lookup('count:', 'int', Buffer.from('+0000007')), iv)
+})
+
+/** A one-value tree `a: <enc>` decrypted with `key` into a fresh stash. */
+function stashOf(enc: string, key: Uint8Array): { stash: IvStash; plain: Mapping } {
+  const stash = new IvStash()
+  const tree = { branches: [{ kind: 'map', entries: [{ kind: 'pair', key: 'a', value: { kind: 'scalar', type: 'str', text: enc } }] } as Mapping] }
+  const out = decryptTree(tree, { decide: compileSelectors(effectiveSelectors({})), key, mac: new MacBuilder(false), macOnlyEncrypted: false, stash })
+  return { stash, plain: out.tree.branches[0] as Mapping }
+}
+const encOf = (plain: Mapping, key: Uint8Array, stash: IvStash): string => {
+  const out = encryptTree({ branches: [plain] }, { decide: compileSelectors(effectiveSelectors({})), key, mac: new MacBuilder(false), macOnlyEncrypted: false, stash })
+  return ((out.tree.branches[0] as Mapping).entries[0] as { value: Scalar }).value.text
+}
+
+test('an unchanged value keeps its ENC text as read: the cipher is not run again (same key, canonical text)', () => {
+  const key = Buffer.alloc(32, 7)
+  const enc = encryptValue(Buffer.from('secret'), 'str', key, 'a:')
+  const { stash, plain } = stashOf(enc, key)
+  assert.is(stash.find('a:', 'str', Buffer.from('secret'), false, key)?.enc, enc)
+  assert.is(encOf(plain, key, stash), enc)
+})
+
+test('ciphertext copied under another data key: a stash never hands its ENC text to a reseal with a different key', () => {
+  const key = Buffer.alloc(32, 7)
+  const other = Buffer.alloc(32, 9)
+  const enc = encryptValue(Buffer.from('secret'), 'str', key, 'a:')
+  const { stash, plain } = stashOf(enc, key)
+  assert.is(stash.find('a:', 'str', Buffer.from('secret'), false, other)?.enc, undefined)
+  const resealed = encOf(plain, other, stash)
+  assert.is.not(resealed, enc)
+  assert.is(decryptString(resealed, other, 'a:', 'a').plain.toString(), 'secret')
+})
+
+test('a non-canonical ENC text (bytes after the closing bracket) is re-encrypted, not copied', () => {
+  const key = Buffer.alloc(32, 7)
+  const enc = encryptValue(Buffer.from('secret'), 'str', key, 'a:')
+  const { stash, plain } = stashOf(enc + 'junk', key)
+  assert.is(encOf(plain, key, stash), enc)
 })
 
 test.run()

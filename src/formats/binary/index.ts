@@ -6,15 +6,15 @@
 import { EmitError } from '../../errors.js'
 import type { Node, Tree } from '../../core/tree.js'
 import type { Format } from '../../core/format.js'
-import { decodeLossy, scalarOutBytes } from '../text-bytes.js'
+import { rawStrScalar } from '../../core/raw-scalar.js'
+import { scalarOutBytes } from '../text-bytes.js'
 
 const HINT = 'This is likely not an encrypted binary file? If not, use --output-type to select the correct output type.'
 
 function parseBinary(input: Uint8Array): Tree {
-  const raw = Uint8Array.from(input)
-  return {
-    branches: [{ kind: 'map', entries: [{ kind: 'pair', key: 'data', value: { kind: 'scalar', type: 'str', text: decodeLossy(raw), raw } }] }],
-  }
+  // one copy (the tree never shares the caller's buffer); the text is decoded only if something reads it
+  const raw = new Uint8Array(input)
+  return { branches: [{ kind: 'map', entries: [{ kind: 'pair', key: 'data', value: rawStrScalar(raw) }] }] }
 }
 
 function emitBinary(tree: Tree): Uint8Array {

@@ -10,9 +10,9 @@
 import { EmitError } from '../../errors.js'
 import type { Mapping, Node, Tree } from '../../core/tree.js'
 import type { Format } from '../../core/format.js'
-import { jsonNode } from './write.js'
+import { jsonNode, jsonNodeParts } from './write.js'
 import { parseJsonDocument } from './read.js'
-import { scalarOutBytes, utf8 } from '../text-bytes.js'
+import { scalarOutBytes, utf8, utf8Parts } from '../text-bytes.js'
 
 export { goQuote, goQuoteBytes, jsonNode, jsonScalar } from './write.js'
 
@@ -31,7 +31,11 @@ function indentUnit(indent: number): string {
 /** A JSON format with the given indentation. */
 export function createJsonFormat(options: JsonFormatOptions = {}): Format {
   const unit = indentUnit(options.indent ?? -1)
-  const document = (m: Mapping): Uint8Array => utf8(jsonNode(m, unit) + '\n')
+  const document = (m: Mapping): Uint8Array => {
+    const parts = jsonNodeParts(m, unit)
+    parts.push('\n')
+    return utf8Parts(parts) // no joined copy of the whole text
+  }
   return {
     name: 'json',
     metadataLayout: 'nested',

@@ -26,8 +26,11 @@ function asciiEscape(c: number): string | undefined {
   }
 }
 
+const NEEDS_ESCAPE = /[\x00-\x1f"\\<>&\u2028\u2029]/
+
 /** Go `json.Marshal` of a string: `<>&`, U+2028/U+2029 and controls escaped, the rest raw. */
 export function goQuote(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return '"' + text + '"' // the common case, one scan (ENC values, names)
   let out = '"'
   let run = 0
   for (let i = 0; i < text.length; i++) {
@@ -121,9 +124,14 @@ export function jsonScalar(s: Scalar, key: string | undefined): string {
  * or `''` for newlines without indentation); `null` gives compact `json.Marshal` output.
  */
 export function jsonNode(node: Node, indent: string | null): string {
+  return jsonNodeParts(node, indent).join('')
+}
+
+/** As jsonNode, the text in parts (for utf8Parts: bytes without one big joined string). */
+export function jsonNodeParts(node: Node, indent: string | null): string[] {
   const out: string[] = []
   write(node, indent, 0, out, undefined)
-  return out.join('')
+  return out
 }
 
 function write(node: Node, indent: string | null, level: number, out: string[], key: string | undefined): void {

@@ -136,7 +136,25 @@ const ESCAPES: Record<number, string> = {
   0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P',
 }
 
-/** The output buffer with go-yaml's emitter state (column, whitespace, indention, foot indent). */
+/** Lone or paired UTF-16 surrogates: only then does a string's length differ from its code point count. */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/** Code points in `s` as `for (const ch of s)` counts them (a lone surrogate counts as one). */
+function codePoints(s: string): number {
+  if (!SURROGATE.test(s)) return s.length
+  let n = 0
+  for (const _ of s) n++
+  return n
+}
+
+/** Characters the double-quoted style writes as they are (no escape), for the fast run scan. */
+const DOUBLE_PLAIN_RUN = /[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]+/y
+
+/**
+ * The output buffer with go-yaml's emitter state (column, whitespace, indention, foot indent).
+ * Text goes in as runs (whole scalars, lines, escapes), never a character at a time: `column`
+ * counts code points, as go-yaml's does, so a run advances it by its code point count.
+ */
 export class YamlWriter {
   private readonly parts: string[] = []
   column = 0
@@ -151,9 +169,21 @@ export class YamlWriter {
     return this.parts.join('')
   }
 
+  /** The output as written so far, in order (for utf8Parts: bytes without one big joined string). */
+  chunks(): readonly string[] {
+    return this.parts
+  }
+
+  /** Writes a run of text with no line break in it. */
   put(s: string): void {
     this.parts.push(s)
-    this.column++
+    this.column += codePoints(s)
+  }
+
+  /** An ASCII run (escapes, indicators): its length is its code point count. */
+  private putAscii(s: string): void {
+    this.parts.push(s)
+    this.column += s.length
   }
 
   putBreak(): void {
@@ -167,22 +197,22 @@ export class YamlWriter {
     const ind = Math.max(indent, 0)
     if (!this.indention || this.column > ind || (this.column === ind && !this.whitespace)) this.putBreak()
     if (this.footIndent === ind) this.putBreak()
-    while (this.column < ind) this.put(' ')
+    if (this.column < ind) this.putAscii(' '.repeat(ind - this.column))
     this.whitespace = true
     this.footIndent = -1
   }
 
   writeIndicator(s: string, needWhitespace: boolean, isWhitespace: boolean, isIndention: boolean): void {
-    if (needWhitespace && !this.whitespace) this.put(' ')
-    for (const ch of s) this.put(ch)
+    if (needWhitespace && !this.whitespace) this.putAscii(' ')
+    this.put(s)
     this.whitespace = isWhitespace
     this.indention = this.indention && isIndention
   }
 
   /** A tag such as `!!binary` before a scalar. */
   writeTag(tag: string): void {
-    if (!this.whitespace) this.put(' ')
-    for (const ch of tag) this.put(ch)
+    if (!this.whitespace) this.putAscii(' ')
+    this.put(tag)
     this.whitespace = false
     this.indention = false
   }
@@ -197,7 +227,7 @@ export class YamlWriter {
       const lines = ('#' + t).split(/\r\n|[\r\n\u0085\u2028\u2029]/)
       lines.forEach((line, j) => {
         if (j > 0) this.writeIndent(indent)
-        for (const ch of line.startsWith('#') ? line : '# ' + line) this.put(ch)
+        this.put(line.startsWith('#') ? line : '# ' + line)
         this.indention = false
         this.putBreak()
       })
@@ -208,7 +238,7 @@ export class YamlWriter {
   /** An end-of-line comment (go-yaml line comment); further texts go on own lines at `indent`. */
   writeLineComments(texts: readonly string[], indent: number): void {
     if (texts.length === 0) return
-    if (!this.whitespace) this.put(' ')
+    if (!this.whitespace) this.putAscii(' ')
     this.writeComments(texts, indent)
   }
 
@@ -226,18 +256,15 @@ export class YamlWriter {
   }
 
   private writePlain(value: string): void {
-    if (value.length > 0 && !this.whitespace) this.put(' ')
-    for (const ch of value) this.put(ch)
+    if (value.length > 0 && !this.whitespace) this.putAscii(' ')
+    if (value.length > 0) this.put(value)
     if (value.length > 0) this.whitespace = false
     this.indention = false
   }
 
   private writeSingle(value: string): void {
     this.writeIndicator("'", true, false, false)
-    for (const ch of value) {
-      if (ch === "'") this.put("'")
-      this.put(ch)
-    }
+    if (value.length > 0) this.put(value.replaceAll("'", "''"))
     this.writeIndicator("'", false, false, false)
     this.whitespace = false
     this.indention = false
@@ -248,16 +275,27 @@ export class YamlWriter {
     // go-yaml quirk: its BOM test looks at the start of the value, so a value that starts
     // with U+FEFF gets every character escaped.
     const bomStart = value.startsWith('\ufeff')
-    for (const ch of value) {
-      const cp = ch.codePointAt(0)!
+    let i = 0
+    while (i < value.length) {
+      if (!bomStart) {
+        // a run of characters written as they are (printable, no break, quote or backslash)
+        DOUBLE_PLAIN_RUN.lastIndex = i
+        const m = DOUBLE_PLAIN_RUN.exec(value)
+        if (m) {
+          this.put(m[0])
+          i += m[0].length
+          continue
+        }
+      }
+      const cp = value.codePointAt(i)!
+      const ch = String.fromCodePoint(cp)
+      i += ch.length
       if (bomStart || !isPrintable(cp) || isBreakCp(cp) || ch === '"' || ch === '\\') {
-        this.put('\\')
         const esc = ESCAPES[cp]
-        if (esc !== undefined) this.put(esc)
+        if (esc !== undefined) this.putAscii('\\' + esc)
         else {
           const [letter, width] = cp <= 0xff ? ['x', 2] : cp <= 0xffff ? ['u', 4] : ['U', 8]
-          this.put(letter)
-          for (const d of cp.toString(16).toUpperCase().padStart(width, '0')) this.put(d)
+          this.putAscii('\\' + letter + cp.toString(16).toUpperCase().padStart(width, '0'))
         }
       } else this.put(ch)
     }
@@ -284,17 +322,19 @@ export class YamlWriter {
     if (lineComment !== undefined) this.writeLineComments([lineComment], indent)
     else if (value.startsWith('\n')) this.putBreak() // deviation: go-yaml drops a leading line break here
     this.whitespace = true
-    let breaks = true
-    for (const ch of value) {
-      if (ch === '\n') {
-        this.putBreak()
-        breaks = true
-      } else {
-        if (breaks) this.writeIndent(indent)
-        this.put(ch)
+    // line by line: each non-empty line goes to `indent`, each \n is a break
+    let start = 0
+    while (start <= value.length) {
+      const nl = value.indexOf('\n', start)
+      const end = nl < 0 ? value.length : nl
+      if (end > start) {
+        this.writeIndent(indent)
+        this.put(value.slice(start, end))
         this.indention = false
-        breaks = false
       }
+      if (nl < 0) break
+      this.putBreak()
+      start = nl + 1
     }
   }
 }

@@ -17,9 +17,10 @@ import type { Format } from '../../core/format.js'
 import { FormatError, EmitError, LimitExceededError } from '../../errors.js'
 import type { Node, Tree } from '../../core/tree.js'
 import { parseDocuments } from './read-full.js'
-import { bestIndent, emitDocuments, emitNode } from './layout.js'
+import { bestIndent, emitDocumentParts, emitNode } from './layout.js'
 import { treeStyleOf, type YamlTreeStyle } from './style.js'
 import { YamlLoadError } from './library.js'
+import { utf8Parts } from '../text-bytes.js'
 
 const BOM = [0xef, 0xbb, 0xbf]
 
@@ -104,7 +105,10 @@ export function createYamlFormat(options: YamlFormatOptions = {}): Format {
     },
 
     emit(tree: Tree): Uint8Array {
-      return encode(guarded('emit', () => emitDocuments(tree.branches, best)), treeStyleOf(tree.style))
+      const style = treeStyleOf(tree.style)
+      const parts = guarded('emit', () => emitDocumentParts(tree.branches, best))
+      // the usual file (no CRLF, no BOM): bytes straight from the parts, no joined copy of the text
+      return style.crlf || style.bom ? encode(parts.join(''), style) : utf8Parts(parts)
     },
 
     /** Strings raw (no newline); a map as a whole document; other values as a one-value YAML document. */

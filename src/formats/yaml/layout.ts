@@ -318,9 +318,14 @@ class Emitter {
 
 /** All documents, `---` between them; zero documents give empty output. */
 export function emitDocuments(branches: readonly Mapping[], best = BEST_INDENT): string {
+  return emitDocumentParts(branches, best).join('')
+}
+
+/** As emitDocuments, the text in parts (joined, they are emitDocuments' text). */
+export function emitDocumentParts(branches: readonly Mapping[], best = BEST_INDENT): readonly string[] {
   const e = new Emitter(best)
   branches.forEach((b, i) => e.document(b, i === 0))
-  return e.w.toString()
+  return e.w.chunks()
 }
 
 /** One value as its own YAML document (`--extract` of a non-string). */

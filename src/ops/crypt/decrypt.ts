@@ -86,6 +86,7 @@ export interface DecryptBytesOptions extends OpenBytesOptions {
 export async function decryptBytes(input: Uint8Array, opts: DecryptBytesOptions): Promise<Uint8Array> {
   const path = opts.extract !== undefined ? parseTreePath(opts.extract) : undefined
   const doc = await openBytes(input, opts)
+  doc.stash.clear() // nothing is re-encrypted here: the stash would only hold every decrypted value twice
   try {
     const out = await withIndent(await loadFormat(opts.outputFormat ?? opts.inputFormat), opts.indent)
     if (path) {

@@ -4,11 +4,13 @@
  * user's) git config, which git never copies: a fresh clone then shows ciphertext in
  * `git diff` and puts `<<<<<<<` markers inside the `sops:` block on a merge. `check`,
  * `doctor`, `textconv` and the merge driver ask this module and print its one line.
- * Costs one `git config` call when everything is set up.
+ * Costs no git call when both entries are in the repository's or the user's config file
+ * (config-peek.ts reads them), else one `git config` call when everything is set up.
  */
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { runGit, type GitRunOptions } from '../../io/git-exec.js'
+import { keysSetInConfigFiles } from './config-peek.js'
 
 const DRIVER = 'sops-like'
 /** The entry each attribute needs in git config. */
@@ -58,6 +60,8 @@ export function repoDirs(o: GitRunOptions): { root: string; gitDir: string } | u
 
 /** What this clone lacks for the drivers its attributes name (undefined when nothing, or outside a repository). */
 export function cloneSetupGap(o: GitRunOptions): CloneSetupGap | undefined {
+  // both entries found in the config files: set up, no git call (an unsure answer asks git below)
+  if (keysSetInConfigFiles(NEEDS.map(([, k]) => k), o.cwd, o.env ?? process.env)) return undefined
   const have = configuredKeys(o)
   if (!have || NEEDS.every(([, k]) => have.has(k))) return undefined
   const dirs = repoDirs(o)

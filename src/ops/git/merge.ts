@@ -67,10 +67,10 @@ async function tryParse(bytes: Uint8Array, format: Format): Promise<Parsed> {
 /** Looks up IVs in several stashes (only stashes of the same data key). */
 class ChainedStash extends IvStash {
   constructor(private readonly chain: IvStash[]) { super() }
-  override lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
+  override find(aad: string, type: string, bytes: Uint8Array, inline = false, key?: Uint8Array): { iv: Uint8Array; enc?: string } | undefined {
     for (const s of this.chain) {
-      const iv = s.lookup(aad, type, bytes, inline)
-      if (iv) return iv
+      const hit = s.find(aad, type, bytes, inline, key)
+      if (hit) return hit
     }
     return undefined
   }
