@@ -97,7 +97,7 @@ export async function benchHistory({ cli, node, runs, dir }) {
     floorSpec(node),
     { cmd: 'git', args: ['log', '-z', '--raw', '-c', '--no-abbrev', '--no-renames', '--topo-order', '--reverse', 'HEAD'], env, cwd: repo },
     { cmd: node, args: [cli, 'history', '--all', '--format', 'json'], env, cwd: repo },
-  ], { runs: n })
+  ], { runs: n }).map((r) => r.ms)
   const values = FILES * VALUES
   table(`history --all: ${COMMITS} commits, ${FILES} files × ${VALUES} values (no key)`, [
     { name: 'node -e 0', ms: floor },

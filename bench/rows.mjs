@@ -156,5 +156,13 @@ export const ROWS = [
     target: '< 3 s',
     measure: async (b) => { const r = await b.rotate(); return { measured: `${fmtMs(r.medianMs)} (${r.perFileMs.toFixed(1)} ms/file)`, met: r.medianMs < 3000 } },
   },
-  // another row goes here, e.g. { name: '`age-report`, 500 commits × 200 files', target: '…', measure: async (b) => … }
+  {
+    name: '`history --all`, 500 commits × 200 files × 20 values, no key',
+    target: '—',
+    measure: async (b) => {
+      const { benchHistory } = await import('./history.bench.mjs')
+      const h = await benchHistory({ cli: b.cli, node: b.node, runs: b.heavyRuns, dir: b.dir })
+      return { measured: `${fmtMs(h.historyMs)} (${fmtX(h.historyMs / h.floorMs)} floor; ${h.perCommitMs.toFixed(1)} ms per commit)`, met: undefined }
+    },
+  },
 ]
