@@ -1,10 +1,12 @@
 /**
  * Finds the config: `--config` / SOPS_LIKE_CONFIG / SOPS_CONFIG, else walk up from the
- * target file's folder looking for `.sops-like.yaml`, then `.sops.yaml`, at each level.
+ * target file's folder looking for `.sops-like.yaml`, then `.sops.yaml`, at each level; the walk
+ * stops below a folder others can write (src/io/folder-trust.ts).
  */
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { ConfigNotFoundError } from '../errors.js'
+import { isTrustedFolder } from '../io/folder-trust.js'
 
 export const CONFIG_NAMES = ['.sops-like.yaml', '.sops.yaml'] as const
 const MAX_DEPTH = 100
@@ -19,6 +21,8 @@ export function findConfig(startDir: string, opts: { explicit?: string; env?: No
   const searched: string[] = []
   let dir = resolve(startDir)
   for (let i = 0; i < MAX_DEPTH; i++) {
+    // above the start, a folder others can write (/tmp, another user's) ends the search: anyone could plant a config there
+    if (i > 0 && !isTrustedFolder(dir)) break
     searched.push(dir)
     for (const name of CONFIG_NAMES) {
       const p = join(dir, name)

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import { findConfig } from '../../config/find.js'
 import { FileNotFoundError } from '../../errors.js'
 import { defined } from '../../defined.js'
+import { isTrustedFolder } from '../../io/folder-trust.js'
 
 /** Looked for, in this order, from the current folder up to the repository root, when neither `-f` nor `run.files` names a file. */
 export const CONVENTIONAL_RUN_FILES: readonly string[] = [
@@ -57,11 +58,14 @@ export const isRepoRoot = (dir: string): boolean => ['.sops-like.yaml', '.sops.y
 
 /**
  * The conventional files of the nearest folder that has any, from `cwd` up to the repository
- * root (or the filesystem's root when `cwd` is in no repository). Returns the folders searched too.
+ * root (or the filesystem's root when `cwd` is in no repository), stopping below a folder others
+ * can write (src/io/folder-trust.ts). Returns the folders searched too.
  */
 export function findConventionalFiles(cwd: string): { files: string[]; searched: string[] } {
   const searched: string[] = []
   for (let dir = cwd; ; dir = dirname(dir)) {
+    // above cwd, a folder others can write (/tmp, another user's) ends the search: a planted file there would be loaded
+    if (dir !== cwd && !isTrustedFolder(dir)) return { files: [], searched }
     searched.push(dir)
     const found = CONVENTIONAL_RUN_FILES.map((n) => join(dir, n)).filter(isFile)
     if (found.length) return { files: found, searched }
