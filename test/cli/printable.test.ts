@@ -19,6 +19,17 @@ test('markdown table injection: a | cannot add a column, backticks and brackets 
   assert.is(markdownCell('`x` [l](u) <b>'), '\\`x\\` \\[l\\](u) \\<b\\>')
 })
 
+test('markdown entity smuggling: a key named &#x202e; (or &#8238;) cannot render a bidi override in a PR comment; @team is not a mention', () => {
+  assert.is(markdownCell('a&#x202e;gpj.exe'), 'a\\&\\#x202e;gpj.exe')
+  assert.is(markdownCell('&#8238;'), '\\&\\#8238;')
+  assert.is(markdownCell('@org/secops'), '\\@org/secops')
+})
+
+test('invisible look-alikes: zero-width, soft hyphen and BOM characters in a name are shown as escapes', () => {
+  assert.is(printable('db_password\u200b'), 'db_password\\u{200b}')
+  assert.is(printable('a\u00adb\ufeffc\u2060'), 'a\\xadb\\u{feff}c\\u{2060}')
+})
+
 test('safeJson: same data after parsing, no raw C1 or bidi character in the text', () => {
   const v = { k: 'a\u009b\u202e\u2028\x1bz' }
   const s = safeJson(v)
