@@ -17,6 +17,14 @@ const hex = (c: string): string => {
 export const printable = (s: string): string => s.replace(/\\/g, '\\\\').replace(UNSAFE, hex)
 
 /**
+ * A message for the terminal (errors, notes, doctor lines) that may quote what a file holds (a key
+ * service's address, a profile name): controls, bidi and invisible characters as escapes, so it
+ * stays one line and cannot move the cursor or write an OSC 52 clipboard sequence. Backslashes are
+ * kept as they are (Windows paths).
+ */
+export const terminalText = (s: string): string => s.replace(UNSAFE, hex)
+
+/**
  * A name for a Markdown table cell: printable, and `|`, backticks, `*`, `_`, `[`, `]`, `<`, `>` escaped;
  * `&` too (an entity such as `&#x202e;` would render as the bidi override printable escaped) and `@`
  * (no @mention of a user or team from a key name in a PR comment).
