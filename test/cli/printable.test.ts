@@ -1,8 +1,7 @@
 /** printable / markdownCell / safeJson: names from files cannot carry terminal controls, bidi overrides or Markdown structure into a report. */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { markdownCell, printable, safeJson, terminalText } from '../../src/cli/printable.js'
 import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir } from '../helpers/keys.js'
@@ -48,7 +47,6 @@ test('terminal escape injection through a file\'s key-service entry: decrypt\'s 
   try {
     const k = await makeAgeKey(t.dir, 'k')
     const p = await writeEncrypted(t.dir, 'evil.enc.yaml', 'a: 1\n', 'yaml', k.recipient)
-    const { readFileSync } = await import('node:fs')
     // an OSC 52 sequence (writes the clipboard in many terminals) and a cursor move in the entry's fields
     const entry = '    hc_vault:\n        - vault_address: "https://v\\e]52;c;aGk=\\a.example"\n          engine_path: transit\n          key_name: "k\\e[2K\\e[1A"\n          created_at: "2024-01-01T00:00:00Z"\n          enc: vault:v1:abc\n'
     writeFileSync(p, readFileSync(p, 'utf8').replace(/\nsops:\n/, `\nsops:\n${entry}`))
