@@ -21,8 +21,9 @@ export function findConfig(startDir: string, opts: { explicit?: string; env?: No
   const searched: string[] = []
   let dir = resolve(startDir)
   for (let i = 0; i < MAX_DEPTH; i++) {
-    // above the start, a folder others can write (/tmp, another user's) ends the search: anyone could plant a config there
-    if (i > 0 && !isTrustedFolder(dir)) break
+    // a folder others can write (/tmp, another user's) ends the search: anyone could plant a config there
+    // (a folder that does not exist yet, such as an output's, holds none: the search goes on above it)
+    if (existsSync(dir) && !isTrustedFolder(dir)) break
     searched.push(dir)
     for (const name of CONFIG_NAMES) {
       const p = join(dir, name)

@@ -1,6 +1,6 @@
 /**
- * Whether a folder ABOVE the one a command starts in may supply a config or a secrets file.
- * Searching upward (the config, `run`'s conventional files) must not cross into a folder others
+ * Whether a folder may supply a config or a secrets file that a command finds by itself (not one
+ * it is given). Searching (the config, `run`'s conventional files) must not cross into a folder others
  * can write: in `/tmp` (world-writable) or a folder of another user, anyone could plant a
  * `.sops-like.yaml` whose rules add their recipient, or a `secrets.enc.yaml` encrypted to our
  * public key whose NODE_OPTIONS / LD_PRELOAD `run` would export. Like git's safe.directory, a

@@ -49,6 +49,13 @@ test('secrets file planted in a world-writable parent (/tmp): run from a folder 
   } catch (e) {
     assert.is((e as { code?: string }).code, 'NO_FILE', String(e))
   }
+  // nor from the world-writable folder itself
+  try {
+    await resolveRunFiles(undefined, { cwd: shared, env })
+    assert.unreachable('loaded from the world-writable folder')
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'NO_FILE', String(e))
+  }
   // the victim's own file in the working folder still loads
   await writeEncrypted(work, 'secrets.enc.yaml', 'A: mine\n', 'yaml', victim.recipient)
   assert.equal(await loadEnv(undefined, { cwd: work, env }), { A: 'mine' })
@@ -60,8 +67,13 @@ test('config planted in a world-writable parent (/tmp): its rules and run.files 
   const sub = join(work, 'sub')
   mkdirSync(sub, { recursive: true })
   assert.is(findConfig(sub, { env: isolatedEnv({}) }).path, null)
-  // a config in the starting folder itself is found as before
-  assert.is(findConfig(shared, { env: isolatedEnv({}) }).path, join(shared, '.sops-like.yaml'))
+  // nor from the world-writable folder itself (encrypt /tmp/x.yaml with no flags would silently use the attacker's rule)
+  assert.is(findConfig(shared, { env: isolatedEnv({}) }).path, null)
+  // a folder that does not exist yet (an output's) is passed over, not a stop
+  writeFileSync(join(work, '.sops-like.yaml'), 'creation_rules: []\n')
+  assert.is(findConfig(join(work, 'not-yet'), { env: isolatedEnv({}) }).path, join(work, '.sops-like.yaml'))
+  // an explicit config is used wherever it is
+  assert.is(findConfig(sub, { explicit: join(shared, '.sops-like.yaml') }).path, join(shared, '.sops-like.yaml'))
 })
 
 test.run()

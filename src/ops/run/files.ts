@@ -64,8 +64,8 @@ export const isRepoRoot = (dir: string): boolean => ['.sops-like.yaml', '.sops.y
 export function findConventionalFiles(cwd: string): { files: string[]; searched: string[] } {
   const searched: string[] = []
   for (let dir = cwd; ; dir = dirname(dir)) {
-    // above cwd, a folder others can write (/tmp, another user's) ends the search: a planted file there would be loaded
-    if (dir !== cwd && !isTrustedFolder(dir)) return { files: [], searched }
+    // a folder others can write (/tmp, another user's) ends the search: a planted file there would be loaded
+    if (!isTrustedFolder(dir)) return { files: [], searched }
     searched.push(dir)
     const found = CONVENTIONAL_RUN_FILES.map((n) => join(dir, n)).filter(isFile)
     if (found.length) return { files: found, searched }
