@@ -49,12 +49,13 @@ test('secrets file planted in a world-writable parent (/tmp): run from a folder 
   } catch (e) {
     assert.is((e as { code?: string }).code, 'NO_FILE', String(e))
   }
-  // nor from the world-writable folder itself
+  // nor from the world-writable folder itself; the message says why
   try {
     await resolveRunFiles(undefined, { cwd: shared, env })
     assert.unreachable('loaded from the world-writable folder')
   } catch (e) {
     assert.is((e as { code?: string }).code, 'NO_FILE', String(e))
+    assert.match(String((e as Error).message), `${shared} is writable by others or not yours, so no file there is loaded unless named`)
   }
   // the victim's own file in the working folder still loads
   await writeEncrypted(work, 'secrets.enc.yaml', 'A: mine\n', 'yaml', victim.recipient)

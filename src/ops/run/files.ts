@@ -61,11 +61,11 @@ export const isRepoRoot = (dir: string): boolean => ['.sops-like.yaml', '.sops.y
  * root (or the filesystem's root when `cwd` is in no repository), stopping below a folder others
  * can write (src/io/folder-trust.ts). Returns the folders searched too.
  */
-export function findConventionalFiles(cwd: string): { files: string[]; searched: string[] } {
+export function findConventionalFiles(cwd: string): { files: string[]; searched: string[]; untrusted?: string } {
   const searched: string[] = []
   for (let dir = cwd; ; dir = dirname(dir)) {
     // a folder others can write (/tmp, another user's) ends the search: a planted file there would be loaded
-    if (!isTrustedFolder(dir)) return { files: [], searched }
+    if (!isTrustedFolder(dir)) return { files: [], searched, untrusted: dir }
     searched.push(dir)
     const found = CONVENTIONAL_RUN_FILES.map((n) => join(dir, n)).filter(isFile)
     if (found.length) return { files: found, searched }
@@ -87,11 +87,12 @@ export async function resolveRunFiles(given: readonly string[] | undefined, opts
     const config = loadConfigFile(cfg.path)
     if (config.run.files.length) return { files: config.run.files.map((f) => resolve(config.dir, f)), source: 'config' }
   }
-  const { files: found, searched } = findConventionalFiles(cwd)
+  const { files: found, searched, untrusted } = findConventionalFiles(cwd)
   if (found.length) return { files: found, source: 'conventional' }
   const configNote = cfg.path ? `; ${cfg.path} has no run.files` : existsSync(cwd) ? '; no config file with run.files was found' : ''
   const where = searched.length > 1 ? `${cwd} and up to ${searched[searched.length - 1]}` : cwd
-  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${where}${configNote}`, {
+  const stop = untrusted ? `; ${untrusted} is writable by others or not yours, so no file there is loaded unless named` : ''
+  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${where}${configNote}${stop}`, {
     hint: 'name files with -f FILE or list them under run.files in .sops-like.yaml',
   })
 }
