@@ -11,8 +11,8 @@ import { isTrustedFolder } from '../io/folder-trust.js'
 export const CONFIG_NAMES = ['.sops-like.yaml', '.sops.yaml'] as const
 const MAX_DEPTH = 100
 
-/** The config file for `target` (a file path or folder), or null with the folders searched. */
-export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[] } {
+/** The config file for `target` (a file path or folder), or null with the folders searched (and the folder others can write that ended the search). */
+export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[]; untrusted?: string } {
   const explicit = opts.explicit ?? opts.env?.SOPS_LIKE_CONFIG ?? opts.env?.SOPS_CONFIG
   if (explicit) {
     if (!existsSync(explicit)) throw new ConfigNotFoundError(`config file ${explicit} does not exist`)
@@ -23,7 +23,7 @@ export function findConfig(startDir: string, opts: { explicit?: string; env?: No
   for (let i = 0; i < MAX_DEPTH; i++) {
     // a folder others can write (/tmp, another user's) ends the search: anyone could plant a config there
     // (a folder that does not exist yet, such as an output's, holds none: the search goes on above it)
-    if (existsSync(dir) && !isTrustedFolder(dir)) break
+    if (existsSync(dir) && !isTrustedFolder(dir)) return { path: null, searched, untrusted: dir }
     searched.push(dir)
     for (const name of CONFIG_NAMES) {
       const p = join(dir, name)

@@ -67,7 +67,7 @@ test('config planted in a world-writable parent (/tmp): its rules and run.files 
   writeFileSync(join(shared, '.sops-like.yaml'), 'creation_rules:\n  - age: age1attacker\nrun:\n  files: [evil.enc.yaml]\n')
   const sub = join(work, 'sub')
   mkdirSync(sub, { recursive: true })
-  assert.is(findConfig(sub, { env: isolatedEnv({}) }).path, null)
+  assert.equal(findConfig(sub, { env: isolatedEnv({}) }), { path: null, searched: [sub, work], untrusted: shared })
   // nor from the world-writable folder itself (encrypt /tmp/x.yaml with no flags would silently use the attacker's rule)
   assert.is(findConfig(shared, { env: isolatedEnv({}) }).path, null)
   // a folder that does not exist yet (an output's) is passed over, not a stop

@@ -31,6 +31,7 @@ function configLines(r: DoctorReport, p: Paint, n: number): string[] {
   else out.push(`  ${p.tag(c.status)} none found`)
   if (c.explicitFrom) out.push(`${MORE}given by ${c.explicitFrom}`)
   else out.push(`${MORE}searched for ${c.names.join(', ')} upwards from ${c.searchedFrom}${c.searched.length > 1 ? ` (${c.searched.length} folders, up to ${c.searched[c.searched.length - 1]})` : ''}`)
+  if (c.untrusted) out.push(`${MORE}stopped at ${terminalText(c.untrusted)}: others can write it (or it is not yours), so a config there is not used; give it with --config if you trust it`)
   return out
 }
 
