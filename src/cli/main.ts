@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander'
 import { SopsLikeError } from '../errors.js'
 import { processIo, type CliIo } from './io.js'
+import { terminalText } from './printable.js'
 import type { CommandContext, RegisterCommand } from './context.js'
 import { registerCrypt } from './commands/crypt.command.js'
 import { registerKeygen } from './commands/keygen.command.js'
@@ -77,7 +78,7 @@ export function reportError(e: unknown, io: CliIo): number {
   }
   const debug = !!io.env.SOPS_LIKE_DEBUG
   if (e instanceof SopsLikeError) {
-    io.stderr.write(`sops-like: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`)
+    io.stderr.write(`sops-like: ${terminalText(e.message)}${e.hint ? ` (${terminalText(e.hint)})` : ''}\n`)
     if (debug && e.stack) io.stderr.write(e.stack + '\n')
     return e.exitCode
   }

@@ -1,16 +1,18 @@
 /**
  * Finds the config: `--config` / SOPS_LIKE_CONFIG / SOPS_CONFIG, else walk up from the
- * target file's folder looking for `.sops-like.yaml`, then `.sops.yaml`, at each level.
+ * target file's folder looking for `.sops-like.yaml`, then `.sops.yaml`, at each level; the walk
+ * stops below a folder others can write (src/io/folder-trust.ts).
  */
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { ConfigNotFoundError } from '../errors.js'
+import { isTrustedFolder } from '../io/folder-trust.js'
 
 export const CONFIG_NAMES = ['.sops-like.yaml', '.sops.yaml'] as const
 const MAX_DEPTH = 100
 
-/** The config file for `target` (a file path or folder), or null with the folders searched. */
-export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[] } {
+/** The config file for `target` (a file path or folder), or null with the folders searched (and the folder others can write that ended the search). */
+export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[]; untrusted?: string } {
   const explicit = opts.explicit ?? opts.env?.SOPS_LIKE_CONFIG ?? opts.env?.SOPS_CONFIG
   if (explicit) {
     if (!existsSync(explicit)) throw new ConfigNotFoundError(`config file ${explicit} does not exist`)
@@ -19,6 +21,9 @@ export function findConfig(startDir: string, opts: { explicit?: string; env?: No
   const searched: string[] = []
   let dir = resolve(startDir)
   for (let i = 0; i < MAX_DEPTH; i++) {
+    // a folder others can write (/tmp, another user's) ends the search: anyone could plant a config there
+    // (a folder that does not exist yet, such as an output's, holds none: the search goes on above it)
+    if (existsSync(dir) && !isTrustedFolder(dir)) return { path: null, searched, untrusted: dir }
     searched.push(dir)
     for (const name of CONFIG_NAMES) {
       const p = join(dir, name)

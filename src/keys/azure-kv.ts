@@ -45,6 +45,36 @@ export function azureKeyOfEntry(e: KeyEntry): AzureKvKey | null {
 
 type Crypto = import('@azure/keyvault-keys').CryptographyClient
 
+/** Thrown before any connection when a vault's host is not one of Azure's (see vaultAllowed). */
+class AzureHostError extends Error {}
+
+/** Key Vault and Managed HSM domains of Azure's clouds (public, China, US Government). */
+const KEY_VAULT_SUFFIXES = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgovcloudapi.net', '.vault.microsoftazure.de', '.managedhsm.azure.net', '.managedhsm.azure.cn', '.managedhsm.usgovcloudapi.net']
+
+/**
+ * Which vaults we talk to (and so ask Entra ID for a token for): a host under Azure's Key Vault
+ * domains, or one listed in SOPS_AZURE_KV_ALLOWLIST (`all`, or comma-separated `https://host[:port]`
+ * origins, for Azure Stack or a private endpoint's own name). sops contacts any host a file names;
+ * here a file from someone else (a pull request that `git diff` runs textconv on, `doctor FILE`)
+ * cannot make us call, and answer the token challenge of, a server of its choosing.
+ */
+export function vaultAllowed(vaultUrl: string, env: NodeJS.ProcessEnv): boolean {
+  let u: URL
+  try {
+    u = new URL(vaultUrl)
+  } catch {
+    return false
+  }
+  if (u.protocol !== 'https:' || u.username || u.password) return false
+  const list = env.SOPS_AZURE_KV_ALLOWLIST?.trim()
+  if (list === 'all') return true
+  if (list) {
+    const listed = list.split(',').map((x) => x.trim().replace(/\/+$/, '').toLowerCase()).filter(Boolean)
+    if (listed.includes(u.origin.toLowerCase())) return true
+  }
+  return !u.port && KEY_VAULT_SUFFIXES.some((d) => u.hostname.toLowerCase().endsWith(d))
+}
+
 /**
  * A client for the key. Credentials: a service principal's secret from `env` when given there
  * (library callers; AZURE_AUTHORITY_HOST honoured), else DefaultAzureCredential, which reads the
@@ -52,6 +82,7 @@ type Crypto = import('@azure/keyvault-keys').CryptographyClient
  * developer tools' logins.
  */
 async function client(k: AzureKvKey, env: NodeJS.ProcessEnv): Promise<{ crypto: Crypto; version: string }> {
+  if (!vaultAllowed(k.vaultUrl, env)) throw new AzureHostError(`not an Azure Key Vault host (sops-like asks no token for it): add its origin to SOPS_AZURE_KV_ALLOWLIST if you trust it`)
   const [keys, identity] = await Promise.all([import('@azure/keyvault-keys'), import('@azure/identity')])
   const { AZURE_TENANT_ID: tenant, AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret } = env
   const authorityHost = env.AZURE_AUTHORITY_HOST
@@ -74,6 +105,7 @@ async function client(k: AzureKvKey, env: NodeJS.ProcessEnv): Promise<{ crypto: 
 export function azureCause(e: unknown): string {
   const err = e as { name?: string; code?: string; statusCode?: number; message?: string; details?: { error?: { code?: string; message?: string; innererror?: { code?: string } } } }
   const oneLine = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim().slice(0, 200)
+  if (e instanceof AzureHostError) return e.message
   if (err.name === 'CredentialUnavailableError' || err.name === 'AggregateAuthenticationError') {
     return 'no Azure credentials found (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or run az login)'
   }

@@ -18,7 +18,10 @@ export interface GcpKmsKey {
   resourceId: string
 }
 
-const RESOURCE_RE = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/
+// each segment one path segment that the request URL keeps as it is: no `.`/`..` (URL normalisation
+// would send the call to another path than the key shown) and no `\` (read as `/` by URL parsers)
+const SEG = '(?!\\.{1,2}/)[^/\\\\]+'
+const RESOURCE_RE = new RegExp(`^projects/${SEG}/locations/${SEG}/keyRings/${SEG}/cryptoKeys/(?!\\.{1,2}$)[^/\\\\]+$`)
 const EXAMPLE = 'projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY'
 
 /** A resource id as sops takes it (spaces removed); throws RecipientError when it is not a crypto key's name. */

@@ -163,7 +163,7 @@ test('git hook uninstall: removes only our hooks, puts a chained hook back, leav
   // now only a foreign hook is left: refused, untouched
   const again = await g.cli(repo, ['git', 'hook', 'uninstall'])
   assert.is(again.code, 1)
-  assert.match(again.stderr, /left .*pre-commit: it was not installed by sops-like \(no sops-like marker\); remove it by hand if you mean to/)
+  assert.match(again.stderr, /left .*pre-commit: it is not the hook sops-like installs \(another tool's, a link, or edited by hand\); remove it by hand if you mean to/)
   assert.is(readFileSync(join(hooks, 'pre-commit'), 'utf8'), mine)
 })
 

@@ -20,7 +20,7 @@ import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
 import { startFakeAzure, type FakeAzure } from '../helpers/azure-kv-server.js'
 import { startFakeGcpKms, type FakeGcpKms } from '../helpers/gcp-kms-server.js'
-import { azureKvUrl, parseAzureKvUrl } from '../../src/keys/azure-kv.js'
+import { azureKvUrl, parseAzureKvUrl, vaultAllowed } from '../../src/keys/azure-kv.js'
 
 const execFileP = promisify(execFile)
 const ENTRY = fileURLToPath(new URL('../helpers/cli-entry.ts', import.meta.url))
@@ -109,6 +109,41 @@ test('an azure_kv entry written by hand to the sops spec (§8.6; older struct or
   const d = await cli(['decrypt', 'hand.enc.yaml'], envWith({ azure: true }))
   assert.is(d.code, 0, d.stderr)
   assert.is(d.stdout, PLAIN)
+})
+
+test('token exfiltration by a file naming its own Key Vault host: decrypt and doctor contact no host outside Azure\'s Key Vault domains', async () => {
+  const r = await cli(['encrypt', '--age', a.recipient, 'plain.yaml'], envWith())
+  assert.is(r.code, 0, r.stderr)
+  const evil = 'https://keys.attacker.example'
+  const entry = `    azure_kv:
+        - vault_url: ${evil}
+          name: sops
+          version: 0123abcd
+          created_at: "2024-03-01T10:00:00Z"
+          enc: ${az.encrypt('sops', new Uint8Array(32))}
+`
+  writeFileSync(join(t.dir, 'evil-host.enc.yaml'), r.stdout.replace(/    age:\n(?:        .*\n)+/, entry))
+  const before = az.tunnels.length
+  const d = await cli(['decrypt', 'evil-host.enc.yaml'], envWith({ azure: true }))
+  assert.is.not(d.code, 0)
+  assert.match(d.stderr, /not an Azure Key Vault host .*SOPS_AZURE_KV_ALLOWLIST/)
+  const doc = await cli(['doctor', 'evil-host.enc.yaml'], envWith({ azure: true }))
+  assert.match(doc.stdout + doc.stderr, /not an Azure Key Vault host/)
+  assert.equal(az.tunnels.slice(before).filter((h) => h.includes('attacker')), [], 'the proxy was asked for the attacker\'s host')
+  assert.not.match(d.stderr + doc.stdout + doc.stderr, SECRET)
+})
+
+test('vaultAllowed: Azure\'s Key Vault domains; look-alikes, ports, http and userinfo no; SOPS_AZURE_KV_ALLOWLIST adds origins', () => {
+  const none = {}
+  assert.ok(vaultAllowed('https://v.vault.azure.net', none))
+  assert.ok(vaultAllowed('https://v.managedhsm.azure.net', none))
+  assert.ok(vaultAllowed('https://v.vault.usgovcloudapi.net', none))
+  for (const u of ['https://v.vault.azure.net.attacker.example', 'https://vault.azure.net', 'https://attackervault.azure.net', 'https://v.vault.azure.net:8443', 'http://v.vault.azure.net', 'https://u:p@v.vault.azure.net', 'https://keys.attacker.example']) {
+    assert.not.ok(vaultAllowed(u, none), u)
+  }
+  assert.ok(vaultAllowed('https://kv.local.azurestack.external', { SOPS_AZURE_KV_ALLOWLIST: 'https://other.example, https://kv.local.azurestack.external/' }))
+  assert.not.ok(vaultAllowed('https://kv2.local.azurestack.external', { SOPS_AZURE_KV_ALLOWLIST: 'https://kv.local.azurestack.external' }))
+  assert.ok(vaultAllowed('https://anything.example', { SOPS_AZURE_KV_ALLOWLIST: 'all' }))
 })
 
 test('age + GCP KMS + Azure Key Vault in two key groups, threshold 2: any two open it; one does not (exit 128, each cause named)', async () => {

@@ -14,7 +14,7 @@ import { isolatedEnv, runCli } from '../helpers/cli.js'
 import { makeAgeKey, tempDir, type TestKey } from '../helpers/keys.js'
 import { CANARY } from '../helpers/fixtures.js'
 import { startFakeGcpKms, type FakeGcpKms } from '../helpers/gcp-kms-server.js'
-import { parseGcpKmsId } from '../../src/keys/gcp-kms.js'
+import { createGcpKmsIdentity, parseGcpKmsId } from '../../src/keys/gcp-kms.js'
 
 const KEY = 'projects/sops-like-test/locations/global/keyRings/sops/cryptoKeys/main'
 const OTHER = 'projects/sops-like-test/locations/europe-west1/keyRings/team/cryptoKeys/backup'
@@ -51,6 +51,23 @@ test('resource ids parse as sops takes them (spaces removed); anything else is r
   for (const bad of ['projects/p/locations/l/keyRings/r', `${KEY}/cryptoKeyVersions/1`, 'arn:aws:kms:eu-west-1:111122223333:key/x', '']) {
     assert.throws(() => parseGcpKmsId(bad), (e: Error & { exitCode?: number }) => e.exitCode === 30, bad)
   }
+})
+
+test('path traversal in a file\'s resource_id: dot segments and backslashes (which URL parsing turns into another path) are refused and never sent', async () => {
+  for (const id of ['projects/../locations/l/keyRings/r/cryptoKeys/k', 'projects/p/locations/./keyRings/r/cryptoKeys/k', 'projects/p/locations/l/keyRings/r/cryptoKeys/..', 'projects/p/locations/l/keyRings/r/cryptoKeys/k\\cryptoKeyVersions\\1']) {
+    try {
+      parseGcpKmsId(id)
+      assert.unreachable(id)
+    } catch (e) {
+      assert.is((e as { exitCode?: number }).exitCode, 30, id)
+    }
+  }
+  assert.is(parseGcpKmsId('projects/example.com:p/locations/l/keyRings/r.../cryptoKeys/k.v2').resourceId, 'projects/example.com:p/locations/l/keyRings/r.../cryptoKeys/k.v2', 'dots inside a name are fine')
+  const seen = gcp.requests.length
+  const notes: string[] = []
+  const id = createGcpKmsIdentity({ env: envWith(), onNote: (l) => notes.push(l) })
+  assert.is(await id.unwrap({ type: 'gcp_kms', fields: { resource_id: 'projects/../locations/../keyRings/../cryptoKeys/x', enc: 'AAAA', created_at: '2024-01-01T00:00:00Z' } }), null)
+  assert.is(gcp.requests.length, seen, 'nothing was sent')
 })
 
 test('--gcp-kms writes the entry as sops 3.13 does (sorted fields, standard base64 enc) and the file opens with GCP KMS alone', async () => {

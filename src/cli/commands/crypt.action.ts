@@ -1,4 +1,5 @@
 /** `encrypt` and `decrypt`: map flags to the library's file operations. */
+import { terminalText } from '../printable.js'
 import { encryptFile, decryptFile } from '../../ops/crypt/files.js'
 import type { Selectors } from '../../core/selection.js'
 import { indentFlag, list, type CliIo } from '../io.js'
@@ -85,7 +86,7 @@ export async function runDecrypt(file: string, f: CryptFlags, io: CliIo): Promis
     ...(f.ignoreMac ? { ignoreMac: true } : {}),
     ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: f.pgpKeyFile[0] } : {}),
     ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
-    onNote: (line) => { io.stderr.write(`sops-like: ${line}\n`) },
+    onNote: (line) => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) },
   })
   if (!f.inPlace && !f.output) io.stdout.write(out)
   return 0

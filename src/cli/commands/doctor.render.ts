@@ -2,6 +2,7 @@
 import type { CheckStatus, CredentialSource, DoctorReport, FileCheck, FoundIdentity, IdentitySource, RuleCheck, ServiceEntryCheck } from '../../ops/doctor/index.js'
 import { showRef } from '../../ops/keys/recipient-diff.js'
 import { useColor, type CliIo } from '../io.js'
+import { terminalText } from '../printable.js'
 
 const TAG: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', info: '-' }
 const COLOR: Record<CheckStatus, string> = { ok: '32', warn: '33', fail: '31', info: '2' }
@@ -30,6 +31,7 @@ function configLines(r: DoctorReport, p: Paint, n: number): string[] {
   else out.push(`  ${p.tag(c.status)} none found`)
   if (c.explicitFrom) out.push(`${MORE}given by ${c.explicitFrom}`)
   else out.push(`${MORE}searched for ${c.names.join(', ')} upwards from ${c.searchedFrom}${c.searched.length > 1 ? ` (${c.searched.length} folders, up to ${c.searched[c.searched.length - 1]})` : ''}`)
+  if (c.untrusted) out.push(`${MORE}stopped at ${terminalText(c.untrusted)}: others can write it (or it is not yours), so a config there is not used; give it with --config if you trust it`)
   return out
 }
 
@@ -107,12 +109,12 @@ const CRED_WORD: Record<CredentialSource['state'], string> = { found: 'found', '
 function serviceLines(list: ServiceEntryCheck[], p: Paint, n: number): string[] {
   const out = [p.head(`${n}. Key services`)]
   for (const s of list) {
-    out.push(`  ${s.service} ${s.id}${new Set(list.map((x) => x.group)).size > 1 ? ` (group ${s.group})` : ''}`)
+    out.push(`  ${s.service} ${terminalText(s.id)}${new Set(list.map((x) => x.group)).size > 1 ? ` (group ${s.group})` : ''}`)
     if (s.credentials) {
       out.push(`    ${p.tag(s.credentials.found ? 'ok' : 'warn')} credentials ${s.credentials.found ? 'found' : 'not found'}`)
-      for (const c of s.credentials.sources) out.push(`    ${MORE.slice(4)}${p.tag(CRED_TAG[c.state])} ${c.name}${CRED_WORD[c.state] ? `: ${CRED_WORD[c.state]}` : ''}${c.detail ? `${CRED_WORD[c.state] ? ', ' : ': '}${c.detail}` : ''}`)
+      for (const c of s.credentials.sources) out.push(`    ${MORE.slice(4)}${p.tag(CRED_TAG[c.state])} ${terminalText(c.name)}${CRED_WORD[c.state] ? `: ${CRED_WORD[c.state]}` : ''}${c.detail ? `${CRED_WORD[c.state] ? ', ' : ': '}${terminalText(c.detail)}` : ''}`)
     }
-    const said = s.answer === 'opened' ? 'the key answered: entry opened' : s.answer === 'unsupported' ? s.error ?? 'not supported' : `the key did not open the entry: ${s.error ?? s.answer}`
+    const said = s.answer === 'opened' ? 'the key answered: entry opened' : s.answer === 'unsupported' ? s.error ?? 'not supported' : `the key did not open the entry: ${terminalText(s.error ?? s.answer)}`
     out.push(`    ${p.tag(s.status)} ${said}`)
   }
   return out
@@ -126,7 +128,7 @@ function fileLines(f: FileCheck, p: Paint, n: number): string[] {
     for (const r of f.recipients) {
       const status: CheckStatus = r.openedBy.length ? 'ok' : 'info'
       const who = r.service ? SERVICE_WORD[r.service] : r.openedBy.length ? `opened by ${r.openedBy.map((n) => `[${n}]`).join(' ')}` : r.supported ? 'no identity here opens it' : 'key kind not supported here'
-      out.push(`  ${p.tag(r.service === 'opened' ? 'ok' : status)} recipient ${groups > 1 ? `(group ${r.group}) ` : ''}${showRef({ type: r.type, id: r.id })}: ${who}`)
+      out.push(`  ${p.tag(r.service === 'opened' ? 'ok' : status)} recipient ${groups > 1 ? `(group ${r.group}) ` : ''}${terminalText(showRef({ type: r.type, id: r.id }))}: ${who}`)
     }
   }
   if (f.dataKey !== 'not-tried') out.push(`  ${p.tag(f.dataKey === 'unwrapped' ? 'ok' : 'fail')} data key ${f.dataKey === 'unwrapped' ? 'unwrapped' : 'not recovered'}`)

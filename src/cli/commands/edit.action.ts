@@ -1,4 +1,5 @@
 /** `edit`, `set`, `unset`: map flags to src/ops/edit/edit.ts and src/ops/edit/set.ts; the reopen prompt for `edit`. */
+import { terminalText } from '../printable.js'
 import { resolve } from 'node:path'
 import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../errors.js'
 import { readInput } from '../../io/read.js'
@@ -39,7 +40,7 @@ const common = (f: EditFlags, io: CliIo) => ({
   ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
   env: io.env,
   cwd: io.cwd,
-  onNote: (line: string) => { io.stderr.write(`sops-like: ${line}\n`) },
+  onNote: (line: string) => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) },
 })
 
 /** Asks on the terminal whether to reopen the editor; false without a terminal. */

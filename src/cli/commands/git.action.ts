@@ -92,7 +92,7 @@ export async function runHookUninstall(io: CliIo): Promise<number> {
     else if (r.action === 'restored') io.stdout.write(`removed ${r.path}; the hook it ran first is back in its place\n`)
     else if (r.action === 'foreign') {
       foreign++
-      note(io, `left ${r.path}: it was not installed by sops-like (no sops-like marker); remove it by hand if you mean to`)
+      note(io, `left ${r.path}: it is not the hook sops-like installs (another tool's, a link, or edited by hand); remove it by hand if you mean to`)
     }
   }
   return foreign ? 1 : 0

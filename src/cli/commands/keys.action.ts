@@ -5,7 +5,7 @@ import { describeError, type BatchResult } from '../../ops/keys/batch.js'
 import { listRepoFiles } from '../../ops/keys/repo-files.js'
 import type { RecipientEdits } from '../../ops/keys/rotate.js'
 import { indentFlag, list, type CliIo } from '../io.js'
-import { safeJson } from '../printable.js'
+import { safeJson, terminalText } from '../printable.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 
 interface CommonFlags { all?: boolean; config?: string; dryRun?: boolean; quiet?: boolean; decryptionOrder?: string }
@@ -99,7 +99,7 @@ async function rotateElsewhere(files: string[], edits: Record<string, string[]>,
     ...(f.output === '-' ? { emit: (b: Uint8Array) => { io.stdout.write(b) } } : f.output !== undefined ? { output: f.output } : {}),
     env: io.env,
     cwd: io.cwd,
-    onNote: (line) => { io.stderr.write(`sops-like: ${line}\n`) },
+    onNote: (line) => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) },
   })
   for (const w of report.warnings) io.stderr.write(`sops-like: ${w}\n`)
   return 0
@@ -127,7 +127,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   if (!f.dryRun && !f.yes && !tty) throw new UsageError('updatekeys asks for confirmation: pass -y (--yes) to proceed without a terminal, or --dry-run to only look')
   const { planAll, applyAll } = await import('../../ops/keys/updatekeys.js')
   const paths = await targets(files, f, io)
-  const opts = { ...configOpt(f, io), ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}), ...(f.inputType ? { inputType: f.inputType } : {}), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${line}\n`) }
+  const opts = { ...configOpt(f, io), ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}), ...(f.inputType ? { inputType: f.inputType } : {}), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${terminalText(line)}\n`) }
   const planned = await planAll(paths, opts)
   for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
   const changing = planned.plans.filter((p) => p.action !== 'up-to-date')

@@ -1,4 +1,5 @@
 /** `run` and `example`: map flags to src/ops (run, exec-file, example) and render. */
+import { terminalText } from '../printable.js'
 import { resolve } from 'node:path'
 import { ConflictingOptionsError, UsageError } from '../../errors.js'
 import type { CliIo } from '../io.js'
@@ -24,7 +25,7 @@ export interface RunFlags {
 
 export async function runRun(command: string[], flags: RunFlags, io: CliIo): Promise<number> {
   const f: RunFlags = flags.overload ? { ...flags, override: true } : flags
-  const onNote = (line: string): void => { io.stderr.write(`sops-like: ${line}\n`) }
+  const onNote = (line: string): void => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) }
   const common = {
     cwd: io.cwd,
     env: io.env,

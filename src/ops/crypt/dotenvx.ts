@@ -40,14 +40,16 @@ export function parseDotenvx(text: string): DotenvxLine[] {
     let value: string
     const q = rest[0]
     if (q === '"' || q === "'" || q === '`') {
-      // a quoted value may run over several lines, up to the same quote
-      let body = rest.slice(1)
-      let end = body.indexOf(q)
+      // a quoted value may run over several lines, up to the same quote; each line is searched
+      // once (searching the growing value again for every line was quadratic: a hang on a big file)
+      const parts = [rest.slice(1)]
+      let end = parts[0]!.indexOf(q)
       while (end < 0 && i + 1 < lines.length) {
-        body += `\n${lines[++i]!}`
-        end = body.indexOf(q)
+        parts.push(lines[++i]!)
+        end = parts[parts.length - 1]!.indexOf(q)
       }
-      value = end < 0 ? body : body.slice(0, end)
+      if (end >= 0) parts[parts.length - 1] = parts[parts.length - 1]!.slice(0, end)
+      value = parts.join('\n')
       if (q === '"') value = value.replace(/\\n/g, '\n').replace(/\\r/g, '\r')
     } else {
       const hash = rest.search(/\s#/)

@@ -17,7 +17,7 @@ export function checkConfig(startDir: string, opts: ConfigStepOptions): { check:
   const check: ConfigCheck = { status: 'ok', searchedFrom: startDir, names: CONFIG_NAMES, searched: [], path: null }
   const explicitFrom = opts.configPath ? '--config' : opts.env.SOPS_LIKE_CONFIG ? 'SOPS_LIKE_CONFIG' : opts.env.SOPS_CONFIG ? 'SOPS_CONFIG' : undefined
   if (explicitFrom) check.explicitFrom = explicitFrom
-  let found: { path: string | null; searched: string[] }
+  let found: ReturnType<typeof findConfig>
   try {
     found = findConfig(startDir, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env: opts.env })
   } catch (e) {
@@ -25,6 +25,7 @@ export function checkConfig(startDir: string, opts: ConfigStepOptions): { check:
   }
   check.searched = found.searched
   check.path = found.path
+  if (found.untrusted) check.untrusted = found.untrusted
   if (!found.path) return { check: { ...check, status: 'warn' }, config: null }
   try {
     const config = loadConfigFile(found.path)

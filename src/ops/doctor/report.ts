@@ -41,6 +41,8 @@ export interface ConfigCheck {
   names: readonly string[]
   /** Folders searched, nearest first (empty when the path was given explicitly). */
   searched: string[]
+  /** The folder others can write (or another user owns) where the search stopped: a config there is not used. */
+  untrusted?: string
   /** Where an explicit path came from, when it did not come from the search. */
   explicitFrom?: '--config' | 'SOPS_LIKE_CONFIG' | 'SOPS_CONFIG'
   /** The config file, or null when none was found. */

@@ -12,8 +12,9 @@
  * An existing hook is kept: it is renamed to `NAME.local` and our hook runs it first
  * (for pre-commit its failure still blocks the commit). Idempotent: a hook that
  * already carries our marker is left as it is.
- * `git hook uninstall` undoes exactly that: it removes a hook only when it carries our
- * marker (a foreign hook, or a link, is left and reported), and moves `NAME.local` back.
+ * `git hook uninstall` undoes exactly that: it removes a hook only when it is exactly the
+ * script we write (a foreign or hand-edited hook, or a link, is left and reported), and moves
+ * `NAME.local` back.
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -129,7 +130,18 @@ export interface HookUninstallResult {
   action: 'removed' | 'restored' | 'absent' | 'foreign'
 }
 
-/** Removes one of our hooks (see the module comment); never touches a hook without our marker, nor follows a link. */
+/**
+ * Whether `text` is exactly a hook `install` writes (for whatever command it runs). Our marker
+ * alone is not enough: `install` asks the user to merge a clashing hook by hand, and a merged
+ * hook carries our marker and their own commands.
+ */
+export function isOurScript(name: HookName, text: string): boolean {
+  if (!text.includes(markerOf(name))) return false
+  const cmd = (name === 'pre-commit' ? /^exec (.+) check --staged >\/dev\/null$/m : /^(.+) check --since ORIG_HEAD >\/dev\/null$/m).exec(text)?.[1]
+  return cmd !== undefined && text === hookScriptFor(name, cmd)
+}
+
+/** Removes one of our hooks (see the module comment); never touches a hook that is not exactly ours (a foreign or hand-merged one), nor follows a link. */
 export function uninstallHook(name: HookName, opts: HookInstallOptions): HookUninstallResult {
   const o: GitRunOptions = { cwd: opts.cwd, ...defined({ env: opts.env }) }
   const path = resolve(opts.cwd, git(['rev-parse', '--git-path', `hooks/${name}`], o).toString('utf8').trim())
@@ -139,7 +151,7 @@ export function uninstallHook(name: HookName, opts: HookInstallOptions): HookUni
   } catch {
     return { hook: name, path, action: 'absent' }
   }
-  if (!st.isFile() || !readFileSync(path, 'utf8').includes(markerOf(name))) return { hook: name, path, action: 'foreign' }
+  if (!st.isFile() || !isOurScript(name, readFileSync(path, 'utf8'))) return { hook: name, path, action: 'foreign' }
   const local = `${path}.local`
   try {
     unlinkSync(path)

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import { findConfig } from '../../config/find.js'
 import { FileNotFoundError } from '../../errors.js'
 import { defined } from '../../defined.js'
+import { isTrustedFolder } from '../../io/folder-trust.js'
 
 /** Looked for, in this order, from the current folder up to the repository root, when neither `-f` nor `run.files` names a file. */
 export const CONVENTIONAL_RUN_FILES: readonly string[] = [
@@ -57,11 +58,14 @@ export const isRepoRoot = (dir: string): boolean => ['.sops-like.yaml', '.sops.y
 
 /**
  * The conventional files of the nearest folder that has any, from `cwd` up to the repository
- * root (or the filesystem's root when `cwd` is in no repository). Returns the folders searched too.
+ * root (or the filesystem's root when `cwd` is in no repository), stopping below a folder others
+ * can write (src/io/folder-trust.ts). Returns the folders searched too.
  */
-export function findConventionalFiles(cwd: string): { files: string[]; searched: string[] } {
+export function findConventionalFiles(cwd: string): { files: string[]; searched: string[]; untrusted?: string } {
   const searched: string[] = []
   for (let dir = cwd; ; dir = dirname(dir)) {
+    // a folder others can write (/tmp, another user's) ends the search: a planted file there would be loaded
+    if (!isTrustedFolder(dir)) return { files: [], searched, untrusted: dir }
     searched.push(dir)
     const found = CONVENTIONAL_RUN_FILES.map((n) => join(dir, n)).filter(isFile)
     if (found.length) return { files: found, searched }
@@ -83,11 +87,12 @@ export async function resolveRunFiles(given: readonly string[] | undefined, opts
     const config = loadConfigFile(cfg.path)
     if (config.run.files.length) return { files: config.run.files.map((f) => resolve(config.dir, f)), source: 'config' }
   }
-  const { files: found, searched } = findConventionalFiles(cwd)
+  const { files: found, searched, untrusted } = findConventionalFiles(cwd)
   if (found.length) return { files: found, source: 'conventional' }
   const configNote = cfg.path ? `; ${cfg.path} has no run.files` : existsSync(cwd) ? '; no config file with run.files was found' : ''
   const where = searched.length > 1 ? `${cwd} and up to ${searched[searched.length - 1]}` : cwd
-  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${where}${configNote}`, {
+  const stop = untrusted ? `; ${untrusted} is writable by others or not yours, so no file there is loaded unless named` : ''
+  throw new FileNotFoundError(`no secrets file to load: looked for ${CONVENTIONAL_RUN_FILES.join(', ')} in ${where}${configNote}${stop}`, {
     hint: 'name files with -f FILE or list them under run.files in .sops-like.yaml',
   })
 }

@@ -75,8 +75,11 @@ export async function getAll(files?: readonly string[], opts: GetOptions = {}): 
   return [...envEntriesOf(opened, opts).values()].map((e) => [e.name, e.value])
 }
 
-/** POSIX single-quoting: safe to paste into a shell whatever the value holds. */
-export const shellQuote = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+/**
+ * POSIX single-quoting: safe to paste into a shell whatever the value holds. A value that starts
+ * with `=` is quoted too: zsh expands `A==ls` to the path of `ls` (its EQUALS option).
+ */
+export const shellQuote = (s: string): string => (/^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
 /**
  * Variables as text: `json` one JSON object; `shell` `NAME=value` pairs on one line; `eval` one

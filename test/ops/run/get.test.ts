@@ -66,6 +66,12 @@ test('formatVars: json, shell (one line), eval (one line each); values that need
   assert.is(shellQuote(''), "''")
 })
 
+test('zsh equals expansion: a value starting with = is single-quoted (zsh turns A==ls into the path of ls); = inside stays bare', () => {
+  assert.is(shellQuote('=ls'), "'=ls'")
+  assert.is(formatVars([['A', '==x']], 'eval'), "A='==x'\n")
+  assert.is(shellQuote('a=b'), 'a=b')
+})
+
 test('keyPaths: bracket paths as sops parses them; else the whole key, then its dotted split', () => {
   assert.equal(keyPaths('["a"][0]'), [['a', 0]])
   assert.equal(keyPaths('a.b.0'), [['a.b.0'], ['a', 'b', 0]])
