@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { KeyEntry } from '../../keys/key-source.js'
+import { defined } from '../../defined.js'
 
 /** One place a service's client looks for credentials. */
 export interface CredentialSource {
@@ -115,11 +116,11 @@ function azure({ env, home }: CredentialContext): CredentialCheck {
   const app = !!env.AZURE_TENANT_ID && !!env.AZURE_CLIENT_ID
   const how = env.AZURE_CLIENT_SECRET ? 'client secret' : env.AZURE_CLIENT_CERTIFICATE_PATH ? 'client certificate' : env.AZURE_USERNAME && env.AZURE_PASSWORD ? 'username and password' : ''
   const some = app || !!how || !!env.AZURE_TENANT_ID || !!env.AZURE_CLIENT_ID
-  sources.push({ name: 'AZURE_TENANT_ID + AZURE_CLIENT_ID + secret/certificate', state: app && how ? 'found' : some ? 'warn' : 'not-set', ...(app && how ? { detail: how } : some ? { detail: 'incomplete: needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH' } : {}) })
+  sources.push({ name: 'AZURE_TENANT_ID + AZURE_CLIENT_ID + secret/certificate', state: app && how ? 'found' : some ? 'warn' : 'not-set', ...defined({ detail: app && how ? how : some ? 'incomplete: needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH' : undefined }) })
   const federated = !!env.AZURE_FEDERATED_TOKEN_FILE && app
   sources.push({ name: 'AZURE_FEDERATED_TOKEN_FILE (workload identity)', state: federated ? 'found' : 'not-set' })
   const managed = !!env.IDENTITY_ENDPOINT || !!env.MSI_ENDPOINT
-  sources.push({ name: 'managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT)', state: managed ? 'found' : 'info', ...(managed ? {} : { detail: 'on an Azure VM the instance metadata is tried (not probed here)' }) })
+  sources.push({ name: 'managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT)', state: managed ? 'found' : 'info', ...defined({ detail: managed ? undefined : 'on an Azure VM the instance metadata is tried (not probed here)' }) })
   const azDir = env.AZURE_CONFIG_DIR || join(home, '.azure')
   const loggedIn = isFile(join(azDir, 'azureProfile.json')) && (isFile(join(azDir, 'msal_token_cache.json')) || isFile(join(azDir, 'msal_token_cache.bin')) || isFile(join(azDir, 'accessTokens.json')))
   const az = onPath(env, 'az')
