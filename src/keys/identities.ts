@@ -69,7 +69,7 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
       const { pluginIdentity } = await import('./age-plugin.js')
       for (const p of plugins) {
         try {
-          usable.push(pluginIdentity(p, { env, ...(opts.onNote ? { onNote: opts.onNote, message: opts.onNote } : {}) }) as unknown as import('age-encryption').Identity)
+          usable.push(pluginIdentity(p, { env, ...defined({ onNote: opts.onNote, message: opts.onNote }) }) as unknown as import('age-encryption').Identity)
         } catch {
           opts.onNote?.('skipped a malformed age plugin identity (AGE-PLUGIN-…)')
         }
