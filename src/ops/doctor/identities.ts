@@ -97,13 +97,13 @@ async function pgpIdentities(opts: GatherOptions, wantTrials: boolean, problems:
   const keyFile = opts.pgpKeyFile || env.SOPS_LIKE_PGP_KEY_FILE
   const haveGpg = gpgAvailable(env)
   // the same identities decrypt builds: the key file first, then gpg
-  const trials = wantTrials ? (await import('../../keys/pgp.js')).createPgpIdentities(env, keyFile ? { keyFile } : {}) : []
+  const trials = wantTrials ? (await import('../../keys/pgp.js')).createPgpIdentities(env, defined({ keyFile })) : []
   if (!keyFile) sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', state: 'not-set' })
   else {
     try {
       const keys = (await pgpKeyFileFacts(keyFile)).filter((k) => k.private)
       if (!keys.length) throw new RecipientError(`PGP key file ${keyFile} holds no private key`)
-      sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', path: keyFile, state: 'found', count: keys.length, ...(keys.some((k) => k.locked) ? { detail: 'passphrase-protected' } : {}) })
+      sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', path: keyFile, state: 'found', count: keys.length, ...defined({ detail: keys.some((k) => k.locked) ? 'passphrase-protected' : undefined }) })
       candidates.push({ info: pgpInfo('pgp-key-file', `SOPS_LIKE_PGP_KEY_FILE (${keyFile})`, keys), ...defined({ trial: trials[0] }) })
     } catch (e) {
       const problem = describeError(e)

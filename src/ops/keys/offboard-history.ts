@@ -114,7 +114,7 @@ export async function judgeValues(scan: HistoryScan, cwd: string, load: Identity
 
 /** Branches (local and remote-tracking) and tags whose tip holds a revision the leaver can read. */
 export async function refsStillEncrypting(scan: HistoryScan, cwd: string, env?: NodeJS.ProcessEnv): Promise<RefTip[]> {
-  const g = (args: string[]) => git(args, scan.top, env ? { env } : {})
+  const g = (args: string[]) => git(args, scan.top, defined({ env }))
   let listing: string
   try {
     listing = (await g(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/remotes', 'refs/tags'])).toString('utf8')

@@ -55,7 +55,7 @@ async function candidates(cwd: string, env?: NodeJS.ProcessEnv): Promise<string[
   const top = await gitTopLevel(cwd, env)
   if (top) {
     try {
-      const raw = (await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], top, env ? { env } : {})).toString('utf8')
+      const raw = (await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], top, defined({ env }))).toString('utf8')
       return [...new Set(raw.split('\0').filter(Boolean).map((p) => resolve(top, p)))].sort()
     } catch { /* fall back to a walk */ }
   }

@@ -71,7 +71,7 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
   const toRel = (p: string) => relative(top, resolve(cwd, p)).split(sep).join('/')
   const shown = (rel: string) => relative(cwd, resolve(top, rel)) || rel
   const rels = [...new Set(paths.map(toRel))]
-  const h = (await readGitHistory(cwd, rels, opts.env ? { env: opts.env } : {}))!
+  const h = (await readGitHistory(cwd, rels, defined({ env: opts.env })))!
   const worktree = new Map<string, Uint8Array>()
   for (const r of rels) {
     const abs = resolve(top, r)
