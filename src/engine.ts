@@ -131,3 +131,8 @@ export { gitMergeFiles, type GitMergeOptions, type GitMergeResult } from './ops/
 export { gitSetup, type GitSetupOptions, type GitSetupResult } from './ops/git/setup.js'
 /** `git hook install`: pre-commit (`check --staged`), post-merge and post-rewrite (`check --since ORIG_HEAD`). */
 export { installGitHooks, uninstallGitHooks, type HookInstallOptions, type HookInstallResult, type HookUninstallResult } from './ops/git/hook.js'
+
+// ---- small helpers ----
+
+/** `defined({ a, b })`: the object without its undefined properties (the CLI builds its options with it). */
+export { defined, type Defined } from './defined.js'

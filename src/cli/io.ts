@@ -1,4 +1,5 @@
 /** The CLI's injectable world: output streams, environment and folder (tests run main() in-process). */
+import { resolve } from 'node:path'
 import { UsageError } from '../errors.js'
 export interface CliIo {
   stdout: { write(chunk: string | Uint8Array): unknown; isTTY?: boolean }
@@ -24,6 +25,9 @@ export const list = (v: string[] | string | undefined): string[] | undefined =>
 
 /** `--decryption-order` as every decrypting command declares it (sops' flag; SOPS_DECRYPTION_ORDER when absent). */
 export const DECRYPTION_ORDER_FLAG = ['--decryption-order <types>', "key types to try first in each key group, comma-separated (default age,pgp; SOPS_DECRYPTION_ORDER), e.g. hc_vault,age"] as const
+
+/** A path flag resolved against the working folder; absent or '' (sops' "not given") stays undefined. */
+export const pathFlag = (io: CliIo, p: string | undefined): string | undefined => (p ? resolve(io.cwd, p) : undefined)
 
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
 

@@ -8,12 +8,19 @@ import { dirname, join, resolve } from 'node:path'
 import { ConfigNotFoundError } from '../errors.js'
 import { isTrustedFolder } from '../io/folder-trust.js'
 
+/** A `configPath` option resolved against the call's folder; none or '' (not given) stays undefined. */
+export const explicitConfig = (cwd: string, configPath: string | undefined): string | undefined => (configPath ? resolve(cwd, configPath) : undefined)
+
 export const CONFIG_NAMES = ['.sops-like.yaml', '.sops.yaml'] as const
 const MAX_DEPTH = 100
 
-/** The config file for `target` (a file path or folder), or null with the folders searched (and the folder others can write that ended the search). */
+/**
+ * The config file for `target` (a file path or folder), or null with the folders searched (and the
+ * folder others can write that ended the search). An `explicit` of '' is `--config` not given (sops'
+ * flag default): the variables and the search apply.
+ */
 export function findConfig(startDir: string, opts: { explicit?: string; env?: NodeJS.ProcessEnv } = {}): { path: string | null; searched: string[]; untrusted?: string } {
-  const explicit = opts.explicit ?? opts.env?.SOPS_LIKE_CONFIG ?? opts.env?.SOPS_CONFIG
+  const explicit = opts.explicit || (opts.env?.SOPS_LIKE_CONFIG ?? opts.env?.SOPS_CONFIG)
   if (explicit) {
     if (!existsSync(explicit)) throw new ConfigNotFoundError(`config file ${explicit} does not exist`)
     return { path: resolve(explicit), searched: [] }

@@ -8,6 +8,7 @@ import { yamlLib } from '../formats/yaml/library.js'
 import { ConfigError } from '../errors.js'
 import { SELECTOR_KEYS, type Selectors } from '../core/selection.js'
 import { expandNames, parseRecipientNames, type RecipientNames } from './names.js'
+import { defined } from '../defined.js'
 
 export interface KeyGroupSpec {
   age: string[]
@@ -35,7 +36,7 @@ function kmsList(v: unknown, where: string, profile?: unknown): KmsSpec[] {
     if (typeof it === 'string') {
       for (const part of it.split(',').map((x) => x.trim()).filter(Boolean)) {
         const plus = part.indexOf('+')
-        out.push({ arn: plus >= 0 ? part.slice(0, plus) : part, ...(plus >= 0 ? { role: part.slice(plus + 1) } : {}), ...(profile ? { awsProfile: profile as string } : {}) })
+        out.push({ arn: plus >= 0 ? part.slice(0, plus) : part, ...defined({ role: plus >= 0 ? part.slice(plus + 1) : undefined, awsProfile: (profile || undefined) as string | undefined }) })
       }
       continue
     }

@@ -14,6 +14,7 @@ import { macAad, metadataFromNode, metadataToNode, nowRfc3339, SOPS_FORMAT_VERSI
 import { compileSelectors, effectiveSelectors, type Selectors } from './selection.js'
 import { decryptTree, encryptTree, IvStash } from './tree-cipher.js'
 import type { Tree } from './tree.js'
+import { defined } from '../defined.js'
 
 export interface SealOptions {
   /** Key groups to wrap a NEW data key for (ignored when `reuse` is given). */
@@ -63,7 +64,7 @@ export async function sealTree(plain: Tree, format: Format, opts: SealOptions): 
     // as openTree does: a file whose metadata names no selector is read with sops' default one
     const decide = compileSelectors(effectiveSelectors(selectors), opts.reuse ? 'metadata' : undefined)
     const macOnlyEncrypted = !!selectors.mac_only_encrypted
-    const { tree, mac } = encryptTree(plain, { decide, key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, ...(opts.reuse ? { stash: opts.reuse.stash } : {}) })
+    const { tree, mac } = encryptTree(plain, { decide, key: dataKey, mac: new MacBuilder(macOnlyEncrypted), macOnlyEncrypted, ...defined({ stash: opts.reuse?.stash }) })
     const lastmodified = nowRfc3339(opts.now)
     const metadata: Metadata = {
       keyGroups,

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ReadError } from '../errors.js'
+import { defined } from '../defined.js'
 
 export interface FoundIdentities {
   /** Identity strings (`AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-PQ-1…`). Secret: never print. */
@@ -95,7 +96,7 @@ export function findAgeIdentities(env: NodeJS.ProcessEnv, opts: { recipientHint?
       out = execFileSync(cmd!, args, {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
-        env: { ...env, ...(opts.recipientHint ? { SOPS_AGE_RECIPIENT: opts.recipientHint } : {}) },
+        env: { ...env, ...defined({ SOPS_AGE_RECIPIENT: opts.recipientHint || undefined }) }, // none or '': the parent's value stays
       })
     } catch {
       throw new ReadError('SOPS_AGE_KEY_CMD failed to run or exited non-zero')

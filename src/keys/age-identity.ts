@@ -15,6 +15,7 @@ import type { Identity, KeyEntry } from './key-source.js'
 import { ageHeaderMacOk, dearmorAge, openAgePayload, parseAgeFile, type AgeFile, type AgeStanza } from './age-file.js'
 import { bech32Decode, unwrapX25519Stanzas, x25519PrivateKey, x25519PublicBytes } from './ssh-x25519.js'
 import type { KeyObject } from 'node:crypto'
+import { defined } from '../defined.js'
 
 /** An age X25519 identity on node:crypto, with age-encryption's `unwrapFileKey` shape. */
 export class X25519Identity {
@@ -78,7 +79,7 @@ export function createAgeIdentity(identities: Array<string | AgeIdentity>, label
       // its stanza identities (the ML-KEM hybrid one for PQ keys), when this version exposes them as it does today
       const held = (d as unknown as { identities?: unknown }).identities
       const stanzaIds = Array.isArray(held) && held.length === others.length && held.every((x) => typeof (x as StanzaIdentity)?.unwrapFileKey === 'function') ? (held as StanzaIdentity[]) : undefined
-      return { ...(stanzaIds ? { stanzaIds } : {}), decrypt: (file: Uint8Array) => d.decrypt(file) }
+      return { ...defined({ stanzaIds }), decrypt: (file: Uint8Array) => d.decrypt(file) }
     }))
   return {
     type: 'age',

@@ -8,6 +8,7 @@ import type { KeyEntry, Recipient } from './key-source.js'
 import { parseSshRecipient } from './age-ssh.js'
 import { bech32Decode, isLowOrderX25519 } from './ssh-x25519.js'
 import { pluginRecipient, pluginRecipientName } from './age-plugin.js'
+import { defined } from '../defined.js'
 
 const X25519_RE = /^age1[02-9ac-hj-np-z]{58}$/
 
@@ -26,7 +27,7 @@ export function parseAgeRecipient(input: string, opts: { env?: NodeJS.ProcessEnv
     return { id, recipient: id }
   }
   if (!X25519_RE.test(id)) {
-    if (pluginRecipientName(id)) return { id, recipient: pluginRecipient(id, opts.env ? { env: opts.env } : {}) as unknown as AgeRecipient }
+    if (pluginRecipientName(id)) return { id, recipient: pluginRecipient(id, defined({ env: opts.env })) as unknown as AgeRecipient }
     throw new RecipientError(`invalid age recipient: ${id.length > 70 ? id.slice(0, 12) + '…' : id}`)
   }
   const point = bech32Decode('age', id)

@@ -10,6 +10,7 @@ import { RecipientError } from '../errors.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
 import { nowRfc3339 } from './created-at.js'
 import { defined } from '../defined.js'
+import type { KMSClientConfig } from '@aws-sdk/client-kms'
 
 export interface KmsKey {
   arn: string
@@ -74,25 +75,25 @@ async function client(k: KmsKey, env: NodeJS.ProcessEnv, timeoutMs?: number): Pr
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const kms = await import('@aws-sdk/client-kms')
   const endpoint = env.AWS_ENDPOINT_URL_KMS || env.AWS_ENDPOINT_URL
-  let credentials: unknown
+  let credentials: KMSClientConfig['credentials']
   if (k.profile) {
     // the client's own `profile` setting reads ~/.aws/config and credentials for it
   } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+    credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...defined({ sessionToken: env.AWS_SESSION_TOKEN || undefined }) }
   }
   if (k.role) {
     const sts = await import('@aws-sdk/nested-clients/sts')
-    const stsClient = new sts.STSClient({ region: region(k.arn), ...(k.profile ? { profile: k.profile } : {}), ...(credentials ? { credentials: credentials as never } : {}), ...(env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL ? { endpoint: (env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL)! } : {}) })
+    const stsClient = new sts.STSClient({ region: region(k.arn), ...defined({ profile: k.profile || undefined, credentials, endpoint: env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || undefined }) })
     credentials = async () => {
       const r = await stsClient.send(new sts.AssumeRoleCommand({ RoleArn: k.role!, RoleSessionName: `sops-like@${(await import('node:os')).hostname().replace(/[^\w+=,.@-]/g, '').slice(0, 40) || 'host'}` }))
       const c = r.Credentials
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials')
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), ...(c.Expiration ? { expiration: c.Expiration } : {}) }
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...defined({ sessionToken: c.SessionToken || undefined, expiration: c.Expiration }) }
     }
   }
   // a caller's deadline (doctor): one attempt, and the connection and the answer each bounded by it
   const limits = timeoutMs ? { maxAttempts: 1, requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true } } : { maxAttempts: 2 }
-  const send = new kms.KMSClient({ region: region(k.arn), ...limits, ...(k.profile && !k.role ? { profile: k.profile } : {}), ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials: credentials as never } : {}) })
+  const send = new kms.KMSClient({ region: region(k.arn), ...limits, ...defined({ profile: (!k.role && k.profile) || undefined, endpoint: endpoint || undefined, credentials }) })
   return { kms, send }
 }
 
@@ -140,7 +141,7 @@ export function createKmsRecipient(key: KmsKey | string, opts: { env?: NodeJS.Pr
       if (!blob?.length) throw new RecipientError(`cannot encrypt to AWS KMS key ${k.arn}: the answer has no ciphertext`)
       const fields: Record<string, string> = { arn: k.arn, aws_profile: k.profile, created_at: nowRfc3339(opts.now?.()), enc: Buffer.from(blob).toString('base64') }
       if (k.role) fields.role = k.role
-      return { type: 'kms', fields, ...(k.context ? { nested: { context: { ...k.context } } } : {}) }
+      return { type: 'kms', fields, ...defined({ nested: k.context ? { context: { ...k.context } } : undefined }) }
     },
   }
 }

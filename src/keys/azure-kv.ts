@@ -11,6 +11,7 @@
 import { RecipientError } from '../errors.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
 import { nowRfc3339 } from './created-at.js'
+import { defined } from '../defined.js'
 
 export interface AzureKvKey {
   /** `https://NAME.vault.azure.net`, as sops keeps it in `vault_url`. */
@@ -87,7 +88,7 @@ async function client(k: AzureKvKey, env: NodeJS.ProcessEnv): Promise<{ crypto: 
   const { AZURE_TENANT_ID: tenant, AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret } = env
   const authorityHost = env.AZURE_AUTHORITY_HOST
   const credential = tenant && clientId && secret
-    ? new identity.ClientSecretCredential(tenant, clientId, secret, authorityHost ? { authorityHost } : {})
+    ? new identity.ClientSecretCredential(tenant, clientId, secret, defined({ authorityHost: authorityHost || undefined }))
     : new identity.DefaultAzureCredential()
   // one retry: the default backs off for a minute when the vault cannot be reached
   const options = { retryOptions: { maxRetries: 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } }

@@ -33,7 +33,7 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
   const out: Identity[] = []
   if (types.has('age')) {
     const firstRecipient = entries.find((e) => e.type === 'age')?.fields.recipient
-    const found = findAgeIdentities(env, firstRecipient ? { recipientHint: firstRecipient } : {})
+    const found = findAgeIdentities(env, defined({ recipientHint: firstRecipient }))
     // a variable that is set but holds no identity would otherwise be skipped without a word
     for (const v of ['SOPS_AGE_KEY', 'SOPS_AGE_KEY_CMD'] as const) {
       if (env[v] && !found.sources.some((s) => s.source === v)) opts.onNote?.(`warning: ${v} is set but ${v === 'SOPS_AGE_KEY' ? 'holds' : 'printed'} no age identity (AGE-SECRET-KEY-1…): ignored`)
@@ -53,7 +53,7 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
     {
       // SSH keys are gathered as sops does; passphrases are only asked for when a stanza needs them
       const { findSshIdentities } = await import('./ssh-find.js')
-      const ssh = await findSshIdentities(env, opts.onNote ? { onNote: opts.onNote } : {})
+      const ssh = await findSshIdentities(env, defined({ onNote: opts.onNote }))
       const recipients = new Set(entries.map((e) => e.fields.recipient?.trim() ?? ""))
       for (const s of ssh) {
         // an encrypted key's derived age1 identity is offered only to entries written to it (no needless prompts)
@@ -69,7 +69,7 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
       const { pluginIdentity } = await import('./age-plugin.js')
       for (const p of plugins) {
         try {
-          usable.push(pluginIdentity(p, { env, ...(opts.onNote ? { onNote: opts.onNote, message: opts.onNote } : {}) }) as unknown as import('age-encryption').Identity)
+          usable.push(pluginIdentity(p, { env, ...defined({ onNote: opts.onNote, message: opts.onNote }) }) as unknown as import('age-encryption').Identity)
         } catch {
           opts.onNote?.('skipped a malformed age plugin identity (AGE-PLUGIN-…)')
         }
@@ -79,7 +79,7 @@ export async function loadIdentities(entries: KeyEntry[], opts: IdentityOptions 
   }
   if (types.has('pgp')) {
     const { createPgpIdentities } = await import('./pgp.js')
-    out.push(...createPgpIdentities(env, opts.pgpKeyFile ? { keyFile: opts.pgpKeyFile } : {}))
+    out.push(...createPgpIdentities(env, defined({ keyFile: opts.pgpKeyFile })))
   }
   if (types.has('hc_vault')) {
     // the module (and any network) only when the file has Vault Transit entries

@@ -17,6 +17,7 @@ import { promptSecret } from '../io/prompt-secret.js'
 import type { Identity, KeyEntry, Recipient } from './key-source.js'
 import { nowRfc3339 } from './created-at.js'
 import { createGpgIdentity, gpgAvailable, gpgEncrypt, gpgExport } from './gpg.js'
+import { defined } from '../defined.js'
 
 type OpenPGP = typeof import('openpgp')
 
@@ -110,7 +111,7 @@ async function encryptTo(l: OpenPGP, key: Key, component: Key | Subkey, fp: stri
   const armored = await l.encrypt({
     message,
     encryptionKeys: publicKey,
-    ...(fp.endsWith('!') ? { encryptionKeyIDs: [component.getKeyID()] } : {}),
+    ...defined({ encryptionKeyIDs: fp.endsWith('!') ? [component.getKeyID()] : undefined }), // `FP!`: this subkey only
     sessionKey: { data: sessionData, algorithm },
     format: 'armored',
     config,

@@ -1,4 +1,5 @@
 /** The action of `access`: flags → the report (src/ops/report/access.ts), printed as a table, Markdown or JSON. */
+import { defined } from '../../defined.js'
 import { ConflictingOptionsError } from '../../errors.js'
 import { useColor, type CliIo } from '../io.js'
 import type { AccessFormat } from './access.render.js'
@@ -19,7 +20,7 @@ export async function runAccess(files: string[], f: AccessFlags, io: CliIo): Pro
   const format: AccessFormat = f.json ? 'json' : f.format ?? 'table'
   const { accessDiff, accessMatrix, accessWho } = await import('../../ops/report/access.js')
   const render = await import('./access.render.js')
-  const opts = { cwd: io.cwd, env: io.env, values: !!f.values, ...(f.config ? { configPath: f.config } : {}) }
+  const opts = { cwd: io.cwd, env: io.env, values: !!f.values, ...defined({ configPath: f.config }) }
   const color = useColor(io, 'stdout')
   let text: string
   let failures

@@ -1,5 +1,6 @@
 /** `encrypt` and `decrypt`: map flags to the library's file operations. */
 import { terminalText } from '../printable.js'
+import { defined } from '../../defined.js'
 import { encryptFile, decryptFile } from '../../ops/crypt/files.js'
 import type { Selectors } from '../../core/selection.js'
 import { indentFlag, list, type CliIo } from '../io.js'
@@ -36,12 +37,15 @@ export interface CryptFlags {
 }
 
 const common = (f: CryptFlags, io: CliIo) => ({
-  ...(f.inPlace ? { inPlace: true } : {}),
-  ...(f.output ? { output: f.output } : {}),
-  ...(f.inputType ? { inputType: f.inputType } : {}),
-  ...(f.outputType ? { outputType: f.outputType } : {}),
-  ...(f.filenameOverride ? { filenameOverride: f.filenameOverride } : {}),
-  ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
+  ...defined({
+    inPlace: f.inPlace,
+    output: f.output,
+    inputType: f.inputType,
+    outputType: f.outputType,
+    // '' is "not given" (sops' default); the library would take it as the name itself
+    filenameOverride: f.filenameOverride || undefined,
+    indent: indentFlag(f.indent),
+  }),
   env: io.env,
   cwd: io.cwd,
 })
@@ -61,18 +65,20 @@ function selectors(f: CryptFlags): Selectors {
 export async function runEncrypt(file: string, f: CryptFlags, io: CliIo): Promise<number> {
   const out = await encryptFile(file, {
     ...common(f, io),
-    ...(f.config ? { configPath: f.config } : {}),
-    ...(f.age ? { age: list(f.age)! } : {}),
-    ...(f.pgp ? { pgp: list(f.pgp)! } : {}),
-    ...(f.hcVaultTransit ? { hcVaultTransit: list(f.hcVaultTransit)! } : {}),
-    ...(f.kms ? { kms: list(f.kms)! } : {}),
-    ...(f.encryptionContext ? { encryptionContext: f.encryptionContext } : {}),
-    ...(f.awsProfile ? { awsProfile: f.awsProfile } : {}),
-    ...(f.gcpKms ? { gcpKms: list(f.gcpKms)! } : {}),
-    ...(f.azureKv ? { azureKv: list(f.azureKv)! } : {}),
-    ...(f.ageRecipientsFile ? { ageRecipientsFiles: f.ageRecipientsFile } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile } : {}),
-    ...(f.shamirSecretSharingThreshold ? { shamirThreshold: Number(f.shamirSecretSharingThreshold) } : {}),
+    ...defined({
+      configPath: f.config,
+      age: list(f.age),
+      pgp: list(f.pgp),
+      hcVaultTransit: list(f.hcVaultTransit),
+      kms: list(f.kms),
+      encryptionContext: f.encryptionContext,
+      awsProfile: f.awsProfile,
+      gcpKms: list(f.gcpKms),
+      azureKv: list(f.azureKv),
+      ageRecipientsFiles: f.ageRecipientsFile,
+      pgpKeyFiles: f.pgpKeyFile,
+      shamirThreshold: f.shamirSecretSharingThreshold ? Number(f.shamirSecretSharingThreshold) : undefined,
+    }),
     selectors: selectors(f),
   })
   if (!f.inPlace && !f.output) io.stdout.write(out)
@@ -82,10 +88,7 @@ export async function runEncrypt(file: string, f: CryptFlags, io: CliIo): Promis
 export async function runDecrypt(file: string, f: CryptFlags, io: CliIo): Promise<number> {
   const out = await decryptFile(file, {
     ...common(f, io),
-    ...(f.extract !== undefined ? { extract: f.extract } : {}),
-    ...(f.ignoreMac ? { ignoreMac: true } : {}),
-    ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: f.pgpKeyFile[0] } : {}),
-    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
+    ...defined({ extract: f.extract, ignoreMac: f.ignoreMac, pgpKeyFile: f.pgpKeyFile?.[0], decryptionOrder: f.decryptionOrder }),
     onNote: (line) => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) },
   })
   if (!f.inPlace && !f.output) io.stdout.write(out)

@@ -1,6 +1,6 @@
 /** Action of `doctor`: flags → ops/doctor → the report as text or JSON on stdout; the report's exit code. */
-import { resolve } from 'node:path'
-import type { CliIo } from '../io.js'
+import { defined } from '../../defined.js'
+import { pathFlag, type CliIo } from '../io.js'
 
 /** The flags `doctor` declares (doctor.command.ts). */
 export interface DoctorFlags { json?: boolean; config?: string; inputType?: string; pgpKeyFile?: string }
@@ -10,9 +10,7 @@ export async function runDoctor(file: string | undefined, f: DoctorFlags, io: Cl
   const report = await doctor(file, {
     env: io.env,
     cwd: io.cwd,
-    ...(f.config ? { configPath: f.config } : {}),
-    ...(f.inputType ? { inputType: f.inputType } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile) } : {}),
+    ...defined({ configPath: f.config, inputType: f.inputType, pgpKeyFile: pathFlag(io, f.pgpKeyFile) }),
   })
   if (report.git) {
     const { cloneSetupNotice } = await import('../../ops/git/clone-setup.js')

@@ -1,10 +1,11 @@
 /** `edit`, `set`, `unset`: map flags to src/ops/edit/edit.ts and src/ops/edit/set.ts; the reopen prompt for `edit`. */
 import { terminalText } from '../printable.js'
 import { resolve } from 'node:path'
+import { defined } from '../../defined.js'
 import { ConflictingOptionsError, UsageError, type SopsLikeError } from '../../errors.js'
 import { readInput } from '../../io/read.js'
 import { promptLine } from '../../io/terminal.js'
-import { indentFlag, list, type CliIo } from '../io.js'
+import { indentFlag, list, pathFlag, type CliIo } from '../io.js'
 
 export interface EditFlags {
   inputType?: string
@@ -29,15 +30,17 @@ export interface EditFlags {
 }
 
 const common = (f: EditFlags, io: CliIo) => ({
-  ...(f.inputType ? { inputType: f.inputType } : {}),
-  ...(f.pgpKeyFile?.[0] ? { pgpKeyFile: resolve(io.cwd, f.pgpKeyFile[0]) } : {}),
-  ...(f.config ? { configPath: f.config } : {}),
-  ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
-  ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
-  ...(f.rotate === false ? { noRotate: true } : {}),
-  ...(f.allowUnencrypted ? { allowUnencrypted: true } : {}),
-  ...(f.force ? { force: true } : {}),
-  ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
+  ...defined({
+    inputType: f.inputType,
+    pgpKeyFile: pathFlag(io, f.pgpKeyFile?.[0]),
+    configPath: f.config,
+    decryptionOrder: f.decryptionOrder,
+    keepUnlisted: f.keepUnlisted,
+    noRotate: f.rotate === false || undefined,
+    allowUnencrypted: f.allowUnencrypted,
+    force: f.force,
+    indent: indentFlag(f.indent),
+  }),
   env: io.env,
   cwd: io.cwd,
   onNote: (line: string) => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) },
@@ -58,19 +61,19 @@ export async function runEdit(file: string, f: EditFlags, io: CliIo): Promise<nu
   const { editFile } = await import('../../ops/edit/edit.js')
   await editFile(file, {
     ...common(f, io),
-    ...(f.age ? { age: list(f.age)! } : {}),
-    ...(f.pgp ? { pgp: list(f.pgp)! } : {}),
-    ...(f.ageRecipientsFile ? { ageRecipientsFiles: f.ageRecipientsFile.map((p) => resolve(io.cwd, p)) } : {}),
-    ...(f.config ? { configPath: f.config } : {}),
-    ...(f.shamirSecretSharingThreshold ? { shamirThreshold: Number(f.shamirSecretSharingThreshold) } : {}),
-    ...(io.stderr.isTTY
-      ? {
-          onInvalid: async (e: SopsLikeError) => {
+    ...defined({
+      age: list(f.age),
+      pgp: list(f.pgp),
+      ageRecipientsFiles: f.ageRecipientsFile?.map((p) => resolve(io.cwd, p)),
+      shamirThreshold: f.shamirSecretSharingThreshold ? Number(f.shamirSecretSharingThreshold) : undefined,
+      // an invalid edit reopens the editor only when someone is there to answer
+      onInvalid: io.stderr.isTTY
+        ? async (e: SopsLikeError) => {
             io.stderr.write(`sops-like: ${e.message}\n`)
             return askReopen()
-          },
-        }
-      : {}),
+          }
+        : undefined,
+    }),
   })
   return 0
 }
@@ -82,12 +85,12 @@ export async function runSet(file: string, path: string, value: string | undefin
   const text = value ?? readInput(f.valueStdin ? '-' : resolve(io.cwd, f.valueFile!))
   const source = value !== undefined ? 'argument' : f.valueStdin ? 'stdin' : 'file'
   const { setFromInput } = await import('../../ops/edit/set.js')
-  await setFromInput(file, path, { text, source, ...(f.json ? { json: true } : {}) }, { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  await setFromInput(file, path, { text, source, ...defined({ json: f.json }) }, { ...common(f, io), ...defined({ idempotent: f.idempotent }) })
   return 0
 }
 
 export async function runUnset(file: string, path: string, f: EditFlags, io: CliIo): Promise<number> {
   const { unsetValue } = await import('../../ops/edit/set.js')
-  await unsetValue(file, path, { ...common(f, io), ...(f.idempotent ? { idempotent: true } : {}) })
+  await unsetValue(file, path, { ...common(f, io), ...defined({ idempotent: f.idempotent }) })
   return 0
 }

@@ -1,8 +1,11 @@
 /** Actions of the git commands: map flags to src/ops and render results (each loads only its own op). */
 import { CheckFailedError, UsageError } from '../../errors.js'
+import { defined } from '../../defined.js'
 import { list, type CliIo } from '../io.js'
 
 const note = (io: CliIo, line: string) => { io.stderr.write(`sops-like: ${line}\n`) }
+/** `--command` (default sops-like); '' would write hooks and drivers that run nothing, so it counts as not given. */
+const commandFlag = (c: string | undefined) => c || undefined
 
 /** `textconv FILE`: always exits 0; notes only with SOPS_LIKE_DEBUG. */
 export async function runTextconv(file: string, flags: { inputType?: string }, io: CliIo): Promise<number> {
@@ -10,7 +13,7 @@ export async function runTextconv(file: string, flags: { inputType?: string }, i
   try {
     const { textconvFile } = await import('../../ops/git/textconv.js')
     const { resolve } = await import('node:path')
-    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, cwd: io.cwd, ...(flags.inputType ? { inputType: flags.inputType } : {}), ...(debug ? { onDebug: debug } : {}) })
+    const r = await textconvFile(resolve(io.cwd, file), { env: io.env, cwd: io.cwd, ...defined({ inputType: flags.inputType, onDebug: debug }) })
     io.stdout.write(r.output)
   } catch (e) {
     debug?.(`textconv: ${e instanceof Error ? e.message : 'error'}`)
@@ -34,11 +37,14 @@ export async function runGitSetup(flags: { global?: boolean; pattern?: string[];
   const r = gitSetup({
     cwd: io.cwd,
     env: io.env,
-    ...(flags.global ? { global: true } : {}),
-    ...(patterns ? { patterns } : {}),
-    ...(flags.command ? { command: flags.command } : {}),
-    ...(flags.config ? { configPath: flags.config } : {}),
-    ...(flags.hooksPath !== undefined ? { hooksPath: typeof flags.hooksPath === 'string' ? flags.hooksPath : '' } : {}),
+    ...defined({
+      global: flags.global,
+      patterns,
+      command: commandFlag(flags.command),
+      configPath: flags.config,
+      // a bare --hooks-path (true) is '': the default folder
+      hooksPath: typeof flags.hooksPath === 'string' ? flags.hooksPath : flags.hooksPath !== undefined ? '' : undefined,
+    }),
   })
   for (const c of r.catchAll) io.stdout.write(`${c}\n`)
   for (const s of r.skipped) note(io, `skipped ${s}`)
@@ -49,7 +55,9 @@ export async function runGitSetup(flags: { global?: boolean; pattern?: string[];
 }
 
 /** The merge driver: 0 when merged, 1 on a conflict or any failure, 45 when refused (git reports a conflict for any non-zero exit and keeps %A). */
-export async function runGitMerge(args: { base: string; ours: string; theirs: string; path?: string; inputType?: string }, io: CliIo): Promise<number> {
+export async function runGitMerge(given: { base: string; ours: string; theirs: string; path?: string | undefined; inputType?: string | undefined }, io: CliIo): Promise<number> {
+  // an empty %P names no path: the format then comes from ours
+  const args = { base: given.base, ours: given.ours, theirs: given.theirs, ...defined({ path: given.path || undefined, inputType: given.inputType }) }
   const name = args.path ?? args.ours
   await setupNotice(io)
   try {
@@ -76,7 +84,7 @@ export async function runGitMerge(args: { base: string; ours: string; theirs: st
 
 export async function runHookInstall(flags: { command?: string }, io: CliIo): Promise<number> {
   const { installGitHooks } = await import('../../ops/git/hook.js')
-  for (const r of installGitHooks({ cwd: io.cwd, env: io.env, ...(flags.command ? { command: flags.command } : {}) })) {
+  for (const r of installGitHooks({ cwd: io.cwd, env: io.env, ...defined({ command: commandFlag(flags.command) }) })) {
     if (r.action === 'unchanged') io.stdout.write(`${r.hook} hook already installed: ${r.path}\n`)
     else if (r.action === 'chained') io.stdout.write(`installed ${r.path}; the previous hook moved to ${r.previous} and runs first\n`)
     else io.stdout.write(`installed ${r.path}\n`)
@@ -101,7 +109,8 @@ export async function runHookUninstall(io: CliIo): Promise<number> {
 /** `check --since REV`: recipients or data keys that went backwards in REV..HEAD (exit 40 when any did). */
 async function runCheckSince(files: string[], since: string | undefined, io: CliIo): Promise<number> {
   const { checkKeyRegressions } = await import('../../ops/git/key-regression.js')
-  const r = await checkKeyRegressions({ ...(since !== undefined ? { since } : { merging: true }), cwd: io.cwd, env: io.env, ...(files.length ? { files } : {}) })
+  // --since REV, or else the merge in progress: two different checks
+  const r = await checkKeyRegressions({ ...(since !== undefined ? { since } : { merging: true }), cwd: io.cwd, env: io.env, files })
   for (const p of r.problems) note(io, `check: ${p.message}`)
   const what = since !== undefined ? `since ${since}` : 'in the merge in progress'
   if (r.problems.length) {
@@ -124,9 +133,8 @@ export async function runCheck(files: string[], flags: { staged?: boolean; confi
   const r = await checkFiles({
     cwd: io.cwd,
     env: io.env,
-    ...(files.length ? { files } : {}),
-    ...(flags.staged ? { staged: true } : {}),
-    ...(flags.config ? { configPath: flags.config } : {}),
+    files, // none named ([]): the op checks every tracked file
+    ...defined({ staged: flags.staged, configPath: flags.config }),
   })
   for (const n of r.notes) note(io, `check: ${n}`)
   for (const p of r.problems) note(io, `check: ${p.message}`)
@@ -141,7 +149,7 @@ export async function runCheck(files: string[], flags: { staged?: boolean; confi
 /** `git conflicts FILE`: base/ours/theirs of each conflicting value (stdout); the way out (stderr). */
 export async function runGitConflicts(file: string, flags: { json?: boolean; inputType?: string }, io: CliIo): Promise<number> {
   const { gitConflicts } = await import('../../ops/git/conflicts.js')
-  const r = await gitConflicts(file, { cwd: io.cwd, env: io.env, ...(flags.inputType ? { inputType: flags.inputType } : {}) })
+  const r = await gitConflicts(file, { cwd: io.cwd, env: io.env, ...defined({ inputType: flags.inputType }) })
   if (flags.json) {
     io.stdout.write(JSON.stringify(r, null, 2) + '\n')
     return 0

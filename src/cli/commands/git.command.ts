@@ -50,7 +50,7 @@ export function registerGit(program: Command, ctx: CommandContext): void {
     .addHelpText('after', "\nExamples (git runs it; set up with `sops-like git setup`):\n  git config merge.sops-like.driver 'sops-like git merge %O %A %B %P'\n")
     .action(async (base: string, ours: string, theirs: string, path: string | undefined, flags: { inputType?: string }) => {
       const { runGitMerge } = await import('./git.action.js')
-      ctx.exit(await runGitMerge({ base, ours, theirs, ...(path ? { path } : {}), ...(flags.inputType ? { inputType: flags.inputType } : {}) }, ctx.io))
+      ctx.exit(await runGitMerge({ base, ours, theirs, path, inputType: flags.inputType }, ctx.io))
     })
 
   gitCmd

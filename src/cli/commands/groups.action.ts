@@ -1,8 +1,9 @@
 /** Actions of `groups add` / `groups delete`: flags → src/ops/keys/groups.ts; the file to stdout unless -i, warnings to stderr. */
 import { resolve } from 'node:path'
+import { defined } from '../../defined.js'
 import { UsageError } from '../../errors.js'
 import type { GroupsOptions, GroupsResult } from '../../ops/keys/groups.js'
-import { indentFlag, list, type CliIo } from '../io.js'
+import { indentFlag, list, pathFlag, type CliIo } from '../io.js'
 
 interface GroupsFlags {
   file?: string
@@ -38,12 +39,15 @@ async function options(f: GroupsFlags, io: CliIo): Promise<GroupsOptions & { fil
   const indent = indentFlag(f.indent)
   return {
     file: f.file,
-    ...(threshold ? { threshold } : {}), // sops: 0 (or none) keeps the file's threshold
-    ...(indent !== undefined ? { indent } : {}),
-    ...(f.inputType ? { inputType: f.inputType } : {}),
-    ...(f.config ? { configPath: resolve(io.cwd, f.config) } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
-    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+    ...defined({
+      threshold: threshold || undefined, // sops: 0 (or none) keeps the file's threshold
+      indent,
+      inputType: f.inputType,
+      configPath: pathFlag(io, f.config),
+      pgpKeyFiles: f.pgpKeyFile?.map((x) => resolve(io.cwd, x)),
+      keepUnlisted: f.keepUnlisted,
+    }),
+    // written back in place, or else the bytes go to stdout
     ...(f.inPlace ? { inPlace: true } : { emit: (b: Uint8Array) => { io.stdout.write(b) } }),
     env: io.env,
     cwd: io.cwd,
@@ -62,12 +66,7 @@ export async function runGroupsAdd(extra: string[], f: GroupsAddFlags, io: CliIo
   }
   const { addKeyGroup } = await import('../../ops/keys/groups.js')
   const { file, ...opts } = await options(f, io)
-  const group = {
-    ...(f.age ? { age: list(f.age)! } : {}),
-    ...(f.pgp ? { pgp: list(f.pgp)! } : {}),
-    ...(f.kms ? { kms: list(f.kms)! } : {}),
-    ...(f.hcVaultTransit ? { hcVaultTransit: list(f.hcVaultTransit)! } : {}),
-  }
+  const group = defined({ age: list(f.age), pgp: list(f.pgp), kms: list(f.kms), hcVaultTransit: list(f.hcVaultTransit) })
   return warn(io, await addKeyGroup(file, group, opts))
 }
 

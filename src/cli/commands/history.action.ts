@@ -1,7 +1,7 @@
 /** Action of `history` / `age-report`: flags → valueHistory, the report → stdout, stale values → exit 40. */
-import { resolve } from 'node:path'
+import { defined } from '../../defined.js'
 import { CheckFailedError } from '../../errors.js'
-import type { CliIo } from '../io.js'
+import { pathFlag, type CliIo } from '../io.js'
 
 export interface HistoryFlags { all?: boolean; olderThan?: string; format?: 'table' | 'json' | 'markdown'; config?: string }
 
@@ -11,9 +11,7 @@ export async function runHistory(files: string[], f: HistoryFlags, io: CliIo): P
   const report = await valueHistory(files, {
     cwd: io.cwd,
     env: io.env,
-    ...(f.all ? { all: true } : {}),
-    ...(f.olderThan !== undefined ? { olderThan: f.olderThan } : {}),
-    ...(f.config ? { configPath: resolve(io.cwd, f.config) } : {}),
+    ...defined({ all: f.all, olderThan: f.olderThan, configPath: pathFlag(io, f.config) }),
   })
   io.stdout.write(renderHistory(report, f.format ?? 'table'))
   if (report.stale.length) {

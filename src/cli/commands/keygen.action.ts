@@ -2,9 +2,10 @@
 import { resolve } from 'node:path'
 import { defaultKeygenPath, generateAgeIdentity, keygenToFile } from '../../ops/keys/keygen.js'
 import type { CliIo } from '../io.js'
+import { defined } from '../../defined.js'
 
 export async function runKeygen(f: { output?: string; pq?: boolean }, io: CliIo): Promise<number> {
-  const opts = f.pq ? { pq: true } : {}
+  const opts = defined({ pq: f.pq })
   if (f.output === '-') {
     const id = await generateAgeIdentity(new Date(), opts)
     io.stdout.write(id.text)

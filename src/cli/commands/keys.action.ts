@@ -1,10 +1,11 @@
 /** Actions of `rotate`, `updatekeys`, `offboard` and `status`: flags → ops, events → stderr, reports → stdout. */
 import { resolve } from 'node:path'
+import { defined } from '../../defined.js'
 import { ConflictingOptionsError, UsageError } from '../../errors.js'
 import { describeError, type BatchResult } from '../../ops/keys/batch.js'
 import { listRepoFiles } from '../../ops/keys/repo-files.js'
 import type { RecipientEdits } from '../../ops/keys/rotate.js'
-import { indentFlag, list, type CliIo } from '../io.js'
+import { indentFlag, list, pathFlag, type CliIo } from '../io.js'
 import { safeJson, terminalText } from '../printable.js'
 import { progress, renderOffboard, renderPlan, renderRecipients, renderStatus, summary } from './keys.render.js'
 
@@ -20,7 +21,9 @@ export interface RotateFlags extends CommonFlags, RecipientEdits {
   indent?: string
 }
 
-const configOpt = (f: CommonFlags, io: CliIo) => (f.config ? { configPath: resolve(io.cwd, f.config) } : {})
+const configOpt = (f: CommonFlags, io: CliIo) => defined({ configPath: pathFlag(io, f.config) })
+/** `--pgp-key-file`, each resolved against the working folder. */
+const pgpKeyFiles = (f: { pgpKeyFile?: string[] }, io: CliIo) => f.pgpKeyFile?.map((x) => resolve(io.cwd, x))
 
 /** The files to work on: the ones named, or with --all the repository's encrypted files covered by a rule. */
 async function targets(files: string[], f: CommonFlags, io: CliIo): Promise<string[]> {
@@ -42,20 +45,14 @@ const finish = (io: CliIo, verb: string, r: BatchResult, done: () => void, quiet
 
 export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Promise<number> {
   const { rotateFiles } = await import('../../ops/keys/rotate.js')
-  const edits = {
-    ...(f.addAge ? { addAge: list(f.addAge)! } : {}),
-    ...(f.rmAge ? { rmAge: list(f.rmAge)! } : {}),
-    ...(f.addPgp ? { addPgp: list(f.addPgp)! } : {}),
-    ...(f.rmPgp ? { rmPgp: list(f.rmPgp)! } : {}),
-    ...(f.addHcVaultTransit ? { addHcVaultTransit: list(f.addHcVaultTransit)! } : {}),
-    ...(f.rmHcVaultTransit ? { rmHcVaultTransit: list(f.rmHcVaultTransit)! } : {}),
-    ...(f.addKms ? { addKms: list(f.addKms)! } : {}),
-    ...(f.rmKms ? { rmKms: list(f.rmKms)! } : {}),
-    ...(f.addGcpKms ? { addGcpKms: list(f.addGcpKms)! } : {}),
-    ...(f.rmGcpKms ? { rmGcpKms: list(f.rmGcpKms)! } : {}),
-    ...(f.addAzureKv ? { addAzureKv: list(f.addAzureKv)! } : {}),
-    ...(f.rmAzureKv ? { rmAzureKv: list(f.rmAzureKv)! } : {}),
-  }
+  const edits: RecipientEdits = defined({
+    addAge: list(f.addAge), rmAge: list(f.rmAge),
+    addPgp: list(f.addPgp), rmPgp: list(f.rmPgp),
+    addHcVaultTransit: list(f.addHcVaultTransit), rmHcVaultTransit: list(f.rmHcVaultTransit),
+    addKms: list(f.addKms), rmKms: list(f.rmKms),
+    addGcpKms: list(f.addGcpKms), rmGcpKms: list(f.rmGcpKms),
+    addAzureKv: list(f.addAzureKv), rmAzureKv: list(f.rmAzureKv),
+  })
   // invalid recipients fail before any file is listed or read
   const { parseEdits } = await import('../../ops/keys/rotate.js')
   await parseEdits(edits)
@@ -64,13 +61,15 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
   const p = progress(io, f.quiet)
   const r = await rotateFiles(paths, {
     ...edits,
-    ...(f.inputType ? { inputType: f.inputType } : {}),
-    ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
     ...configOpt(f, io),
-    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
-    ...(f.dryRun ? { dryRun: true } : {}),
-    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
+    ...defined({
+      inputType: f.inputType,
+      indent: indentFlag(f.indent),
+      decryptionOrder: f.decryptionOrder,
+      pgpKeyFiles: pgpKeyFiles(f, io),
+      dryRun: f.dryRun,
+      keepUnlisted: f.keepUnlisted,
+    }),
     env: io.env,
     cwd: io.cwd,
     onEvent: p.onEvent,
@@ -82,21 +81,24 @@ export async function runRotate(files: string[], f: RotateFlags, io: CliIo): Pro
 }
 
 /** sops' form: one file rotated to --output (`-`: stdout), the input left as it is; failures throw (sops' exit codes). */
-async function rotateElsewhere(files: string[], edits: Record<string, string[]>, f: RotateFlags, io: CliIo): Promise<number> {
+async function rotateElsewhere(files: string[], edits: RecipientEdits, f: RotateFlags, io: CliIo): Promise<number> {
   if (f.inPlace && f.output !== undefined) throw new ConflictingOptionsError('use either --in-place or --output, not both')
   if (f.all || files.length !== 1) throw new UsageError('--output and --output-type take one file; without them rotate writes each file in place')
   const { rotateFile } = await import('../../ops/keys/rotate.js')
   const report = await rotateFile(files[0]!, {
     ...edits,
     ...configOpt(f, io),
-    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
-    ...(f.dryRun ? { dryRun: true } : {}),
-    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
-    ...(f.inputType ? { inputType: f.inputType } : {}),
-    ...(f.outputType ? { outputType: f.outputType } : {}),
-    ...(f.indent !== undefined ? { indent: indentFlag(f.indent)! } : {}),
-    ...(f.output === '-' ? { emit: (b: Uint8Array) => { io.stdout.write(b) } } : f.output !== undefined ? { output: f.output } : {}),
+    ...defined({
+      decryptionOrder: f.decryptionOrder,
+      pgpKeyFiles: pgpKeyFiles(f, io),
+      dryRun: f.dryRun,
+      keepUnlisted: f.keepUnlisted,
+      inputType: f.inputType,
+      outputType: f.outputType,
+      indent: indentFlag(f.indent),
+    }),
+    // `-o -`: the bytes go to stdout through emit, and no output path is passed
+    ...(f.output === '-' ? { emit: (b: Uint8Array) => { io.stdout.write(b) } } : defined({ output: f.output })),
     env: io.env,
     cwd: io.cwd,
     onNote: (line) => { io.stderr.write(`sops-like: ${terminalText(line)}\n`) },
@@ -127,7 +129,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   if (!f.dryRun && !f.yes && !tty) throw new UsageError('updatekeys asks for confirmation: pass -y (--yes) to proceed without a terminal, or --dry-run to only look')
   const { planAll, applyAll } = await import('../../ops/keys/updatekeys.js')
   const paths = await targets(files, f, io)
-  const opts = { ...configOpt(f, io), ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}), ...(f.inputType ? { inputType: f.inputType } : {}), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${terminalText(line)}\n`) }
+  const opts = { ...configOpt(f, io), ...defined({ decryptionOrder: f.decryptionOrder, inputType: f.inputType }), env: io.env, cwd: io.cwd, onNote: (line: string) => io.stderr.write(`sops-like: ${terminalText(line)}\n`) }
   const planned = await planAll(paths, opts)
   for (const x of planned.failures) io.stderr.write(`sops-like: ${x.path}: ${x.message}\n`)
   const changing = planned.plans.filter((p) => p.action !== 'up-to-date')
@@ -135,7 +137,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
   if (!f.quiet) for (const p of planned.plans) if (p.action === 'up-to-date') io.stderr.write(`sops-like: ${p.path}: already up to date\n`)
   const { recipientNamesFor } = await import('../../config/rules.js')
   // -q: no diffs (the confirmation prompt, when there is one, still says how many files)
-  if (!f.quiet) for (const p of changing) renderPlan(io, p, recipientNamesFor(p.abs, { ...(f.config ? { explicit: resolve(io.cwd, f.config) } : {}), env: io.env }))
+  if (!f.quiet) for (const p of changing) renderPlan(io, p, recipientNamesFor(p.abs, { ...defined({ explicit: configOpt(f, io).configPath }), env: io.env }))
   const firstFail = planned.failures[0]?.exitCode ?? 0
   if (!changing.length) return firstFail
   if (!f.dryRun && !f.yes && !(await confirm(io, `Apply these changes to ${changing.length} file${changing.length === 1 ? '' : 's'}? (y/n): `))) {
@@ -143,7 +145,7 @@ export async function runUpdateKeys(files: string[], f: UpdateKeysFlags, io: Cli
     return firstFail || 1
   }
   const p = progress(io, f.quiet)
-  const r = await applyAll(changing, { ...opts, ...(f.dryRun ? { dryRun: true } : {}), onEvent: p.onEvent })
+  const r = await applyAll(changing, { ...opts, ...defined({ dryRun: f.dryRun }), onEvent: p.onEvent })
   p.done()
   summary(io, f.dryRun ? 'updatekeys (dry run)' : 'updatekeys', r, planned.failures.length, f.quiet, upToDate)
   return firstFail || r.exitCode
@@ -158,11 +160,13 @@ export async function runOffboard(recipient: string, f: OffboardFlags, io: CliIo
   const p = progress(io, f.quiet)
   const report = await (f.history ? offboardWithHistory : offboard)(recipient, {
     ...configOpt(f, io),
-    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
-    ...(f.dryRun ? { dryRun: true } : {}),
-    ...(f.history ? { history: true } : {}),
-    ...(f.keepUnlisted ? { keepUnlisted: true } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFiles: f.pgpKeyFile.map((x) => resolve(io.cwd, x)) } : {}),
+    ...defined({
+      decryptionOrder: f.decryptionOrder,
+      dryRun: f.dryRun,
+      history: f.history,
+      keepUnlisted: f.keepUnlisted,
+      pgpKeyFiles: pgpKeyFiles(f, io),
+    }),
     env: io.env,
     cwd: io.cwd,
     onEvent: p.onEvent,
@@ -198,7 +202,7 @@ export async function runStatus(files: string[], f: { json?: boolean; config?: s
 /** sops' `filestatus`: one JSON line, `{"encrypted":true}` or `{"encrypted":false}`. */
 export async function runFileStatus(file: string, f: { inputType?: string }, io: CliIo): Promise<number> {
   const { fileStatus } = await import('../../ops/keys/status.js')
-  const s = await fileStatus(file, { cwd: io.cwd, env: io.env, ...(f.inputType ? { inputType: f.inputType } : {}) })
+  const s = await fileStatus(file, { cwd: io.cwd, env: io.env, ...defined({ inputType: f.inputType }) })
   io.stdout.write(JSON.stringify({ encrypted: s.encrypted }) + '\n')
   return 0
 }

@@ -2,6 +2,7 @@
 import { terminalText } from '../printable.js'
 import { resolve } from 'node:path'
 import { ConflictingOptionsError, UsageError } from '../../errors.js'
+import { defined } from '../../defined.js'
 import type { CliIo } from '../io.js'
 
 export interface RunFlags {
@@ -30,19 +31,21 @@ export async function runRun(command: string[], flags: RunFlags, io: CliIo): Pro
     cwd: io.cwd,
     env: io.env,
     onNote,
-    ...(f.allowPlaintext ? { allowPlaintext: true } : {}),
-    ...(f.keepKeyEnv ? { keepKeyEnv: true } : {}),
-    ...(f.pristine ? { pristine: true } : {}),
-    ...(f.inputType ? { inputType: f.inputType } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFile: f.pgpKeyFile } : {}),
-    ...(f.decryptionOrder !== undefined ? { decryptionOrder: f.decryptionOrder } : {}),
+    ...defined({
+      allowPlaintext: f.allowPlaintext,
+      keepKeyEnv: f.keepKeyEnv,
+      pristine: f.pristine,
+      inputType: f.inputType,
+      pgpKeyFile: f.pgpKeyFile,
+      decryptionOrder: f.decryptionOrder,
+    }),
   }
   if (!command.length && !f.dryRun) throw new UsageError('no command given', { hint: 'put it after --, e.g. sops-like run -- npm start' })
   if (f.asFile !== undefined) {
     const clash = [f.file?.length ? '-f' : '', f.upper ? '--upper' : '', f.override ? (flags.overload ? '--overload' : '--override') : '', f.config ? '--config' : ''].filter(Boolean)
     if (clash.length) throw new ConflictingOptionsError(`--as-file cannot be combined with ${clash.join(', ')}`)
     const { decryptForFile, fileNameFor, runWithFile } = await import('../../ops/run/exec-file.js')
-    const opts = { ...common, ...(f.filename !== undefined ? { filename: f.filename } : {}), ...(f.fifo === false ? { noFifo: true } : {}) }
+    const opts = { ...common, ...defined({ filename: f.filename, noFifo: f.fifo === false ? true : undefined }) }
     if (f.dryRun) {
       const name = fileNameFor(f.filename, f.asFile)
       await decryptForFile(f.asFile, opts)
@@ -53,10 +56,7 @@ export async function runRun(command: string[], flags: RunFlags, io: CliIo): Pro
   }
   const opts = {
     ...common,
-    ...(f.file?.length ? { files: f.file } : {}),
-    ...(f.config ? { configPath: f.config } : {}),
-    ...(f.override ? { override: true } : {}),
-    ...(f.upper ? { upper: true } : {}),
+    ...defined({ files: f.file, configPath: f.config, override: f.override, upper: f.upper }),
   }
   if (f.dryRun) {
     const { planRun } = await import('../../ops/run/run.js')
@@ -79,7 +79,7 @@ export interface ExampleFlags {
 
 export async function runExample(file: string, f: ExampleFlags, io: CliIo): Promise<number> {
   const { exampleFile } = await import('../../ops/run/example.js')
-  const out = await exampleFile(file, { cwd: io.cwd, ...(f.inputType ? { inputType: f.inputType } : {}) })
+  const out = await exampleFile(file, { cwd: io.cwd, ...defined({ inputType: f.inputType }) })
   if (f.output) {
     const { writeFileAtomic } = await import('../../io/atomic-write.js')
     writeFileAtomic(resolve(io.cwd, f.output), out)
@@ -107,12 +107,15 @@ export async function runGet(key: string | undefined, file: string | undefined, 
   const opts = {
     cwd: io.cwd,
     env: io.env,
-    ...(files.length ? { files } : {}),
-    ...(f.config ? { configPath: f.config } : {}),
-    ...(f.upper ? { upper: true } : {}),
-    ...(f.allowPlaintext ? { allowPlaintext: true } : {}),
-    ...(f.inputType ? { inputType: f.inputType } : {}),
-    ...(f.pgpKeyFile ? { pgpKeyFile: f.pgpKeyFile } : {}),
+    // no file named: undefined, so run's list applies (run.files, else the conventional names)
+    ...defined({
+      files: files.length ? files : undefined,
+      configPath: f.config,
+      upper: f.upper,
+      allowPlaintext: f.allowPlaintext,
+      inputType: f.inputType,
+      pgpKeyFile: f.pgpKeyFile,
+    }),
   }
   const { formatVars, getAll, getValue } = await import('../../ops/run/get.js')
   if (key === undefined) {
@@ -137,10 +140,7 @@ export async function runImportDotenvx(file: string, f: ImportDotenvxFlags, io: 
   const r = await importDotenvx(file, {
     cwd: io.cwd,
     env: io.env,
-    ...(f.keys !== undefined ? { keysFile: f.keys } : {}),
-    ...(f.output !== undefined ? { output: f.output } : {}),
-    ...(f.age ? { age: list(f.age)! } : {}),
-    ...(f.config ? { configPath: f.config } : {}),
+    ...defined({ keysFile: f.keys, output: f.output, age: list(f.age), configPath: f.config }),
   })
   const { displayPath } = await import('../../ops/run/load-env.js')
   const out = displayPath(r.output, resolve(io.cwd))

@@ -4,6 +4,7 @@
  * scripts always match the CLI. Hidden commands and options are left out.
  */
 import type { Command } from 'commander'
+import { defined } from '../../defined.js'
 
 export interface OptionSpec {
   /** `-o` and/or `--output`. */
@@ -27,6 +28,9 @@ export interface CommandSpec {
   argChoices?: string[]
 }
 
+/** A copy of commander's allowed values; none (or an empty list) is left out of the spec. */
+const copyOf = (choices: readonly string[] | undefined): string[] | undefined => (choices?.length ? [...choices] : undefined)
+
 /** The spec of `cmd` and, recursively, of its visible subcommands (including commander's `help`). */
 export function commandSpec(cmd: Command): CommandSpec {
   const help = cmd.createHelp()
@@ -34,7 +38,7 @@ export function commandSpec(cmd: Command): CommandSpec {
     names: [o.short, o.long].filter((n): n is string => !!n),
     description: oneLine(o.description),
     takesValue: o.required || o.optional,
-    ...(o.argChoices?.length ? { choices: [...o.argChoices] } : {}),
+    ...defined({ choices: copyOf(o.argChoices) }),
   }))
   const commands = help.visibleCommands(cmd).map((c) => commandSpec(c))
   return {
@@ -44,7 +48,7 @@ export function commandSpec(cmd: Command): CommandSpec {
     options,
     commands,
     takesArgs: cmd.registeredArguments.length > 0,
-    ...(cmd.registeredArguments[0]?.argChoices?.length ? { argChoices: [...cmd.registeredArguments[0].argChoices] } : {}),
+    ...defined({ argChoices: copyOf(cmd.registeredArguments[0]?.argChoices) }),
   }
 }
 

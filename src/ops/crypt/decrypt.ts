@@ -11,6 +11,7 @@ import { loadIdentities, type IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { encryptedCodec } from './codec.js'
 import { otherFormatGuess } from './format-hint.js'
+import { defined } from '../../defined.js'
 
 export interface OpenBytesOptions extends IdentityOptions {
   inputFormat: FormatName
@@ -72,7 +73,7 @@ export async function openBytes(input: Uint8Array, opts: OpenBytesOptions): Prom
   for (const n of tree.notes ?? []) opts.onNote?.(`warning: ${opts.fileName ?? 'the input'} is ${n}: read as sops does (every duplicate kept, trailing data ignored)`)
   const order = decryptionOrderOf(opts)
   const identities = opts.identities ?? (opts.dataKey ? [] : await loadIdentities(metadata.keyGroups.flat(), opts))
-  return openTree(tree, metadata, { identities, order, ...(opts.dataKey ? { dataKey: opts.dataKey } : {}), ...(opts.ignoreMac ? { ignoreMac: true } : {}) })
+  return openTree(tree, metadata, { identities, order, ...defined({ dataKey: opts.dataKey, ignoreMac: opts.ignoreMac }) })
 }
 
 export interface DecryptBytesOptions extends OpenBytesOptions {

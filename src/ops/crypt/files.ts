@@ -76,7 +76,7 @@ async function recipientsFor(path: string, name: string, opts: EncryptFileOption
   const { loadConfigFor, matchRule } = await import('../../config/rules.js')
   const found = (n: string): 'rule' | 'config' | 'none' => {
     try {
-      const cfg = loadConfigFor(resolve(cwd, n), { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...defined({ env: opts.env }) })
+      const cfg = loadConfigFor(resolve(cwd, n), defined({ explicit: opts.configPath ? resolve(cwd, opts.configPath) : undefined, env: opts.env }))
       if (!cfg) return 'none'
       return matchRule(cfg, resolve(cwd, n)) ? 'rule' : 'config'
     } catch {

@@ -12,6 +12,7 @@ import { createAgeRecipient } from '../../keys/age.js'
 import type { Recipient } from '../../keys/key-source.js'
 import { readRecipientsFile } from '../../keys/recipients-file.js'
 import { ConflictingOptionsError } from '../../errors.js'
+import { defined } from '../../defined.js'
 
 export interface RecipientOptions {
   /** age recipients (flag `--age`, comma-separated entries allowed). */
@@ -66,7 +67,7 @@ async function vaultRecipients(uris: string[], env: NodeJS.ProcessEnv): Promise<
 async function kmsRecipients(specs: KmsSpec[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
   if (!specs.length) return []
   const { createKmsRecipient, parseKmsArn } = await import('../../keys/aws-kms.js')
-  return specs.map((k) => createKmsRecipient(parseKmsArn(k.role ? `${k.arn}+${k.role}` : k.arn, { ...(k.context ? { context: k.context } : {}), ...(k.awsProfile ? { profile: k.awsProfile } : {}) }), { env }))
+  return specs.map((k) => createKmsRecipient(parseKmsArn(k.role ? `${k.arn}+${k.role}` : k.arn, defined({ context: k.context, profile: k.awsProfile || undefined })), { env }))
 }
 
 async function gcpRecipients(ids: string[], env: NodeJS.ProcessEnv): Promise<Recipient[]> {
@@ -86,13 +87,13 @@ async function kmsFromArns(arns: string[], context: string | undefined, profile:
   const ctx = context ? (await import('../../keys/aws-kms.js')).parseEncryptionContext(context) : undefined
   return arns.map((a) => {
     const plus = a.indexOf('+')
-    return { arn: plus >= 0 ? a.slice(0, plus) : a, ...(plus >= 0 ? { role: a.slice(plus + 1) } : {}), ...(ctx && Object.keys(ctx).length ? { context: ctx } : {}), ...(profile ? { awsProfile: profile } : {}) }
+    return { arn: plus >= 0 ? a.slice(0, plus) : a, ...defined({ role: plus >= 0 ? a.slice(plus + 1) : undefined, context: ctx && Object.keys(ctx).length ? ctx : undefined, awsProfile: profile || undefined }) }
   })
 }
 
 export async function resolveRecipients(filePath: string, opts: RecipientOptions = {}): Promise<ResolvedKeys> {
   const env = opts.env ?? process.env
-  const config = loadConfigFor(filePath, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env, ...(opts.cwd ? { cwd: opts.cwd } : {}) })
+  const config = loadConfigFor(filePath, { ...defined({ explicit: opts.configPath, cwd: opts.cwd }), env })
   const fileAge = [...split(opts.age), ...(opts.ageRecipientsFiles ?? []).flatMap(readRecipientsFile)]
   const flagPgp = split(opts.pgp).map((f) => f.replace(/\s+/g, '').toUpperCase())
   const envAge = split(env.SOPS_AGE_RECIPIENTS ? [env.SOPS_AGE_RECIPIENTS] : [])
@@ -111,7 +112,9 @@ export async function resolveRecipients(filePath: string, opts: RecipientOptions
   const flagSelectors = opts.selectors ?? {}
   const flagSelectorCount = SELECTOR_KEYS.filter((k) => flagSelectors[k]).length
   if (flagSelectorCount > 1) throw new ConflictingOptionsError('use only one of the encrypted/unencrypted suffix/regex options')
-  const selectors: Selectors = flagSelectorCount ? { ...flagSelectors, ...(rule?.selectors.mac_only_encrypted ? { mac_only_encrypted: true } : {}) } : { ...(rule?.selectors ?? {}), ...(flagSelectors.mac_only_encrypted ? { mac_only_encrypted: true } : {}) }
+  // a flag's selector replaces the rule's; mac_only_encrypted from either one holds (absent, not false, in the metadata)
+  const macOnly = rule?.selectors.mac_only_encrypted || flagSelectors.mac_only_encrypted
+  const selectors: Selectors = { ...(flagSelectorCount ? flagSelectors : rule?.selectors), ...defined({ mac_only_encrypted: macOnly || undefined }) }
   const cfgDir = config?.dir ?? '.'
   const rel = (p: string): string => (isAbsolute(p) ? p : join(cfgDir, p))
   const pgpKeyFiles = [...(opts.pgpKeyFiles ?? []), ...(rule?.pgpKeys ?? []).map(rel)]

@@ -13,6 +13,7 @@ import { promptSecret } from '../../io/prompt-secret.js'
 import { describeError } from '../keys/batch.js'
 import type { DoctorProblem, IdentitySource } from './report.js'
 import type { Candidate } from './candidate.js'
+import { defined } from '../../defined.js'
 
 export interface AgeStepOptions {
   env: NodeJS.ProcessEnv
@@ -38,7 +39,7 @@ function findAll(env: NodeJS.ProcessEnv, opts: AgeStepOptions): { found: FoundId
       delete e1.SOPS_AGE_KEY_FILE
     }
   }
-  const find = (e: NodeJS.ProcessEnv) => findAgeIdentities(e, { home: opts.home, ...(opts.recipientHint ? { recipientHint: opts.recipientHint } : {}) })
+  const find = (e: NodeJS.ProcessEnv) => findAgeIdentities(e, { home: opts.home, ...defined({ recipientHint: opts.recipientHint }) })
   try {
     return { found: find(e1), errors }
   } catch (err) {
@@ -121,7 +122,7 @@ export async function ageIdentities(opts: AgeStepOptions): Promise<{ sources: Id
   }
   await add('SOPS_AGE_KEY', { name: 'SOPS_AGE_KEY', kind: 'age' }, !!env.SOPS_AGE_KEY, 'not-set')
   const keyFile = env.SOPS_AGE_KEY_FILE
-  await add(`SOPS_AGE_KEY_FILE (${keyFile})`, { name: 'SOPS_AGE_KEY_FILE', kind: 'age', ...(keyFile ? { path: keyFile } : {}) }, !!keyFile, 'not-set')
+  await add(`SOPS_AGE_KEY_FILE (${keyFile})`, { name: 'SOPS_AGE_KEY_FILE', kind: 'age', ...defined({ path: keyFile || undefined }) }, !!keyFile, 'not-set')
   await add('SOPS_AGE_KEY_CMD', { name: 'SOPS_AGE_KEY_CMD', kind: 'age' }, !!env.SOPS_AGE_KEY_CMD, 'not-set')
   const keysTxtError = errors.find((e) => e.name === 'default keys.txt')
   let placed = false

@@ -5,6 +5,7 @@ import { loadConfigFile, matchRule } from '../../config/rules.js'
 import type { Config } from '../../config/schema.js'
 import { describeError } from '../keys/batch.js'
 import type { ConfigCheck, RuleCheck } from './report.js'
+import { defined } from '../../defined.js'
 
 export interface ConfigStepOptions {
   /** `--config` (resolved against the working folder). */
@@ -19,7 +20,7 @@ export function checkConfig(startDir: string, opts: ConfigStepOptions): { check:
   if (explicitFrom) check.explicitFrom = explicitFrom
   let found: ReturnType<typeof findConfig>
   try {
-    found = findConfig(startDir, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env: opts.env })
+    found = findConfig(startDir, { ...defined({ explicit: opts.configPath }), env: opts.env })
   } catch (e) {
     return { check: { ...check, status: 'fail', problem: describeError(e) }, config: null }
   }

@@ -19,6 +19,7 @@ import type { Gathered } from './identities.js'
 import type { EntryMatch, FileCheck, FoundIdentity } from './report.js'
 import { sameRecipient } from '../keys/recipient-diff.js'
 import type { ServicesChecked } from './services.js'
+import { defined } from '../../defined.js'
 
 export interface ParsedFile {
   check: FileCheck
@@ -39,15 +40,14 @@ export async function parseForDoctor(abs: string, shown: string, inputType?: str
       format: format.name,
       encrypted: true,
       lastmodified: md.lastmodified,
-      ...(md.shamirThreshold ? { shamirThreshold: md.shamirThreshold } : {}),
+      ...defined({ shamirThreshold: md.shamirThreshold || undefined }), // 0: no threshold
       ...rest,
       recipients: md.keyGroups.flatMap((g, group) => g.map((e) => ({ group, type: e.type, id: entryId(e), openedBy: [], supported: e.type === 'age' || e.type === 'pgp' }))),
     }
     return { check, parsed }
   } catch (e) {
     const problem = describeError(e)
-    const encrypted = problem.code === 'NOT_ENCRYPTED' ? { encrypted: false } : {}
-    return { check: { ...base, status: 'fail', ...(format ? { format: format.name } : {}), ...encrypted, ...rest, problem } }
+    return { check: { ...base, status: 'fail', ...defined({ format: format?.name, encrypted: problem.code === 'NOT_ENCRYPTED' ? false : undefined }), ...rest, problem } }
   }
 }
 

@@ -59,7 +59,7 @@ export function checkGit(cwd: string, opts: { env?: NodeJS.ProcessEnv; configPat
 
   // attributes vs rules and the check set
   try {
-    const planned = plannedGlobs({ cwd, ...(opts.env ? { env: opts.env } : {}), ...(opts.configPath ? { configPath: opts.configPath } : {}) }, dirs.root)
+    const planned = plannedGlobs({ cwd, ...defined({ env: opts.env, configPath: opts.configPath }) }, dirs.root)
     const text = (() => { try { return readFileSync(join(dirs.root, '.gitattributes'), 'utf8') } catch { return '' } })()
     const have = text.split(/\r?\n/)
     const missing = planned.globs.filter((g) => !hasLine(have, g))

@@ -42,7 +42,7 @@ async function sshIdentities(env: NodeJS.ProcessEnv, home: string, warnings: str
   const placed = new Set<string>()
   const explicit = env[SSH_KEY_FILE_ENV]
   const list: Array<{ name: string; path?: string }> = [
-    { name: SSH_KEY_FILE_ENV, ...(explicit ? { path: explicit } : {}) },
+    { name: SSH_KEY_FILE_ENV, path: explicit }, // unset or '': not set (below)
     { name: '~/.ssh/id_ed25519', path: join(home, '.ssh', 'id_ed25519') },
     { name: '~/.ssh/id_rsa', path: join(home, '.ssh', 'id_rsa') },
   ]
@@ -54,7 +54,7 @@ async function sshIdentities(env: NodeJS.ProcessEnv, home: string, warnings: str
       sources.push({ name, kind: 'ssh', path, state: 'found', count: mine.length, detail: `${mine[0]!.details.type}${mine[0]!.details.encrypted ? ', passphrase-protected (asked for only when an entry needs it)' : ''}` })
       if (!placed.has(abs)) candidates.push(...mine.map((f) => sshCandidate(f, `${name} (${path})`)))
       placed.add(abs)
-    } else if (!existsSync(path)) sources.push({ name, kind: 'ssh', path, state: name === SSH_KEY_FILE_ENV ? 'error' : 'absent', ...(name === SSH_KEY_FILE_ENV ? { detail: 'file not found' } : {}) })
+    } else if (!existsSync(path)) sources.push({ name, kind: 'ssh', path, state: name === SSH_KEY_FILE_ENV ? 'error' : 'absent', ...defined({ detail: name === SSH_KEY_FILE_ENV ? 'file not found' : undefined }) })
     else sources.push({ name, kind: 'ssh', path, state: 'error', detail: 'not usable (see warnings)' })
   }
   return { sources, candidates }
@@ -69,13 +69,13 @@ function sshCandidate(f: FoundSshIdentity, source: string): Candidate {
     source,
     recipient: derived ? d.ageRecipient! : d.publicKey,
     fingerprints: [d.fingerprint],
-    ...(d.encrypted ? { locked: true } : {}),
+    ...defined({ locked: d.encrypted || undefined }),
   }
   return {
     info,
     trial: createAgeIdentity([f.identity], source),
     // as decrypt: a locked key's derived age1 identity only meets entries written to it
-    ...(derived && d.encrypted ? { accepts: (e: KeyEntry) => e.fields.recipient?.trim() === d.ageRecipient } : {}),
+    ...defined({ accepts: derived && d.encrypted ? (e: KeyEntry) => e.fields.recipient?.trim() === d.ageRecipient : undefined }),
   }
 }
 
@@ -86,8 +86,7 @@ const pgpInfo = (kind: 'pgp-key-file' | 'gpg', source: string, keys: PgpKeyFacts
     kind,
     source,
     fingerprints: keys.flatMap((k) => k.fingerprints),
-    ...(userIds.length ? { userIds } : {}),
-    ...(keys.some((k) => k.locked) ? { locked: true } : {}),
+    ...defined({ userIds: userIds.length ? userIds : undefined, locked: keys.some((k) => k.locked) || undefined }),
   }
 }
 
@@ -98,13 +97,13 @@ async function pgpIdentities(opts: GatherOptions, wantTrials: boolean, problems:
   const keyFile = opts.pgpKeyFile || env.SOPS_LIKE_PGP_KEY_FILE
   const haveGpg = gpgAvailable(env)
   // the same identities decrypt builds: the key file first, then gpg
-  const trials = wantTrials ? (await import('../../keys/pgp.js')).createPgpIdentities(env, keyFile ? { keyFile } : {}) : []
+  const trials = wantTrials ? (await import('../../keys/pgp.js')).createPgpIdentities(env, defined({ keyFile })) : []
   if (!keyFile) sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', state: 'not-set' })
   else {
     try {
       const keys = (await pgpKeyFileFacts(keyFile)).filter((k) => k.private)
       if (!keys.length) throw new RecipientError(`PGP key file ${keyFile} holds no private key`)
-      sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', path: keyFile, state: 'found', count: keys.length, ...(keys.some((k) => k.locked) ? { detail: 'passphrase-protected' } : {}) })
+      sources.push({ name: 'SOPS_LIKE_PGP_KEY_FILE', kind: 'pgp', path: keyFile, state: 'found', count: keys.length, ...defined({ detail: keys.some((k) => k.locked) ? 'passphrase-protected' : undefined }) })
       candidates.push({ info: pgpInfo('pgp-key-file', `SOPS_LIKE_PGP_KEY_FILE (${keyFile})`, keys), ...defined({ trial: trials[0] }) })
     } catch (e) {
       const problem = describeError(e)
@@ -144,7 +143,7 @@ export async function gatherIdentities(opts: GatherOptions): Promise<Gathered> {
   const types = new Set((entries ?? []).map((e) => e.type))
   const warnings: string[] = []
   const hint = entries?.find((e) => e.type === 'age')?.fields.recipient
-  const age = await ageIdentities({ env, home: opts.home, unlock: types.has('age'), ...(hint ? { recipientHint: hint } : {}) })
+  const age = await ageIdentities({ env, home: opts.home, unlock: types.has('age'), ...defined({ recipientHint: hint }) })
   const problems = [...age.problems]
   warnings.push(...age.warnings)
   const ssh = await sshIdentities(env, opts.home, warnings)

@@ -21,6 +21,7 @@ import { gatherIdentities } from './identities.js'
 import { checkServices } from './services.js'
 import type { DoctorProblem, DoctorReport, RuleCheck } from './report.js'
 import { defined } from '../../defined.js'
+import { explicitConfig } from '../../config/find.js'
 
 export type * from './report.js'
 
@@ -47,13 +48,14 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
   const home = opts.home ?? (env.HOME || homedir())
   const abs = file === undefined ? undefined : resolve(cwd, file)
 
-  const { check: config, config: cfg } = checkConfig(abs ? dirname(abs) : cwd, { env, ...(opts.configPath ? { configPath: resolve(cwd, opts.configPath) } : {}) })
+  const configPath = explicitConfig(cwd, opts.configPath)
+  const { check: config, config: cfg } = checkConfig(abs ? dirname(abs) : cwd, { env, ...defined({ configPath }) })
   let rule: RuleCheck | undefined
   if (abs) rule = config.status === 'fail' ? { status: 'info', testedPath: abs, note: 'the config could not be loaded' } : checkRule(cfg, abs)
 
   const parsed = abs ? await parseForDoctor(abs, file!, opts.inputType) : undefined
   const entries = parsed?.parsed?.metadata.keyGroups.flat()
-  const ids = await gatherIdentities({ env, home, ...(entries ? { entries } : {}), ...(opts.pgpKeyFile ? { pgpKeyFile: opts.pgpKeyFile } : {}) })
+  const ids = await gatherIdentities({ env, home, ...defined({ entries, pgpKeyFile: opts.pgpKeyFile }) })
   const services = parsed?.parsed ? await checkServices(parsed.parsed.metadata.keyGroups, { env, home, ...defined({ timeoutMs: opts.serviceTimeoutMs }) }) : undefined
   const fileCheck = parsed ? (parsed.parsed ? await openForDoctor(parsed, ids, services) : parsed.check) : undefined
   // a file the key services open needs no local identity
@@ -62,7 +64,7 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
     if (!ids.check.found.length) ids.check.status = 'info'
   }
 
-  const git = checkGit(abs ? dirname(abs) : cwd, { env, ...(opts.configPath ? { configPath: resolve(cwd, opts.configPath) } : {}) })
+  const git = checkGit(abs ? dirname(abs) : cwd, { env, ...defined({ configPath }) })
   const problems: DoctorProblem[] = [config.problem, rule?.problem, ...ids.problems, fileCheck?.problem].filter((p): p is DoctorProblem => !!p)
   return {
     ok: problems.length === 0,
@@ -70,9 +72,7 @@ export async function doctor(file?: string, opts: DoctorOptions = {}): Promise<D
     config,
     ...defined({ rule }),
     identities: ids.check,
-    ...defined({ services: services?.checks.length ? services.checks : undefined }),
-    ...defined({ file: fileCheck }),
-    ...defined({ git }),
+    ...defined({ services: services?.checks.length ? services.checks : undefined, file: fileCheck, git }),
     problems,
     warnings: ids.warnings,
   }

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { ReadError, RecipientError } from '../../errors.js'
 import { gpgProgram } from '../../keys/gpg.js'
+import { defined } from '../../defined.js'
 
 export interface PgpKeyFacts {
   /** Primary key fingerprint first, then the subkeys'. */
@@ -45,7 +46,7 @@ export async function pgpKeyFileFacts(path: string): Promise<PgpKeyFacts[]> {
     const isPrivate = k.isPrivate()
     return {
       fingerprints: k.getKeys().map((c) => c.getFingerprint().toUpperCase()),
-      ...(userId ? { userId } : {}),
+      ...defined({ userId: userId || undefined }),
       private: isPrivate,
       locked: isPrivate && !k.isDecrypted(),
     }

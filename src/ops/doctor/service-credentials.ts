@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { KeyEntry } from '../../keys/key-source.js'
+import { defined } from '../../defined.js'
 
 /** One place a service's client looks for credentials. */
 export interface CredentialSource {
@@ -51,7 +52,7 @@ const onPath = (env: NodeJS.ProcessEnv, program: string): boolean => (env.PATH ?
 function vault({ env, home, entry }: CredentialContext): CredentialCheck {
   const tokenFile = join(home, '.vault-token')
   const sources: CredentialSource[] = [setVar(env, 'VAULT_TOKEN')]
-  sources.push({ name: tilde(tokenFile, home), state: isFile(tokenFile) ? 'found' : 'absent', ...(env.VAULT_TOKEN && isFile(tokenFile) ? { detail: 'not used: VAULT_TOKEN wins' } : {}) })
+  sources.push({ name: tilde(tokenFile, home), state: isFile(tokenFile) ? 'found' : 'absent', ...defined({ detail: env.VAULT_TOKEN && isFile(tokenFile) ? 'not used: VAULT_TOKEN wins' : undefined }) })
   const address = (entry.fields.vault_address ?? '').replace(/\/+$/, '')
   // the token goes only to VAULT_ADDR's server or the allowlist (src/keys/hc-vault.ts)
   const list = env.SOPS_HC_VAULT_ALLOWLIST?.trim()
@@ -78,7 +79,7 @@ function hasProfile(path: string, profile: string): boolean {
 function aws({ env, home, entry }: CredentialContext): CredentialCheck {
   const sources: CredentialSource[] = []
   const keys = !!env.AWS_ACCESS_KEY_ID && !!env.AWS_SECRET_ACCESS_KEY
-  sources.push({ name: 'AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY', state: keys ? 'found' : env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY ? 'warn' : 'not-set', ...(!keys && (env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY) ? { detail: 'only one of the two is set' } : {}) })
+  sources.push({ name: 'AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY', state: keys ? 'found' : env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY ? 'warn' : 'not-set', ...defined({ detail: !keys && (env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY) ? 'only one of the two is set' : undefined }) })
   const profile = entry.fields.aws_profile || env.AWS_PROFILE || 'default'
   const credFile = env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials')
   const confFile = env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
@@ -86,7 +87,7 @@ function aws({ env, home, entry }: CredentialContext): CredentialCheck {
   const from = entry.fields.aws_profile ? 'the entry\'s aws_profile' : env.AWS_PROFILE ? 'AWS_PROFILE' : 'the default profile'
   sources.push({ name: `profile ${profile} (${from})`, state: inFiles.length ? 'found' : 'absent', detail: inFiles.length ? `in ${inFiles.map((f) => tilde(f, home)).join(' and ')}` : `not in ${tilde(credFile, home)} or ${tilde(confFile, home)}` })
   const webIdentity = !!env.AWS_WEB_IDENTITY_TOKEN_FILE && !!env.AWS_ROLE_ARN
-  sources.push({ name: 'AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN', state: webIdentity ? (existsSync(env.AWS_WEB_IDENTITY_TOKEN_FILE!) ? 'found' : 'warn') : 'not-set', ...(webIdentity && !existsSync(env.AWS_WEB_IDENTITY_TOKEN_FILE!) ? { detail: 'the token file does not exist' } : {}) })
+  sources.push({ name: 'AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN', state: webIdentity ? (existsSync(env.AWS_WEB_IDENTITY_TOKEN_FILE!) ? 'found' : 'warn') : 'not-set', ...defined({ detail: webIdentity && !existsSync(env.AWS_WEB_IDENTITY_TOKEN_FILE!) ? 'the token file does not exist' : undefined }) })
   const container = !!env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || !!env.AWS_CONTAINER_CREDENTIALS_FULL_URI
   sources.push({ name: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI (ECS, EKS)', state: container ? 'found' : 'not-set' })
   const imds = !/^true$/i.test(env.AWS_EC2_METADATA_DISABLED ?? '')
@@ -115,11 +116,11 @@ function azure({ env, home }: CredentialContext): CredentialCheck {
   const app = !!env.AZURE_TENANT_ID && !!env.AZURE_CLIENT_ID
   const how = env.AZURE_CLIENT_SECRET ? 'client secret' : env.AZURE_CLIENT_CERTIFICATE_PATH ? 'client certificate' : env.AZURE_USERNAME && env.AZURE_PASSWORD ? 'username and password' : ''
   const some = app || !!how || !!env.AZURE_TENANT_ID || !!env.AZURE_CLIENT_ID
-  sources.push({ name: 'AZURE_TENANT_ID + AZURE_CLIENT_ID + secret/certificate', state: app && how ? 'found' : some ? 'warn' : 'not-set', ...(app && how ? { detail: how } : some ? { detail: 'incomplete: needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH' } : {}) })
+  sources.push({ name: 'AZURE_TENANT_ID + AZURE_CLIENT_ID + secret/certificate', state: app && how ? 'found' : some ? 'warn' : 'not-set', ...defined({ detail: app && how ? how : some ? 'incomplete: needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH' : undefined }) })
   const federated = !!env.AZURE_FEDERATED_TOKEN_FILE && app
   sources.push({ name: 'AZURE_FEDERATED_TOKEN_FILE (workload identity)', state: federated ? 'found' : 'not-set' })
   const managed = !!env.IDENTITY_ENDPOINT || !!env.MSI_ENDPOINT
-  sources.push({ name: 'managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT)', state: managed ? 'found' : 'info', ...(managed ? {} : { detail: 'on an Azure VM the instance metadata is tried (not probed here)' }) })
+  sources.push({ name: 'managed identity (IDENTITY_ENDPOINT / MSI_ENDPOINT)', state: managed ? 'found' : 'info', ...defined({ detail: managed ? undefined : 'on an Azure VM the instance metadata is tried (not probed here)' }) })
   const azDir = env.AZURE_CONFIG_DIR || join(home, '.azure')
   const loggedIn = isFile(join(azDir, 'azureProfile.json')) && (isFile(join(azDir, 'msal_token_cache.json')) || isFile(join(azDir, 'msal_token_cache.bin')) || isFile(join(azDir, 'accessTokens.json')))
   const az = onPath(env, 'az')

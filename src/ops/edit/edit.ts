@@ -35,6 +35,8 @@ import { editorCommand, runEditor, writePrivateTemp } from './editor.js'
 import { checkRewriteRecipients } from '../keys/recipient-policy.js'
 import { resolveRecipients, type RecipientOptions } from '../crypt/recipients.js'
 import { guardRewrite, type RewriteGuard, type RewriteGuardOptions } from '../keys/rewrite-guard.js'
+import { explicitConfig } from '../../config/find.js'
+import { defined } from '../../defined.js'
 
 export interface EditOptions extends IdentityOptions, Omit<RecipientOptions, 'env' | 'cwd'>, RewriteGuardOptions {
   /** Format of the file (default: from its name). */
@@ -88,7 +90,7 @@ async function prepareNew(abs: string, format: Format, opts: EditOptions): Promi
     throw new WriteError(`cannot create ${abs}: its folder does not exist`)
   }
   const cwd = opts.cwd ?? process.cwd()
-  const keys = await resolveRecipients(abs, { ...opts, ...(opts.configPath ? { configPath: resolve(cwd, opts.configPath) } : {}) })
+  const keys = await resolveRecipients(abs, { ...opts, ...defined({ configPath: explicitConfig(cwd, opts.configPath) }) })
   const dataKey = newDataKey()
   const wrapped = await wrapDataKey(dataKey, keys.groups, keys.threshold)
   const metadata: Metadata = {

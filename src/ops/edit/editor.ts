@@ -21,6 +21,7 @@ import { removeWhenProcessDies } from '../../io/janitor.js'
 import { makePrivateDir } from '../../io/private-temp.js'
 import { splitCommand } from '../../keys/age-identities.js'
 import { scrubKeyEnv } from '../run/env.js'
+import { defined } from '../../defined.js'
 
 const FALLBACK_EDITORS = ['vi', 'nano']
 
@@ -68,7 +69,7 @@ export async function runEditor(argv: readonly string[], file: string, opts: Run
   const label = basename(cmd)
   let child: ChildProcess
   try {
-    child = spawn(cmd, [...args, file], { stdio: 'inherit', env: scrubKeyEnv(opts.env ?? process.env), ...(opts.cwd ? { cwd: opts.cwd } : {}) })
+    child = spawn(cmd, [...args, file], { stdio: 'inherit', env: scrubKeyEnv(opts.env ?? process.env), ...defined({ cwd: opts.cwd || undefined }) })
   } catch {
     throw new NoEditorError(`cannot start the editor ${label}`)
   }

@@ -28,6 +28,7 @@ import { keySwapSinceCommit } from '../keys/key-swap.js'
 import { diffRecipients, formatDiff, refOfEntry, refOfRecipient } from '../keys/recipient-diff.js'
 import { ruleSelectorProblem } from '../keys/selector-guard.js'
 import { defined } from '../../defined.js'
+import { explicitConfig } from '../../config/find.js'
 
 export interface CheckOptions extends IdentityOptions {
   /** Files to check (relative to `cwd`); with `staged`, limits the staged files checked. */
@@ -99,7 +100,7 @@ function candidates(opts: CheckOptions, cwd: string): Candidate[] {
 }
 
 function ruleFor(abs: string, opts: CheckOptions, cwd: string): { rule: CreationRule | null; coverage: Coverage | null } {
-  const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...defined({ env: opts.env }) })
+  const cfg = loadConfigFor(abs, defined({ explicit: explicitConfig(cwd, opts.configPath), env: opts.env }))
   if (!cfg) return { rule: null, coverage: null }
   const coverage = coverageOf(cfg, abs)
   if (coverage) return { rule: coverage.rule, coverage }
@@ -138,7 +139,7 @@ async function staleRecipients(abs: string, md: Metadata, opts: CheckOptions, cw
   delete env.SOPS_AGE_RECIPIENTS
   delete env.SOPS_PGP_FP
   try {
-    const keys = await resolveRecipients(abs, { env, cwd: dirname(abs), ...(opts.configPath ? { configPath: resolve(cwd, opts.configPath) } : {}) })
+    const keys = await resolveRecipients(abs, { env, cwd: dirname(abs), ...defined({ configPath: explicitConfig(cwd, opts.configPath) }) })
     const d = diffRecipients(md.keyGroups.map((g) => g.map(refOfEntry)), keys.groups.map((g) => g.map(refOfRecipient)), md.shamirThreshold, keys.threshold)
     return d.changed ? formatDiff(d) : []
   } catch (e) {

@@ -117,7 +117,7 @@ export async function gitMergeFiles(opts: GitMergeOptions): Promise<GitMergeResu
     } catch (e) {
       throw new MergeRefusedError(`the merged recipients of ${name} need a new data key and it cannot be wrapped here (${e instanceof Error ? e.message : 'error'})`)
     }
-    return resealRotated({ ...o, tree }, format, recipients, { ...(plan.threshold ? { threshold: plan.threshold } : {}), ...(opts.now ? { now: opts.now } : {}) })
+    return resealRotated({ ...o, tree }, format, recipients, defined({ threshold: plan.threshold, now: opts.now }))
   }
   if (merged.conflicts.length) {
     const multi = Math.max(o.tree.branches.length, t.tree.branches.length) > 1

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { findConfig } from '../../config/find.js'
+import { explicitConfig, findConfig } from '../../config/find.js'
 import { loadConfigFile } from '../../config/rules.js'
 import { writeFileAtomic } from '../../io/atomic-write.js'
 import { ConflictingOptionsError, UsageError, WriteError } from '../../errors.js'
@@ -77,7 +77,7 @@ function globalAttributesFile(o: GitRunOptions): string {
 /** Globs for the creation rules of the config that applies in `cwd`. */
 function ruleGlobs(opts: GitSetupOptions, root: string | undefined, out: GitSetupResult): string[] {
   const env = opts.env ?? process.env
-  const { path } = findConfig(opts.cwd, { ...(opts.configPath ? { explicit: resolve(opts.cwd, opts.configPath) } : {}), env })
+  const { path } = findConfig(opts.cwd, { ...defined({ explicit: explicitConfig(opts.cwd, opts.configPath) }), env })
   if (!path) {
     out.notes.push('no .sops-like.yaml or .sops.yaml found: only --pattern globs are used')
     return []
@@ -199,7 +199,8 @@ function setupHooksPath(dir: string, root: string, o: GitRunOptions, command: st
   }
   out.hooksDir = abs
   // pre-commit (the guard), post-merge and post-rewrite (keys that a merge or rebase put back)
-  for (const r of installGitHooks({ cwd: o.cwd, ...(o.env ? { env: o.env } : {}), ...(command ? { command } : {}) })) {
+  // '' would be a hook that runs nothing: the default command instead
+  for (const r of installGitHooks({ cwd: o.cwd, ...defined({ env: o.env, command: command || undefined }) })) {
     const shown = relative(o.cwd, r.path) || r.path
     if (r.action === 'installed') out.changes.push(`installed ${shown}: commit the ${value}/ folder; each clone then runs sops-like git setup --hooks-path once`)
     else if (r.action === 'chained') out.changes.push(`installed ${shown}; the previous hook moved to ${relative(o.cwd, r.previous!)} and runs first`)

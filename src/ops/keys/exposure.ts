@@ -73,7 +73,7 @@ export function git(args: string[], cwd: string, opts: { input?: string; env?: N
 /** The repository's top folder, or null outside a git work tree (or without git). */
 export async function gitTopLevel(cwd: string, env?: NodeJS.ProcessEnv): Promise<string | null> {
   try {
-    return (await git(['rev-parse', '--show-toplevel'], cwd, env ? { env } : {})).toString('utf8').trim() || null
+    return (await git(['rev-parse', '--show-toplevel'], cwd, defined({ env }))).toString('utf8').trim() || null
   } catch {
     return null
   }

@@ -16,6 +16,7 @@ import type { Tree } from '../../core/tree.js'
 import type { IdentityLoader } from './batch.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { git, leaves, type HistoryScan } from './exposure.js'
+import { defined } from '../../defined.js'
 
 /**
  * Why a value must be rotated at its provider. `data-key-kept` (set by src/ops/report/history-offboard.ts):
@@ -60,7 +61,7 @@ function valueDigests(tree: Tree): Map<string, string> {
 /** Opens a file's bytes and returns its value digests; throws when it cannot be opened. */
 async function openDigests(bytes: Uint8Array, path: string, load: IdentityLoader): Promise<Map<string, string>> {
   const { tree, metadata } = await parseEncrypted(bytes, formatForPath(path))
-  const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()), ...(load.order ? { order: load.order } : {}) })
+  const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()), ...defined({ order: load.order }) })
   try {
     return valueDigests(doc.tree)
   } finally {
@@ -113,7 +114,7 @@ export async function judgeValues(scan: HistoryScan, cwd: string, load: Identity
 
 /** Branches (local and remote-tracking) and tags whose tip holds a revision the leaver can read. */
 export async function refsStillEncrypting(scan: HistoryScan, cwd: string, env?: NodeJS.ProcessEnv): Promise<RefTip[]> {
-  const g = (args: string[]) => git(args, scan.top, env ? { env } : {})
+  const g = (args: string[]) => git(args, scan.top, defined({ env }))
   let listing: string
   try {
     listing = (await g(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/remotes', 'refs/tags'])).toString('utf8')

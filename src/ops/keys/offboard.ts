@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import { findConfig } from '../../config/find.js'
+import { explicitConfig, findConfig } from '../../config/find.js'
 import { loadConfigFile } from '../../config/rules.js'
 import { keysOfName, looksLikeName, recipientName, type RecipientNames } from '../../config/names.js'
 import { RecipientError } from '../../errors.js'
@@ -25,6 +25,7 @@ import { judgeValues, refsStillEncrypting, type RefTip, type ValueVerdicts } fro
 import { hasRecipient, parseRecipientArg, refOfEntry, sameRecipient, showRef, type RecipientRef } from './recipient-diff.js'
 import { listRepoFiles } from './repo-files.js'
 import { rotateOne } from './rotate.js'
+import { defined } from '../../defined.js'
 
 export interface OffboardOptions extends IdentityOptions {
   /** The repository folder (default: the process's). */
@@ -91,7 +92,7 @@ async function resolveTarget(target: string, names: RecipientNames, where: strin
     throw e
   }
   const name = recipientName(names, ref)
-  return { refs: [ref], ...(name ? { name } : {}) }
+  return { refs: [ref], ...defined({ name }) }
 }
 
 /** Offboards a recipient (age recipient, PGP fingerprint, key-service key such as a KMS ARN or Vault URI, or a name from the config). Invalid input throws before anything is read. */
@@ -103,7 +104,7 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
   let names: RecipientNames = {}
   let cfgProblem: unknown
   try {
-    cfgPath = findConfig(cwd, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), env }).path
+    cfgPath = findConfig(cwd, { ...defined({ explicit: explicitConfig(cwd, opts.configPath) }), env }).path
     if (cfgPath) names = loadConfigFile(cfgPath).recipients
   } catch (e) {
     if (looksLikeName(target.trim()) && !/^(age1|ssh-)/.test(target.trim())) throw e
@@ -112,7 +113,7 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
   const { refs, name } = await resolveTarget(target, names, cfgPath ? relative(cwd, cfgPath) || cfgPath : 'the config (none found)')
   const who = refs[0]!
   const dryRun = !!opts.dryRun
-  const files = (await listRepoFiles(cwd, { env, requireRule: false, ...(opts.configPath ? { configPath: opts.configPath } : {}) }))
+  const files = (await listRepoFiles(cwd, { env, requireRule: false, ...defined({ configPath: opts.configPath }) }))
     .filter((f) => refs.some((r) => hasRecipient(f.metadata.keyGroups.map((g) => g.map(refOfEntry)), r)))
   const exposed = files.map((f) => ({ path: f.path, keys: encryptedKeyNames(f.tree, f.metadata.selectors) }))
   const load = identityLoader(opts)
@@ -122,7 +123,7 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
     return refs.filter((r) => hasRecipient(groups, r))
   }
   const batch = await runBatch(files.map((f) => f.path), (p) => rotateOne(p, { add: [], remove: removeFrom(p) }, rotateOpts, load), opts.onEvent)
-  const report: OffboardReport = { recipient: who, recipients: refs, ...(name ? { name } : {}), dryRun, exposed, results: batch.reports, failures: batch.failures, warnings: [], nextSteps: [], exitCode: batch.exitCode }
+  const report: OffboardReport = { recipient: who, recipients: refs, ...defined({ name }), dryRun, exposed, results: batch.reports, failures: batch.failures, warnings: [], nextSteps: [], exitCode: batch.exitCode }
 
   try {
     if (cfgProblem) throw cfgProblem
@@ -131,7 +132,7 @@ export async function offboard(target: string, opts: OffboardOptions = {}): Prom
       const r = removeRecipientsFromConfig(readFileSync(cfgPath, 'utf8'), refs, relative(cwd, cfgPath) || cfgPath, label)
       const write = r.removed > 0 && !dryRun
       if (write) writeFileAtomic(cfgPath, Buffer.from(r.text, 'utf8'))
-      report.config = { path: relative(cwd, cfgPath) || cfgPath, removed: r.removed, written: write, ...(r.refused ? { refused: r.refused } : {}) }
+      report.config = { path: relative(cwd, cfgPath) || cfgPath, removed: r.removed, written: write, ...defined({ refused: r.refused }) }
       if (r.refused) report.failures.push({ path: report.config.path, message: r.refused, exitCode: 5, code: 'CONFIG_INVALID' })
       for (const ref of refs) report.warnings.push(...recipientsFilesListing(cfgPath, ref))
     }

@@ -16,11 +16,13 @@
  * not checked. Recipients the user adds in the same command (`rotate --add-age`) are
  * asked for, hence not "unlisted".
  */
-import { relative, resolve } from 'node:path'
+import { relative } from 'node:path'
 import { loadConfigFor, matchRule } from '../../config/rules.js'
 import { UnlistedRecipientError } from '../../errors.js'
 import { refOfEntry, refOfRecipient, showRef, type RecipientRef } from './recipient-diff.js'
 import type { KeyEntry } from '../../keys/key-source.js'
+import { explicitConfig } from '../../config/find.js'
+import { defined } from '../../defined.js'
 
 export interface RecipientPolicyOptions {
   /** Keep recipients the rule does not list (flag `--keep-unlisted`); they are still reported as a warning. */
@@ -87,7 +89,7 @@ export function unlistedRecipients(groups: readonly (readonly RecipientRef[])[],
  */
 export function checkRecipientsAgainstRule(file: string, groups: readonly (readonly RecipientRef[])[], rule: RuleRecipients | NoRule, opts: Pick<RecipientPolicyOptions, 'keepUnlisted' | 'added'> = {}): RecipientCheck {
   if ('reason' in rule) {
-    return { verdict: 'no-rule', unlisted: [], warnings: [`${file}: recipients not checked against a creation rule (${rule.reason})`], ...(rule.noConfig ? { noConfig: true } : {}) }
+    return { verdict: 'no-rule', unlisted: [], warnings: [`${file}: recipients not checked against a creation rule (${rule.reason})`], ...defined({ noConfig: rule.noConfig }) }
   }
   const unlisted = unlistedRecipients(groups, rule.groups, opts.added)
   if (!unlisted.length) return { verdict: 'listed', unlisted, warnings: [], rule: rule.where }
@@ -120,8 +122,7 @@ const noRule = (e: unknown): NoRule | null => (e instanceof Error && NO_RULE.has
 export async function ruleRecipients(abs: string, opts: Pick<RecipientPolicyOptions, 'configPath' | 'env' | 'cwd'> = {}): Promise<RuleRecipients | NoRule> {
   const env = ruleEnv(opts.env ?? process.env)
   const cwd = opts.cwd ?? process.cwd()
-  const explicit = opts.configPath ? resolve(cwd, opts.configPath) : undefined
-  const config = loadConfigFor(abs, { ...(explicit ? { explicit } : {}), env })
+  const config = loadConfigFor(abs, { ...defined({ explicit: explicitConfig(cwd, opts.configPath) }), env })
   if (!config) return { reason: 'no .sops-like.yaml or .sops.yaml found', noConfig: true }
   const shown = relative(cwd, config.path) || config.path
   let rule

@@ -12,6 +12,7 @@ import type { Metadata } from '../../core/metadata.js'
 import type { Tree } from '../../core/tree.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { git, gitTopLevel } from './exposure.js'
+import { defined } from '../../defined.js'
 
 export interface RepoFile {
   /** Relative to the working folder. */
@@ -54,7 +55,7 @@ async function candidates(cwd: string, env?: NodeJS.ProcessEnv): Promise<string[
   const top = await gitTopLevel(cwd, env)
   if (top) {
     try {
-      const raw = (await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], top, env ? { env } : {})).toString('utf8')
+      const raw = (await git(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], top, defined({ env }))).toString('utf8')
       return [...new Set(raw.split('\0').filter(Boolean).map((p) => resolve(top, p)))].sort()
     } catch { /* fall back to a walk */ }
   }
@@ -65,7 +66,7 @@ async function candidates(cwd: string, env?: NodeJS.ProcessEnv): Promise<string[
 
 function covered(abs: string, opts: ListOptions): boolean {
   try {
-    const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+    const cfg = loadConfigFor(abs, defined({ explicit: opts.configPath, env: opts.env }))
     return !!cfg && matchRule(cfg, abs) !== null
   } catch {
     return false

@@ -53,7 +53,7 @@ export async function guardRewrite(abs: string, asRead: Uint8Array | undefined, 
     async seal(plain, now) {
       if (!opts.allowUnencrypted) await assertNoDowngrade(plain, doc.metadata.selectors, format.name, previous)
       if (rotate) return rotateKey(abs, plain, format, doc, opts, now)
-      const sealed = await sealTree(plain, format, { reuse: doc, ...(opts.keepVersion ? { keepVersion: true } : {}), ...(now ? { now } : {}) })
+      const sealed = await sealTree(plain, format, { reuse: doc, ...defined({ keepVersion: opts.keepVersion, now }) })
       return (await encryptedCodec(format)).emit(sealed.tree)
     },
   }
@@ -67,13 +67,13 @@ async function rotateKey(abs: string, plain: Tree, format: Format, doc: OpenedDo
     groups = await recipientsFor(doc.metadata.keyGroups.map((g) => g.map(refOfEntry)), {
       ...defined({ env: opts.env }),
       entries: doc.metadata.keyGroups.flat(),
-      pgpKeyFiles: rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) }),
+      pgpKeyFiles: rulePgpKeyFiles(abs, defined({ configPath: opts.configPath, env: opts.env })),
     })
   } catch (e) {
     const why = e instanceof Error ? e.message : 'unknown error'
     throw new RecipientError(`the file's wrapped data keys changed since the last commit, so its data key must be rotated, but that failed (${why}); pass --no-rotate to keep the current key`)
   }
-  const out = await resealRotated({ ...doc, tree: plain }, format, groups, { ...(doc.metadata.shamirThreshold ? { threshold: doc.metadata.shamirThreshold } : {}), ...(now ? { now } : {}), ...(opts.keepVersion ? { keepVersion: true } : {}) })
+  const out = await resealRotated({ ...doc, tree: plain }, format, groups, defined({ threshold: doc.metadata.shamirThreshold, now, keepVersion: opts.keepVersion }))
   opts.onNote?.('rotated the data key: its wrapped keys changed since the last commit (someone else may know the old one; --no-rotate keeps it)')
   return out
 }

@@ -71,8 +71,7 @@ export async function resealRotated(doc: OpenedDocument, format: Format, groups:
   const sealed = await sealTree(doc.tree, format, {
     groups,
     selectors: doc.metadata.selectors,
-    ...(threshold ? { threshold } : {}),
-    ...defined({ now: opts.now }),
+    ...defined({ threshold: threshold || undefined, now: opts.now }), // 0: no threshold
   })
   const md: Metadata = { ...sealed.metadata, keyGroups: keepCreatedAt(sealed.metadata.keyGroups, doc.metadata.keyGroups), extra: doc.metadata.extra }
   if (opts.keepVersion) md.version = doc.metadata.version // sops' rotate/updatekeys keep the file's version
@@ -82,7 +81,7 @@ export async function resealRotated(doc: OpenedDocument, format: Format, groups:
 /** Armored PGP public key files named by the file's creation rule (`pgp_keys`), if any. */
 export function rulePgpKeyFiles(abs: string, opts: { configPath?: string; env?: NodeJS.ProcessEnv }): string[] {
   try {
-    const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+    const cfg = loadConfigFor(abs, defined({ explicit: opts.configPath, env: opts.env }))
     const rule = cfg ? matchRule(cfg, abs) : null
     return (rule?.pgpKeys ?? []).map((p) => (isAbsolute(p) ? p : join(cfg!.dir, p)))
   } catch {
@@ -170,9 +169,9 @@ export async function rotateOne(file: string, edits: ParsedEdits, opts: RotateOp
   warnings.push(...(await checkFileRecipients(file, abs, groups, { ...opts, added: edits.add })).warnings)
   const diff = diffRecipients(current, groups, metadata.shamirThreshold, metadata.shamirThreshold)
   const env = opts.env ?? process.env
-  const recipients = await recipientsFor(groups, { env, entries: metadata.keyGroups.flat(), pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env })] })
+  const recipients = await recipientsFor(groups, { env, entries: metadata.keyGroups.flat(), pgpKeyFiles: [...(opts.pgpKeyFiles ?? []), ...rulePgpKeyFiles(abs, { ...defined({ configPath: opts.configPath }), env })] })
   const doc = await openTree(tree, metadata, { identities: await load(metadata.keyGroups.flat()), ...defined({ order: load.order }) })
-  const out = await resealRotated(doc, outFormat, recipients, { ...(metadata.shamirThreshold ? { threshold: metadata.shamirThreshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
+  const out = await resealRotated(doc, outFormat, recipients, { ...defined({ threshold: metadata.shamirThreshold, now: opts.now }), keepVersion: true })
   if (opts.dryRun) return { path: file, outcome: 'planned', diff, rotated: true, warnings, recipients: groups }
   if (opts.emit) opts.emit(out)
   else writeFileAtomic(opts.output !== undefined ? resolve(opts.cwd ?? process.cwd(), opts.output) : abs, out)

@@ -15,6 +15,7 @@ import { compileSelectors, effectiveSelectors, SELECTOR_KEYS, type Decide, type 
 import { leafSelection } from '../../core/tree-cipher.js'
 import type { Tree } from '../../core/tree.js'
 import { SelectorDowngradeError } from '../../errors.js'
+import { defined } from '../../defined.js'
 
 const FIELDS = [...SELECTOR_KEYS, 'mac_only_encrypted'] as const
 
@@ -36,7 +37,7 @@ export function ruleSelectorProblem(name: string, md: Metadata, rule: CreationRu
 /** `status`: the file's selectors against its creation rule: `null` when no rule applies or the config cannot be read. */
 export function ruleSelectorStatus(abs: string, md: Metadata, format: FormatName, opts: { configPath?: string; env?: NodeJS.ProcessEnv } = {}): { rule: number; differs: string[] } | null {
   try {
-    const cfg = loadConfigFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+    const cfg = loadConfigFor(abs, defined({ explicit: opts.configPath, env: opts.env }))
     const rule = cfg ? matchRule(cfg, abs) : null
     return rule ? { rule: rule.index, differs: selectorDifferences(md.selectors, rule.selectors, format) } : null
   } catch {

@@ -15,6 +15,7 @@ import { formatDiff, refOfEntry } from './recipient-diff.js'
 import { ruleSelectorStatus } from './selector-guard.js'
 import { recipientNamesFor } from '../../config/rules.js'
 import { defined } from '../../defined.js'
+import { explicitConfig } from '../../config/find.js'
 
 export interface StatusRecipient {
   type: string
@@ -65,12 +66,12 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
     throw e
   }
   const md = parsed.metadata
-  const nameOf = recipientNamesFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), ...(opts.env ? { env: opts.env } : {}) })
+  const nameOf = recipientNamesFor(abs, defined({ explicit: opts.configPath, env: opts.env }))
   const st: FileStatus = {
     path: file,
     encrypted: true,
     format: format.name,
-    keyGroups: md.keyGroups.map((g) => g.map((e) => ({ ...refOfEntry(e), ...named(nameOf(refOfEntry(e))), ...(e.fields.created_at ? { createdAt: e.fields.created_at } : {}) }))),
+    keyGroups: md.keyGroups.map((g) => g.map((e) => ({ ...refOfEntry(e), ...named(nameOf(refOfEntry(e))), ...defined({ createdAt: e.fields.created_at || undefined }) }))),
     lastmodified: md.lastmodified,
     version: md.version,
   }
@@ -83,7 +84,7 @@ export async function fileStatus(file: string, opts: StatusOptions = {}): Promis
     st.matchesRule = null
     st.rule = describeError(e).message
   }
-  const sel = ruleSelectorStatus(abs, md, format.name, { ...(opts.configPath ? { configPath: resolve(opts.cwd ?? process.cwd(), opts.configPath) } : {}), ...defined({ env: opts.env }) })
+  const sel = ruleSelectorStatus(abs, md, format.name, defined({ configPath: explicitConfig(opts.cwd ?? process.cwd(), opts.configPath), env: opts.env }))
   st.selectorsMatchRule = sel ? !sel.differs.length : null
   if (sel?.differs.length) st.selectorDiff = sel.differs
   return st

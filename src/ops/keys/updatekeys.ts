@@ -25,6 +25,7 @@ import { parseEncrypted } from '../crypt/decrypt.js'
 import { resolveRecipients } from '../crypt/recipients.js'
 import { diffRecipients, refOfEntry, refOfRecipient, sameRecipient, type RecipientDiff } from './recipient-diff.js'
 import { emitWithMetadata, keepCreatedAt, resealRotated } from './rotate.js'
+import { defined } from '../../defined.js'
 
 export interface UpdateKeysOptions extends IdentityOptions {
   cwd?: string
@@ -63,10 +64,10 @@ export async function planUpdateKeys(file: string, opts: UpdateKeysOptions = {})
   assertInPlaceTarget(abs)
   const bytes = readInput(abs)
   const { metadata } = await parseEncrypted(bytes, format.name)
-  if (!loadConfigFor(abs, { ...(opts.configPath ? { explicit: opts.configPath } : {}), env })) {
+  if (!loadConfigFor(abs, { ...defined({ explicit: opts.configPath }), env })) {
     throw new ConfigNotFoundError(`no config found for ${file} (.sops-like.yaml or .sops.yaml in its folder or above): updatekeys takes the recipients from a creation rule; create one, e.g. creation_rules: [{path_regex: '\\.enc\\.', age: 'age1…'}], or pass --config FILE`)
   }
-  const keys = await resolveRecipients(abs, { ...(opts.configPath ? { configPath: opts.configPath } : {}), env: ruleEnv(env), cwd: opts.cwd ?? process.cwd() })
+  const keys = await resolveRecipients(abs, { ...defined({ configPath: opts.configPath }), env: ruleEnv(env), cwd: opts.cwd ?? process.cwd() })
   const groups = keys.groups
   const threshold = groups.length > 1 ? Math.min(keys.threshold ?? metadata.shamirThreshold ?? groups.length, groups.length) : undefined
   const diff = diffRecipients(metadata.keyGroups.map((g) => g.map(refOfEntry)), groups.map((g) => g.map(refOfRecipient)), metadata.shamirThreshold, threshold)
@@ -97,8 +98,8 @@ export async function applyUpdateKeys(plan: UpdateKeysPlan, opts: UpdateKeysOpti
   const identities = await load(metadata.keyGroups.flat())
   let out: Uint8Array
   if (plan.action === 'rotate') {
-    const doc = await openTree(tree, metadata, { identities, ...(load.order ? { order: load.order } : {}) })
-    out = await resealRotated(doc, plan.format, plan.groups, { ...(plan.threshold ? { threshold: plan.threshold } : {}), ...(opts.now ? { now: opts.now } : {}), keepVersion: true })
+    const doc = await openTree(tree, metadata, { identities, ...defined({ order: load.order }) })
+    out = await resealRotated(doc, plan.format, plan.groups, { ...defined({ threshold: plan.threshold, now: opts.now }), keepVersion: true })
   } else {
     const dataKey = await unwrapDataKey(metadata.keyGroups, metadata.shamirThreshold, identities, load.order)
     await openTree(tree, metadata, { dataKey }) // verifies every value and the MAC before granting anyone access

@@ -16,6 +16,7 @@ import { hasRecipient, type RecipientRef } from '../keys/recipient-diff.js'
 import { readGitHistory } from './history-git.js'
 import { traceLineage, type Stamp } from './history-lineage.js'
 import { buildRevisions, type FileSnapshot } from './history-snapshots.js'
+import { defined } from '../../defined.js'
 
 export interface AccessRowFile {
   /** Relative to the working folder. */
@@ -70,7 +71,7 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
   const toRel = (p: string) => relative(top, resolve(cwd, p)).split(sep).join('/')
   const shown = (rel: string) => relative(cwd, resolve(top, rel)) || rel
   const rels = [...new Set(paths.map(toRel))]
-  const h = (await readGitHistory(cwd, rels, opts.env ? { env: opts.env } : {}))!
+  const h = (await readGitHistory(cwd, rels, defined({ env: opts.env })))!
   const worktree = new Map<string, Uint8Array>()
   for (const r of rels) {
     const abs = resolve(top, r)
@@ -122,7 +123,7 @@ export async function offboardDates(cwd: string, who: readonly RecipientRef[], p
     out.access.push({
       path: shown(rel),
       groups,
-      ...(threshold !== undefined ? { threshold } : {}),
+      ...defined({ threshold }),
       alone: threshold === undefined || threshold <= 1,
       listedNow: state === 'listed' || (state !== undefined && state.commit === null),
       dataKeyKnown,
@@ -148,7 +149,7 @@ export async function offboardWithHistory(target: string, opts: OffboardOptions 
   if (!report.history) return report
   const paths = [...new Set([...report.exposed.map((f) => f.path), ...report.history.map((f) => f.path)])]
   try {
-    report.dates = await offboardDates(resolve(opts.cwd ?? process.cwd()), report.recipients, paths, { ...(opts.env ? { env: opts.env } : {}), ...(opts.now ? { now: opts.now } : {}) })
+    report.dates = await offboardDates(resolve(opts.cwd ?? process.cwd()), report.recipients, paths, defined({ env: opts.env, now: opts.now }))
   } catch (e) {
     report.dates = null
     report.warnings.push(`no dates for the history: ${e instanceof Error ? e.message : String(e)}`)

@@ -12,6 +12,7 @@ import { encryptedValues } from '../keys/exposure.js'
 import { refOfEntry, type RecipientRef } from '../keys/recipient-diff.js'
 import type { GitHistory, HistoryEvent } from './history-git.js'
 import type { Snapshot } from './history-lineage.js'
+import { defined } from '../../defined.js'
 
 /** A Snapshot with what the access reports need besides. */
 export interface FileSnapshot extends Snapshot {
@@ -27,7 +28,7 @@ export function snapshotOf(tree: Tree, metadata: Metadata): FileSnapshot {
   const groups = metadata.keyGroups.map((g) => g.map(refOfEntry))
   const wraps = new Map<string, string>()
   metadata.keyGroups.forEach((g, gi) => g.forEach((e, i) => wraps.set(`${gi} ${refKey(groups[gi]![i]!)}`, e.fields.enc ?? '')))
-  return { values: encryptedValues(tree, metadata.selectors), wraps, groups, ...(metadata.shamirThreshold !== undefined ? { shamirThreshold: metadata.shamirThreshold } : {}) }
+  return { values: encryptedValues(tree, metadata.selectors), wraps, groups, ...defined({ shamirThreshold: metadata.shamirThreshold }) }
 }
 
 /** Parses bytes as a sops file of the format `path` names; null when it is not one. */

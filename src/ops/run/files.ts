@@ -7,7 +7,7 @@
  */
 import { existsSync, lstatSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { findConfig } from '../../config/find.js'
+import { explicitConfig, findConfig } from '../../config/find.js'
 import { FileNotFoundError } from '../../errors.js'
 import { defined } from '../../defined.js'
 import { isTrustedFolder } from '../../io/folder-trust.js'
@@ -81,7 +81,7 @@ export function findConventionalFiles(cwd: string): { files: string[]; searched:
 export async function resolveRunFiles(given: readonly string[] | undefined, opts: RunFilesOptions = {}): Promise<RunFiles> {
   const cwd = resolve(opts.cwd ?? process.cwd())
   if (given && given.length) return { files: given.map((f) => resolve(cwd, f)), source: 'given' }
-  const cfg = findConfig(cwd, { ...(opts.configPath ? { explicit: resolve(cwd, opts.configPath) } : {}), ...defined({ env: opts.env }) })
+  const cfg = findConfig(cwd, defined({ explicit: explicitConfig(cwd, opts.configPath), env: opts.env }))
   if (cfg.path) {
     const { loadConfigFile } = await import('../../config/rules.js')
     const config = loadConfigFile(cfg.path)

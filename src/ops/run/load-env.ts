@@ -18,6 +18,7 @@ import { pickFormat } from '../crypt/codec.js'
 import { parseEncrypted } from '../crypt/decrypt.js'
 import { treeToEnv, type EnvEntry } from './env.js'
 import { resolveRunFiles, type RunFiles, type RunFilesOptions } from './files.js'
+import { defined } from '../../defined.js'
 
 export interface LoadEnvOptions extends IdentityOptions, RunFilesOptions {
   /** Upper-case every variable name. */
@@ -142,7 +143,7 @@ export async function openEnvFiles(files: readonly string[] | undefined, opts: L
 export function envEntriesOf(opened: readonly OpenedEnvFile[], opts: { upper?: boolean } = {}): Map<string, EnvEntry> {
   const entries = new Map<string, EnvEntry>()
   for (const p of opened) {
-    for (const entry of treeToEnv(p.tree, { file: p.name, ...(opts.upper ? { upper: true } : {}) })) {
+    for (const entry of treeToEnv(p.tree, { file: p.name, ...defined({ upper: opts.upper }) })) {
       entries.delete(entry.name) // a later file's variable moves to its place in load order
       entries.set(entry.name, entry)
     }

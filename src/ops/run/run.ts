@@ -67,8 +67,6 @@ export async function runWithEnv(argv: readonly string[], opts: RunOptions = {})
   return spawnCommand(argv, {
     cwd: resolve(opts.cwd ?? process.cwd()),
     env: plan.env,
-    ...defined({ pathEnv: parentEnv.PATH }),
-    ...defined({ stdio: opts.stdio }),
-    ...(opts.forwardSignals === false ? { forwardSignals: false } : {}),
+    ...defined({ pathEnv: parentEnv.PATH, stdio: opts.stdio, forwardSignals: opts.forwardSignals }),
   })
 }
