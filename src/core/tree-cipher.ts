@@ -26,10 +26,16 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
  * `ENC[…]` text the value was read from is handed back too when it is exactly what encryption
  * would write (no CR/LF in the base64, nothing after `]`): `set` on one value of a large file
  * then runs the cipher over that value only.
+ *
+ * Re-encryption walks the tree in the order decryption did, so the entry after the last hit is
+ * tried first (same AAD, label, inline flag and bytes, compared in full): an unchanged file never
+ * builds the lookup map at all; a miss (a changed, added or moved value) falls back to the map.
  */
 export class IvStash {
-  private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array, enc: string | undefined]> = []
-  private ivs?: Map<string, StashEntry>
+  private entries: StashEntry[] = []
+  private ivs?: Map<string, number>
+  /** Index of the entry the next lookup most likely wants (the one after the last hit). */
+  private next = 0
   /** The data key the remembered values were decrypted with: a text is reused only under that key. */
   private key?: Uint8Array
   /** Called by decryptTree before remembering anything. */
@@ -43,29 +49,41 @@ export class IvStash {
   }
   /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label, as `enc` when given. */
   remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false, enc?: string): void {
-    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv, enc })
-    else this.pending.push([aad, type, inline, bytes, iv, enc])
+    this.entries.push({ aad, type, inline, bytes, iv, enc })
+    this.ivs?.set(IvStash.id(aad, type, bytes, inline), this.entries.length - 1)
   }
   /** Forgets everything (a plain decrypt never re-encrypts: the decrypted bytes can go before the output is written). */
   clear(): void {
-    this.pending = []
+    this.entries = []
     this.ivs = undefined
+    this.next = 0
   }
   /** The IV that encrypted exactly `bytes` under this AAD and type label, if any. */
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
     return this.find(aad, type, bytes, inline)?.iv
+  }
+  /** The index of the entry for exactly these bytes, AAD, label and inline flag, or -1. */
+  private indexOf(aad: string, type: string, bytes: Uint8Array, inline: boolean): number {
+    const guess = this.entries[this.next]
+    if (guess && guess.aad === aad && guess.type === type && guess.inline === inline && Buffer.compare(guess.bytes, bytes) === 0) return this.next
+    if (!this.ivs) {
+      // later entries win, as they would in a map filled in order
+      this.ivs = new Map()
+      this.entries.forEach((e, i) => this.ivs!.set(IvStash.id(e.aad, e.type, e.bytes, e.inline), i))
+    }
+    const i = this.ivs.get(IvStash.id(aad, type, bytes, inline))
+    const hit = i === undefined ? undefined : this.entries[i]
+    return hit && Buffer.compare(hit.bytes, bytes) === 0 ? i! : -1
   }
   /**
    * The IV for exactly `bytes` (as `lookup`), with the `ENC[…]` text to reuse when it is canonical
    * and `key` is the data key it was decrypted with.
    */
   find(aad: string, type: string, bytes: Uint8Array, inline = false, key?: Uint8Array): { iv: Uint8Array; enc?: string } | undefined {
-    if (!this.ivs) {
-      this.ivs = new Map(this.pending.map(([a, t, i, b, iv, enc]) => [IvStash.id(a, t, b, i), { bytes: b, iv, enc }]))
-      this.pending = []
-    }
-    const hit = this.ivs.get(IvStash.id(aad, type, bytes, inline))
-    if (!hit || Buffer.compare(hit.bytes, bytes) !== 0) return undefined
+    const i = this.indexOf(aad, type, bytes, inline)
+    if (i < 0) return undefined
+    this.next = i + 1
+    const hit = this.entries[i]!
     if (hit.enc !== undefined && !isCanonicalEnc(hit.enc, type, hit.bytes.length, hit.iv.length)) hit.enc = undefined
     const sameKey = key !== undefined && this.key !== undefined && (key === this.key || view(key).equals(view(this.key)))
     return hit.enc !== undefined && sameKey ? { iv: hit.iv, enc: hit.enc } : { iv: hit.iv }
@@ -75,7 +93,7 @@ export class IvStash {
 /** A Buffer over the same memory (no copy of a data key). */
 const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
-interface StashEntry { bytes: Uint8Array; iv: Uint8Array; enc: string | undefined }
+interface StashEntry { aad: string; type: string; inline: boolean; bytes: Uint8Array; iv: Uint8Array; enc: string | undefined }
 
 interface Ctx {
   readonly decide: Decide

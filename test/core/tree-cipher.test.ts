@@ -124,6 +124,23 @@ test('IvStash hands an IV back only for the exact bytes, AAD and type it encrypt
   assert.is(s.lookup('count:', 'int', Buffer.from('+0000007')), iv)
 })
 
+test('IvStash in document order and out of it: the next entry is tried first, a changed or moved value still gets only its own IV', () => {
+  const s = new IvStash()
+  const ivs = [1, 2, 3, 4].map((n) => Buffer.alloc(32, n))
+  ;['a', 'b', 'c', 'd'].forEach((v, i) => s.remember(`${v}:`, 'str', Buffer.from(v), ivs[i]!))
+  assert.is(s.lookup('a:', 'str', Buffer.from('a')), ivs[0])
+  assert.is(s.lookup('b:', 'str', Buffer.from('changed')), undefined, 'the next entry with other bytes is no hit')
+  assert.is(s.lookup('c:', 'str', Buffer.from('c')), ivs[2])
+  assert.is(s.lookup('a:', 'str', Buffer.from('a')), ivs[0], 'out of order: found through the map')
+  assert.is(s.lookup('b:', 'str', Buffer.from('b')), ivs[1], 'then in order again')
+  assert.is(s.lookup('c:', 'int', Buffer.from('c')), undefined, 'same bytes, other type label')
+  assert.is(s.lookup('d:', 'str', Buffer.from('d'), true), undefined, 'same bytes, inline comment flag differs')
+  s.remember('e:', 'str', Buffer.from('e'), ivs[3]!)
+  assert.is(s.lookup('e:', 'str', Buffer.from('e')), ivs[3], 'remembered after the map was built')
+  s.clear()
+  assert.is(s.lookup('a:', 'str', Buffer.from('a')), undefined)
+})
+
 /** A one-value tree `a: <enc>` decrypted with `key` into a fresh stash. */
 function stashOf(enc: string, key: Uint8Array): { stash: IvStash; plain: Mapping } {
   const stash = new IvStash()
