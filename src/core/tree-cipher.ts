@@ -290,3 +290,21 @@ export function leafSelection(tree: Tree, decide: Decide): LeafSelection[] {
   })
   return out
 }
+
+/**
+ * Whether some scalar leaf that `leafSelection` would list is left unselected by `decide` and is
+ * not empty: the same walk and the same judgement, without building each leaf's record (the
+ * common case, every value selected, then costs one `decide` call per leaf).
+ */
+export function hasClearLeaf(tree: Tree, decide: Decide): boolean {
+  let found = false
+  for (const b of tree.branches) {
+    walkMap(b, [], [], (node, keys, stack) => {
+      if (found || node.kind === 'comment' || (node.type === 'str' && isEncrypted(node.text) && ENC_COMMENT.test(node.text))) return node
+      if (!decide(keys, stack, false) && node.type !== 'null' && scalarBytes(node).length !== 0) found = true
+      return node
+    })
+    if (found) return true
+  }
+  return false
+}

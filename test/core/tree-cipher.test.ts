@@ -15,7 +15,7 @@ import { MacBuilder } from '../../src/core/mac.js'
 import { macAad } from '../../src/core/metadata.js'
 import type { Mapping, Scalar } from '../../src/core/tree.js'
 import { compileSelectors, effectiveSelectors } from '../../src/core/selection.js'
-import { decryptTree, encryptTree, IvStash } from '../../src/core/tree-cipher.js'
+import { decryptTree, encryptTree, hasClearLeaf, IvStash, leafSelection } from '../../src/core/tree-cipher.js'
 import { createAgeRecipient } from '../../src/keys/age.js'
 import { decryptBytes, openBytes, parseEncrypted } from '../../src/ops/crypt/decrypt.js'
 import { encryptBytes } from '../../src/ops/crypt/encrypt.js'
@@ -139,6 +139,26 @@ test('IvStash in document order and out of it: the next entry is tried first, a 
   assert.is(s.lookup('e:', 'str', Buffer.from('e')), ivs[3], 'remembered after the map was built')
   s.clear()
   assert.is(s.lookup('a:', 'str', Buffer.from('a')), undefined)
+})
+
+test('hasClearLeaf says what leafSelection says: some non-empty leaf is left in clear', async () => {
+  const yaml = await loadFormat('yaml')
+  const docs = [
+    'a: 1\nb: x\n',
+    'a: 1\nb_unencrypted: x\n',
+    'a: 1\nb_unencrypted: ""\nc_unencrypted: null\n',
+    'list:\n  - x\n  # keep: me\n  - y\n---\nsecond_unencrypted: z\n',
+    '# keep: it\nshown: 1\nother: 2\n',
+  ]
+  const selectors = [{}, { unencrypted_suffix: '_unencrypted' }, { encrypted_regex: '^a$' }, { unencrypted_comment_regex: 'keep' }]
+  for (const text of docs) {
+    const tree = yaml.parse(Buffer.from(text))
+    for (const sel of selectors) {
+      const decide = compileSelectors(effectiveSelectors(sel))
+      const expected = leafSelection(tree, decide).some((l) => !l.selected && !l.empty)
+      assert.is(hasClearLeaf(tree, decide), expected, `${JSON.stringify(text)} with ${JSON.stringify(sel)}`)
+    }
+  }
 })
 
 /** A one-value tree `a: <enc>` decrypted with `key` into a fresh stash. */
