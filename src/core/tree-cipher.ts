@@ -18,9 +18,8 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
  * `type:` label (and the same data key: a stash belongs to one opened document). GCM must never
  * see one (key, IV) pair with two different plaintexts, so the stash holds the decrypted bytes
  * as they were, not their canonical form: `+0000007` decrypted to the int 7 is written back as
- * `7` under a fresh IV. Entries are only collected while decrypting; the lookup map (keyed by a
- * digest of the plaintext, then compared byte for byte) is built on the first lookup — a plain
- * `decrypt` or `run` never pays for it.
+ * `7` under a fresh IV. Entries are only collected while decrypting; the lookup indexes (below)
+ * are built on a lookup that needs them — a plain `decrypt` or `run` never pays for them.
  *
  * With the same key, IV, AAD, label and bytes, AES-GCM gives the same ciphertext and tag, so the
  * `ENC[…]` text the value was read from is handed back too when it is exactly what encryption
@@ -29,10 +28,15 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
  *
  * Re-encryption walks the tree in the order decryption did, so the entry after the last hit is
  * tried first (same AAD, label, inline flag and bytes, compared in full): an unchanged file never
- * builds the lookup map at all; a miss (a changed, added or moved value) falls back to the map.
+ * builds an index at all. A miss (a changed, added or moved value) looks among the entries with
+ * the same AAD (an index by AAD, built on the first miss: a changed value costs no digest of every
+ * value); only an AAD shared by many entries (a long list) is looked up by a digest of the bytes.
  */
 export class IvStash {
   private entries: StashEntry[] = []
+  /** Entry indices by AAD, built on the first miss of the in-order guess. */
+  private byAad?: Map<string, number[]>
+  /** Entry index by AAD, label, inline flag and bytes (digest), built when an AAD has many entries. */
   private ivs?: Map<string, number>
   /** Index of the entry the next lookup most likely wants (the one after the last hit). */
   private next = 0
@@ -49,12 +53,14 @@ export class IvStash {
   }
   /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label, as `enc` when given. */
   remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false, enc?: string): void {
-    this.entries.push({ aad, type, inline, bytes, iv, enc })
-    this.ivs?.set(IvStash.id(aad, type, bytes, inline), this.entries.length - 1)
+    const i = this.entries.push({ aad, type, inline, bytes, iv, enc }) - 1
+    if (this.byAad) addTo(this.byAad, aad, i)
+    this.ivs?.set(IvStash.id(aad, type, bytes, inline), i)
   }
   /** Forgets everything (a plain decrypt never re-encrypts: the decrypted bytes can go before the output is written). */
   clear(): void {
     this.entries = []
+    this.byAad = undefined
     this.ivs = undefined
     this.next = 0
   }
@@ -62,18 +68,30 @@ export class IvStash {
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
     return this.find(aad, type, bytes, inline)?.iv
   }
-  /** The index of the entry for exactly these bytes, AAD, label and inline flag, or -1. */
+  private matches(i: number, aad: string, type: string, bytes: Uint8Array, inline: boolean): boolean {
+    const e = this.entries[i]
+    return !!e && e.aad === aad && e.type === type && e.inline === inline && Buffer.compare(e.bytes, bytes) === 0
+  }
+  /** The index of the entry for exactly these bytes, AAD, label and inline flag (the last one remembered), or -1. */
   private indexOf(aad: string, type: string, bytes: Uint8Array, inline: boolean): number {
-    const guess = this.entries[this.next]
-    if (guess && guess.aad === aad && guess.type === type && guess.inline === inline && Buffer.compare(guess.bytes, bytes) === 0) return this.next
+    if (this.matches(this.next, aad, type, bytes, inline)) return this.next
+    if (!this.byAad) {
+      this.byAad = new Map()
+      this.entries.forEach((e, i) => addTo(this.byAad!, e.aad, i))
+    }
+    const same = this.byAad.get(aad)
+    if (!same) return -1
+    if (same.length <= FEW) {
+      for (let k = same.length - 1; k >= 0; k--) if (this.matches(same[k]!, aad, type, bytes, inline)) return same[k]!
+      return -1
+    }
     if (!this.ivs) {
-      // later entries win, as they would in a map filled in order
+      // later entries win, as in the scan above
       this.ivs = new Map()
       this.entries.forEach((e, i) => this.ivs!.set(IvStash.id(e.aad, e.type, e.bytes, e.inline), i))
     }
     const i = this.ivs.get(IvStash.id(aad, type, bytes, inline))
-    const hit = i === undefined ? undefined : this.entries[i]
-    return hit && Buffer.compare(hit.bytes, bytes) === 0 ? i! : -1
+    return i !== undefined && this.matches(i, aad, type, bytes, inline) ? i : -1
   }
   /**
    * The IV for exactly `bytes` (as `lookup`), with the `ENC[…]` text to reuse when it is canonical
@@ -92,6 +110,14 @@ export class IvStash {
 
 /** A Buffer over the same memory (no copy of a data key). */
 const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+/** Entries sharing an AAD that are compared one by one; more are looked up by digest. */
+const FEW = 32
+const addTo = (m: Map<string, number[]>, k: string, i: number): void => {
+  const l = m.get(k)
+  if (l) l.push(i)
+  else m.set(k, [i])
+}
 
 interface StashEntry { aad: string; type: string; inline: boolean; bytes: Uint8Array; iv: Uint8Array; enc: string | undefined }
 

@@ -141,6 +141,18 @@ test('IvStash in document order and out of it: the next entry is tried first, a 
   assert.is(s.lookup('a:', 'str', Buffer.from('a')), undefined)
 })
 
+test('IvStash with a long list under one AAD (looked up by digest): reordered items keep their own IVs, changed ones get none', () => {
+  const s = new IvStash()
+  const items = Array.from({ length: 100 }, (_, i) => Buffer.from(`item-${i}`))
+  const ivs = items.map((_, i) => Buffer.alloc(32, i))
+  items.forEach((b, i) => s.remember('list:', 'str', b, ivs[i]!))
+  for (const i of [99, 3, 50, 0]) assert.is(s.lookup('list:', 'str', items[i]!), ivs[i], `item ${i}`)
+  assert.is(s.lookup('list:', 'str', Buffer.from('item-100')), undefined)
+  assert.is(s.lookup('list:', 'int', items[4]!), undefined, 'same bytes, other type label')
+  s.remember('list:', 'str', Buffer.from('late'), ivs[7]!)
+  assert.is(s.lookup('list:', 'str', Buffer.from('late')), ivs[7], 'remembered after the indexes were built')
+})
+
 test('hasClearLeaf says what leafSelection says: some non-empty leaf is left in clear', async () => {
   const yaml = await loadFormat('yaml')
   const docs = [
