@@ -39,9 +39,9 @@ function gitDirs(cwd: string, env: NodeJS.ProcessEnv): string[] | undefined {
 const SECTION = /^\s*\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\\n]|\\.)*)")?\s*\]\s*(?:[#;].*)?$/
 const KEY = /^\s*([A-Za-z][A-Za-z0-9-]*)\s*=\s*(\S.*)$/
 
-/** `section.subsection.key` (section and key lower-cased) of every key with a non-empty value in one config file. */
-export function configKeys(text: string): Set<string> {
-  const out = new Set<string>()
+/** `section.subsection.key` (section and key lower-cased) of every key with a non-empty value in one config file, with its last value as written. */
+export function configEntries(text: string): Map<string, string> {
+  const out = new Map<string, string>()
   let section: string | undefined
   for (const line of text.split(/\r?\n/)) {
     const s = SECTION.exec(line)
@@ -53,10 +53,13 @@ export function configKeys(text: string): Set<string> {
     }
     if (line.trimStart().startsWith('[')) section = undefined // a header we do not follow
     const k = KEY.exec(line)
-    if (k && section !== undefined) out.add(`${section}.${k[1]!.toLowerCase()}`)
+    if (k && section !== undefined) out.set(`${section}.${k[1]!.toLowerCase()}`, k[2]!)
   }
   return out
 }
+
+/** The keys of configEntries. */
+export const configKeys = (text: string): Set<string> => new Set(configEntries(text).keys())
 
 /** The config files read for `dirs` (repository, then the user's global ones). */
 function configFiles(dirs: string[], env: NodeJS.ProcessEnv): string[] {
@@ -67,13 +70,13 @@ function configFiles(dirs: string[], env: NodeJS.ProcessEnv): string[] {
   return files
 }
 
-/** Every key with a value in `files` (unreadable files skipped). */
-function keysIn(files: string[]): Set<string> {
-  const found = new Set<string>()
+/** Every key with a value in `files` (unreadable files skipped; a later file's value wins). */
+function entriesIn(files: string[]): Map<string, string> {
+  const found = new Map<string, string>()
   for (const f of files) {
     let text: string
     try { text = readFileSync(f, 'utf8') } catch { continue }
-    for (const k of configKeys(text)) found.add(k)
+    for (const [k, v] of configEntries(text)) found.set(k, v)
   }
   return found
 }
@@ -85,7 +88,7 @@ function keysIn(files: string[]): Set<string> {
 export function keysSetInConfigFiles(keys: readonly string[], cwd: string, env: NodeJS.ProcessEnv): true | undefined {
   const dirs = gitDirs(cwd, env)
   if (!dirs) return undefined
-  const found = keysIn(configFiles(dirs, env))
+  const found = entriesIn(configFiles(dirs, env))
   return keys.every((k) => found.has(k)) ? true : undefined
 }
 
@@ -118,7 +121,8 @@ export function peekRepository(cwd: string, env: NodeJS.ProcessEnv): PeekedRepos
   } catch {
     return undefined
   }
-  const keys = keysIn(configFiles(dirs, env))
-  if (keys.has('core.worktree') || keys.has('core.bare')) return undefined
-  return { root: dirname(gitDir), gitDir, keys }
+  const entries = entriesIn(configFiles(dirs, env))
+  const bare = entries.get('core.bare')
+  if (entries.has('core.worktree') || (bare !== undefined && !/^(false|no|off|0)\s*([#;].*)?$/i.test(bare))) return undefined
+  return { root: dirname(gitDir), gitDir, keys: new Set(entries.keys()) }
 }

@@ -123,7 +123,7 @@ test('no git call when the config files hold what the attributes need, or a noti
   chmodSync(join(bin, 'git'), 0o755)
   const env = { PATH: bin, HOME: join(dir, 'home') }
   writeFileSync(join(repo, '.gitattributes'), '*.enc.yaml diff=sops-like\n')
-  writeFileSync(join(repo, '.git', 'config'), '[diff "sops-like"]\n\ttextconv = sops-like textconv\n')
+  writeFileSync(join(repo, '.git', 'config'), '[core]\n\tbare = false\n[diff "sops-like"]\n\ttextconv = sops-like textconv\n') // as git init and git config write it
   assert.is(cloneSetupGap({ cwd: repo, env }), undefined)
   assert.not.ok(existsSync(trace), 'only the diff driver is named and it is set: git is not asked')
   writeFileSync(join(repo, '.gitattributes'), '*.enc.yaml diff=sops-like merge=sops-like\n')
