@@ -94,8 +94,32 @@ export function encryptBytes(plain: Uint8Array, type: EncType, key: Uint8Array, 
 }
 
 const b64Len = (bytes: number): number => 4 * Math.ceil(bytes / 3)
-/** The last base64 quantum of a segment is the canonical spelling of its bytes (padding bits zero). */
-const canonicalQuantum = (q: string): boolean => Buffer.from(q, 'base64').toString('base64') === q
+/** The value of a standard base64 letter (A-Z a-z 0-9 + /), -1 for anything else. */
+function b64Value(c: number): number {
+  if (c >= 65 && c <= 90) return c - 65
+  if (c >= 97 && c <= 122) return c - 71
+  if (c >= 48 && c <= 57) return c + 4
+  return c === 43 ? 62 : c === 47 ? 63 : -1
+}
+const PAD = 61 // '='
+
+/**
+ * The 4 characters of `s` at `at` (the last base64 quantum of a segment) are the canonical
+ * spelling of their bytes: standard letters, then `==` after a letter whose low 4 bits are zero,
+ * `=` after one whose low 2 bits are zero, or no padding (what decoding and re-encoding gives back).
+ */
+function canonicalQuantum(s: string, at: number): boolean {
+  const a = b64Value(s.charCodeAt(at))
+  const b = b64Value(s.charCodeAt(at + 1))
+  const c = s.charCodeAt(at + 2)
+  const d = s.charCodeAt(at + 3)
+  if (a < 0 || b < 0) return false
+  if (c === PAD) return d === PAD && (b & 15) === 0
+  const cv = b64Value(c)
+  if (cv < 0) return false
+  if (d === PAD) return (cv & 3) === 0
+  return b64Value(d) >= 0
+}
 
 /**
  * Whether an ENC text that decrypted to `plainLength` bytes under a `ivLength`-byte IV is exactly
@@ -115,7 +139,7 @@ export function isCanonicalEnc(enc: string, type: string, plainLength: number, i
   const typeAt = tagAt + 5 + t
   if (plainLength === 0 || enc.length !== typeAt + 6 + type.length + 1) return false
   if (!enc.startsWith(head) || !enc.startsWith(',iv:', ivAt) || !enc.startsWith(',tag:', tagAt) || !enc.startsWith(`,type:${type}]`, typeAt)) return false
-  return canonicalQuantum(enc.slice(ivAt - 4, ivAt)) && canonicalQuantum(enc.slice(tagAt - 4, tagAt)) && canonicalQuantum(enc.slice(typeAt - 4, typeAt))
+  return canonicalQuantum(enc, ivAt - 4) && canonicalQuantum(enc, tagAt - 4) && canonicalQuantum(enc, typeAt - 4)
 }
 
 /** update() + final() output; GCM's final() gives no bytes, so the usual case is no copy at all. */

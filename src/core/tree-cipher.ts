@@ -18,18 +18,28 @@ import { scalarBytes, type Comment, type Mapping, type Node, type Scalar, type S
  * `type:` label (and the same data key: a stash belongs to one opened document). GCM must never
  * see one (key, IV) pair with two different plaintexts, so the stash holds the decrypted bytes
  * as they were, not their canonical form: `+0000007` decrypted to the int 7 is written back as
- * `7` under a fresh IV. Entries are only collected while decrypting; the lookup map (keyed by a
- * digest of the plaintext, then compared byte for byte) is built on the first lookup — a plain
- * `decrypt` or `run` never pays for it.
+ * `7` under a fresh IV. Entries are only collected while decrypting; the lookup indexes (below)
+ * are built on a lookup that needs them — a plain `decrypt` or `run` never pays for them.
  *
  * With the same key, IV, AAD, label and bytes, AES-GCM gives the same ciphertext and tag, so the
  * `ENC[…]` text the value was read from is handed back too when it is exactly what encryption
  * would write (no CR/LF in the base64, nothing after `]`): `set` on one value of a large file
  * then runs the cipher over that value only.
+ *
+ * Re-encryption walks the tree in the order decryption did, so the entry after the last hit is
+ * tried first (same AAD, label, inline flag and bytes, compared in full): an unchanged file never
+ * builds an index at all. A miss (a changed, added or moved value) looks among the entries with
+ * the same AAD (an index by AAD, built on the first miss: a changed value costs no digest of every
+ * value); only an AAD shared by many entries (a long list) is looked up by a digest of the bytes.
  */
 export class IvStash {
-  private pending: Array<[aad: string, type: string, inline: boolean, bytes: Uint8Array, iv: Uint8Array, enc: string | undefined]> = []
-  private ivs?: Map<string, StashEntry>
+  private entries: StashEntry[] = []
+  /** Entry indices by AAD, built on the first miss of the in-order guess. */
+  private byAad?: Map<string, number[]>
+  /** Entry index by AAD, label, inline flag and bytes (digest), built when an AAD has many entries. */
+  private ivs?: Map<string, number>
+  /** Index of the entry the next lookup most likely wants (the one after the last hit). */
+  private next = 0
   /** The data key the remembered values were decrypted with: a text is reused only under that key. */
   private key?: Uint8Array
   /** Called by decryptTree before remembering anything. */
@@ -43,29 +53,55 @@ export class IvStash {
   }
   /** Records that `bytes` (exactly as decrypted) were encrypted under `iv` with this AAD and type label, as `enc` when given. */
   remember(aad: string, type: string, bytes: Uint8Array, iv: Uint8Array, inline = false, enc?: string): void {
-    if (this.ivs) this.ivs.set(IvStash.id(aad, type, bytes, inline), { bytes, iv, enc })
-    else this.pending.push([aad, type, inline, bytes, iv, enc])
+    const i = this.entries.push({ aad, type, inline, bytes, iv, enc }) - 1
+    if (this.byAad) addTo(this.byAad, aad, i)
+    this.ivs?.set(IvStash.id(aad, type, bytes, inline), i)
   }
   /** Forgets everything (a plain decrypt never re-encrypts: the decrypted bytes can go before the output is written). */
   clear(): void {
-    this.pending = []
+    this.entries = []
+    this.byAad = undefined
     this.ivs = undefined
+    this.next = 0
   }
   /** The IV that encrypted exactly `bytes` under this AAD and type label, if any. */
   lookup(aad: string, type: string, bytes: Uint8Array, inline = false): Uint8Array | undefined {
     return this.find(aad, type, bytes, inline)?.iv
+  }
+  private matches(i: number, aad: string, type: string, bytes: Uint8Array, inline: boolean): boolean {
+    const e = this.entries[i]
+    return !!e && e.aad === aad && e.type === type && e.inline === inline && Buffer.compare(e.bytes, bytes) === 0
+  }
+  /** The index of the entry for exactly these bytes, AAD, label and inline flag (the last one remembered), or -1. */
+  private indexOf(aad: string, type: string, bytes: Uint8Array, inline: boolean): number {
+    if (this.matches(this.next, aad, type, bytes, inline)) return this.next
+    if (!this.byAad) {
+      this.byAad = new Map()
+      this.entries.forEach((e, i) => addTo(this.byAad!, e.aad, i))
+    }
+    const same = this.byAad.get(aad)
+    if (!same) return -1
+    if (same.length <= FEW) {
+      for (let k = same.length - 1; k >= 0; k--) if (this.matches(same[k]!, aad, type, bytes, inline)) return same[k]!
+      return -1
+    }
+    if (!this.ivs) {
+      // later entries win, as in the scan above
+      this.ivs = new Map()
+      this.entries.forEach((e, i) => this.ivs!.set(IvStash.id(e.aad, e.type, e.bytes, e.inline), i))
+    }
+    const i = this.ivs.get(IvStash.id(aad, type, bytes, inline))
+    return i !== undefined && this.matches(i, aad, type, bytes, inline) ? i : -1
   }
   /**
    * The IV for exactly `bytes` (as `lookup`), with the `ENC[…]` text to reuse when it is canonical
    * and `key` is the data key it was decrypted with.
    */
   find(aad: string, type: string, bytes: Uint8Array, inline = false, key?: Uint8Array): { iv: Uint8Array; enc?: string } | undefined {
-    if (!this.ivs) {
-      this.ivs = new Map(this.pending.map(([a, t, i, b, iv, enc]) => [IvStash.id(a, t, b, i), { bytes: b, iv, enc }]))
-      this.pending = []
-    }
-    const hit = this.ivs.get(IvStash.id(aad, type, bytes, inline))
-    if (!hit || Buffer.compare(hit.bytes, bytes) !== 0) return undefined
+    const i = this.indexOf(aad, type, bytes, inline)
+    if (i < 0) return undefined
+    this.next = i + 1
+    const hit = this.entries[i]!
     if (hit.enc !== undefined && !isCanonicalEnc(hit.enc, type, hit.bytes.length, hit.iv.length)) hit.enc = undefined
     const sameKey = key !== undefined && this.key !== undefined && (key === this.key || view(key).equals(view(this.key)))
     return hit.enc !== undefined && sameKey ? { iv: hit.iv, enc: hit.enc } : { iv: hit.iv }
@@ -75,7 +111,15 @@ export class IvStash {
 /** A Buffer over the same memory (no copy of a data key). */
 const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
-interface StashEntry { bytes: Uint8Array; iv: Uint8Array; enc: string | undefined }
+/** Entries sharing an AAD that are compared one by one; more are looked up by digest. */
+const FEW = 32
+const addTo = (m: Map<string, number[]>, k: string, i: number): void => {
+  const l = m.get(k)
+  if (l) l.push(i)
+  else m.set(k, [i])
+}
+
+interface StashEntry { aad: string; type: string; inline: boolean; bytes: Uint8Array; iv: Uint8Array; enc: string | undefined }
 
 interface Ctx {
   readonly decide: Decide
@@ -271,4 +315,22 @@ export function leafSelection(tree: Tree, decide: Decide): LeafSelection[] {
     })
   })
   return out
+}
+
+/**
+ * Whether some scalar leaf that `leafSelection` would list is left unselected by `decide` and is
+ * not empty: the same walk and the same judgement, without building each leaf's record (the
+ * common case, every value selected, then costs one `decide` call per leaf).
+ */
+export function hasClearLeaf(tree: Tree, decide: Decide): boolean {
+  let found = false
+  for (const b of tree.branches) {
+    walkMap(b, [], [], (node, keys, stack) => {
+      if (found || node.kind === 'comment' || (node.type === 'str' && isEncrypted(node.text) && ENC_COMMENT.test(node.text))) return node
+      if (!decide(keys, stack, false) && node.type !== 'null' && scalarBytes(node).length !== 0) found = true
+      return node
+    })
+    if (found) return true
+  }
+  return false
 }

@@ -82,6 +82,21 @@ test('isCanonicalEnc: true exactly for what encryptBytes writes', () => {
   assert.not.ok(isCanonicalEnc(one.replace(data, bumped), 'str', 1, 32), 'non-canonical base64')
 })
 
+test('isCanonicalEnc: the last quantum is judged as a base64 decode and re-encode would judge it', () => {
+  const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ .\n'
+  const pick = (i: number): string => CHARS[i % CHARS.length]!
+  for (const n of [1, 2, 3]) {
+    const enc = encryptBytes(randomBytes(n), 'str', KEY, 'a:')
+    const at = enc.indexOf(',iv:') - 4
+    for (let i = 0; i < 20_000; i++) {
+      const r = randomBytes(4)
+      const q = pick(r[0]!) + pick(r[1]!) + (i % 3 === 0 ? '=' : pick(r[2]!)) + (i % 2 === 0 ? '=' : pick(r[3]!))
+      const expected = Buffer.from(q, 'base64').toString('base64') === q
+      assert.is(isCanonicalEnc(enc.slice(0, at) + q + enc.slice(at + 4), 'str', n, 32), expected, JSON.stringify(q))
+    }
+  }
+})
+
 const malformed = {
   'missing fields': 'ENC[AES256_GCM,data:8CvE,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=]',
   'bad base64': 'ENC[AES256_GCM,data:8C!E,iv:tjchf/lmMpXDOA1tLE/N4oY9IqJIzfQ/7NlvQlDUtoA=,tag:1aFCHIRp3j/VPNcCEsE95A==,type:str]',

@@ -15,7 +15,7 @@ import { MacBuilder } from '../../src/core/mac.js'
 import { macAad } from '../../src/core/metadata.js'
 import type { Mapping, Scalar } from '../../src/core/tree.js'
 import { compileSelectors, effectiveSelectors } from '../../src/core/selection.js'
-import { decryptTree, encryptTree, IvStash } from '../../src/core/tree-cipher.js'
+import { decryptTree, encryptTree, hasClearLeaf, IvStash, leafSelection } from '../../src/core/tree-cipher.js'
 import { createAgeRecipient } from '../../src/keys/age.js'
 import { decryptBytes, openBytes, parseEncrypted } from '../../src/ops/crypt/decrypt.js'
 import { encryptBytes } from '../../src/ops/crypt/encrypt.js'
@@ -122,6 +122,55 @@ test('IvStash hands an IV back only for the exact bytes, AAD and type it encrypt
   assert.is(s.lookup('other:', 'int', Buffer.from('+0000007')), undefined)
   assert.is(s.lookup('count:', 'str', Buffer.from('+0000007')), undefined)
   assert.is(s.lookup('count:', 'int', Buffer.from('+0000007')), iv)
+})
+
+test('IvStash in document order and out of it: the next entry is tried first, a changed or moved value still gets only its own IV', () => {
+  const s = new IvStash()
+  const ivs = [1, 2, 3, 4].map((n) => Buffer.alloc(32, n))
+  ;['a', 'b', 'c', 'd'].forEach((v, i) => s.remember(`${v}:`, 'str', Buffer.from(v), ivs[i]!))
+  assert.is(s.lookup('a:', 'str', Buffer.from('a')), ivs[0])
+  assert.is(s.lookup('b:', 'str', Buffer.from('changed')), undefined, 'the next entry with other bytes is no hit')
+  assert.is(s.lookup('c:', 'str', Buffer.from('c')), ivs[2])
+  assert.is(s.lookup('a:', 'str', Buffer.from('a')), ivs[0], 'out of order: found through the map')
+  assert.is(s.lookup('b:', 'str', Buffer.from('b')), ivs[1], 'then in order again')
+  assert.is(s.lookup('c:', 'int', Buffer.from('c')), undefined, 'same bytes, other type label')
+  assert.is(s.lookup('d:', 'str', Buffer.from('d'), true), undefined, 'same bytes, inline comment flag differs')
+  s.remember('e:', 'str', Buffer.from('e'), ivs[3]!)
+  assert.is(s.lookup('e:', 'str', Buffer.from('e')), ivs[3], 'remembered after the map was built')
+  s.clear()
+  assert.is(s.lookup('a:', 'str', Buffer.from('a')), undefined)
+})
+
+test('IvStash with a long list under one AAD (looked up by digest): reordered items keep their own IVs, changed ones get none', () => {
+  const s = new IvStash()
+  const items = Array.from({ length: 100 }, (_, i) => Buffer.from(`item-${i}`))
+  const ivs = items.map((_, i) => Buffer.alloc(32, i))
+  items.forEach((b, i) => s.remember('list:', 'str', b, ivs[i]!))
+  for (const i of [99, 3, 50, 0]) assert.is(s.lookup('list:', 'str', items[i]!), ivs[i], `item ${i}`)
+  assert.is(s.lookup('list:', 'str', Buffer.from('item-100')), undefined)
+  assert.is(s.lookup('list:', 'int', items[4]!), undefined, 'same bytes, other type label')
+  s.remember('list:', 'str', Buffer.from('late'), ivs[7]!)
+  assert.is(s.lookup('list:', 'str', Buffer.from('late')), ivs[7], 'remembered after the indexes were built')
+})
+
+test('hasClearLeaf says what leafSelection says: some non-empty leaf is left in clear', async () => {
+  const yaml = await loadFormat('yaml')
+  const docs = [
+    'a: 1\nb: x\n',
+    'a: 1\nb_unencrypted: x\n',
+    'a: 1\nb_unencrypted: ""\nc_unencrypted: null\n',
+    'list:\n  - x\n  # keep: me\n  - y\n---\nsecond_unencrypted: z\n',
+    '# keep: it\nshown: 1\nother: 2\n',
+  ]
+  const selectors = [{}, { unencrypted_suffix: '_unencrypted' }, { encrypted_regex: '^a$' }, { unencrypted_comment_regex: 'keep' }]
+  for (const text of docs) {
+    const tree = yaml.parse(Buffer.from(text))
+    for (const sel of selectors) {
+      const decide = compileSelectors(effectiveSelectors(sel))
+      const expected = leafSelection(tree, decide).some((l) => !l.selected && !l.empty)
+      assert.is(hasClearLeaf(tree, decide), expected, `${JSON.stringify(text)} with ${JSON.stringify(sel)}`)
+    }
+  }
 })
 
 /** A one-value tree `a: <enc>` decrypted with `key` into a fresh stash. */

@@ -45,48 +45,76 @@ export function goQuote(text: string): string {
   return out + text.slice(run) + '"'
 }
 
+/** Whether `b[j]` exists and lies in lo..hi. */
+const byteIn = (b: Uint8Array, j: number, lo: number, hi: number): boolean => j < b.length && b[j]! >= lo && b[j]! <= hi
+
 /** Length of the valid UTF-8 sequence at `i` (Go utf8.DecodeRune rules), or 0 if invalid. */
 function utf8SeqLen(b: Uint8Array, i: number): number {
   const c = b[i]!
-  const cont = (j: number, lo = 0x80, hi = 0xbf): boolean => j < b.length && b[j]! >= lo && b[j]! <= hi
-  if (c >= 0xc2 && c <= 0xdf) return cont(i + 1) ? 2 : 0
+  if (c >= 0xc2 && c <= 0xdf) return byteIn(b, i + 1, 0x80, 0xbf) ? 2 : 0
   if (c >= 0xe0 && c <= 0xef) {
     const lo = c === 0xe0 ? 0xa0 : 0x80
     const hi = c === 0xed ? 0x9f : 0xbf
-    return cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0
+    return byteIn(b, i + 1, lo, hi) && byteIn(b, i + 2, 0x80, 0xbf) ? 3 : 0
   }
   if (c >= 0xf0 && c <= 0xf4) {
     const lo = c === 0xf0 ? 0x90 : 0x80
     const hi = c === 0xf4 ? 0x8f : 0xbf
-    return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0
+    return byteIn(b, i + 1, lo, hi) && byteIn(b, i + 2, 0x80, 0xbf) && byteIn(b, i + 3, 0x80, 0xbf) ? 4 : 0
   }
   return 0
 }
 
-/** Go `json.Marshal` of a string holding arbitrary bytes: each invalid UTF-8 byte becomes `\ufffd`. */
+/** 1 for each ASCII code unit Go writes as is (see asciiEscape). */
+const ASCII_AS_IS = Uint8Array.from({ length: 0x80 }, (_, c) => (asciiEscape(c) === undefined ? 1 : 0))
+
+/** Writes an ASCII escape at `at`; returns the position after it. */
+function putAscii(buf: Buffer, at: number, esc: string): number {
+  for (let k = 0; k < esc.length; k++) buf[at++] = esc.charCodeAt(k)
+  return at
+}
+
+/** Output bytes gathered before they become one string of the result (a piece never splits a character). */
+const QUOTE_CHUNK = 1 << 16
+
+/**
+ * Go `json.Marshal` of a string holding arbitrary bytes: each invalid UTF-8 byte becomes `\ufffd`.
+ * The quoted form is written as UTF-8 bytes into one reused buffer, decoded into a string each
+ * 64 KiB: a large value costs a few dozen strings, never one per character.
+ */
 export function goQuoteBytes(bytes: Uint8Array): string {
   const text = decodeStrict(bytes)
   if (text !== undefined) return goQuote(text)
-  let out = '"'
+  const parts: string[] = []
+  const buf = Buffer.allocUnsafe(QUOTE_CHUNK + 8) // room for the longest item (6 bytes) past the mark
+  let at = 0
+  buf[at++] = 0x22
   let i = 0
   while (i < bytes.length) {
+    if (at >= QUOTE_CHUNK) {
+      parts.push(buf.toString('utf8', 0, at))
+      at = 0
+    }
     const c = bytes[i]!
     if (c < 0x80) {
-      out += asciiEscape(c) ?? String.fromCharCode(c)
+      if (ASCII_AS_IS[c]) buf[at++] = c
+      else at = putAscii(buf, at, asciiEscape(c)!)
       i++
       continue
     }
     const n = utf8SeqLen(bytes, i)
     if (n === 0) {
-      out += '\\ufffd'
+      at = putAscii(buf, at, '\\ufffd')
       i++
       continue
     }
-    const ch = Buffer.from(bytes.subarray(i, i + n)).toString('utf8')
-    out += ch === '\u2028' ? '\\u2028' : ch === '\u2029' ? '\\u2029' : ch
+    if (n === 3 && c === 0xe2 && bytes[i + 1] === 0x80 && (bytes[i + 2] === 0xa8 || bytes[i + 2] === 0xa9)) at = putAscii(buf, at, bytes[i + 2] === 0xa8 ? '\\u2028' : '\\u2029')
+    else for (let k = 0; k < n; k++) buf[at++] = bytes[i + k]!
     i += n
   }
-  return out + '"'
+  buf[at++] = 0x22
+  parts.push(buf.toString('utf8', 0, at))
+  return parts.length === 1 ? parts[0]! : parts.join('')
 }
 
 const TRUE_TEXTS = new Set(['True', 'true', 'TRUE', 't', 'T', '1'])

@@ -20,6 +20,8 @@ export interface OpenBytesOptions extends IdentityOptions {
   ignoreMac?: boolean
   /** The file's name, for messages (a damaged file is named in the command that restores it). */
   fileName?: string
+  /** The input as `parseEncrypted` already gave it (a caller that keeps the encrypted tree parses once). */
+  parsed?: { tree: Tree; metadata: Metadata }
 }
 
 const codeOf = (e: unknown): unknown => (e as { code?: unknown } | undefined)?.code
@@ -68,7 +70,7 @@ export async function parseEncrypted(input: Uint8Array, inputFormat: FormatName,
 
 /** Parses and decrypts an encrypted file, MAC verified unless `ignoreMac`. */
 export async function openBytes(input: Uint8Array, opts: OpenBytesOptions): Promise<OpenedDocument> {
-  const { tree, metadata } = await parseEncrypted(input, opts.inputFormat, opts.fileName)
+  const { tree, metadata } = opts.parsed ?? (await parseEncrypted(input, opts.inputFormat, opts.fileName))
   // read as sops reads it (duplicates kept, trailing data ignored), said once per file
   for (const n of tree.notes ?? []) opts.onNote?.(`warning: ${opts.fileName ?? 'the input'} is ${n}: read as sops does (every duplicate kept, trailing data ignored)`)
   const order = decryptionOrderOf(opts)

@@ -19,7 +19,7 @@ import { readInput } from '../../io/read.js'
 import type { IdentityOptions } from '../../keys/identities.js'
 import type { Identity } from '../../keys/key-source.js'
 import { encryptedCodec, pickFormat } from '../crypt/codec.js'
-import { openBytes } from '../crypt/decrypt.js'
+import { openBytes, parseEncrypted } from '../crypt/decrypt.js'
 import { checkRewriteRecipients } from '../keys/recipient-policy.js'
 import { guardRewrite, type RewriteGuardOptions } from '../keys/rewrite-guard.js'
 import { defined } from '../../defined.js'
@@ -66,11 +66,12 @@ export async function rewriteEncryptedFile(
   assertInPlaceTarget(abs, { refuseReadOnly: !opts.force })
   const format = await withIndent(await loadFormat(pickFormat(abs, opts.inputType)), opts.indent)
   const input = readInput(abs)
-  const doc = await openBytes(input, { ...opts, inputFormat: format.name, fileName: file })
+  const parsed = await parseEncrypted(input, format.name, file) // kept: the downgrade guard compares with it
+  const doc = await openBytes(input, { ...opts, inputFormat: format.name, fileName: file, parsed })
   await checkRewriteRecipients(file, abs, doc.metadata.keyGroups, opts)
   const { result, changed } = edit(doc, format)
   if (!changed && opts.idempotent) return { changed: false, written: false }
-  const guard = await guardRewrite(abs, input, format, doc, { ...opts, keepVersion: true }) // selector downgrade, key swap (rotates); sops' set keeps `version`
+  const guard = await guardRewrite(abs, input, format, doc, { ...opts, keepVersion: true, parsed }) // selector downgrade, key swap (rotates); sops' set keeps `version`
   writeFileAtomic(abs, await guard.seal(result, opts.now))
   return { changed, written: true }
 }

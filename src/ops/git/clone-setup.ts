@@ -4,19 +4,30 @@
  * user's) git config, which git never copies: a fresh clone then shows ciphertext in
  * `git diff` and puts `<<<<<<<` markers inside the `sops:` block on a merge. `check`,
  * `doctor`, `textconv` and the merge driver ask this module and print its one line.
- * Costs no git call when both entries are in the repository's or the user's config file
- * (config-peek.ts reads them), else one `git config` call when everything is set up.
+ * Costs no git call when the entries the attributes name are in the repository's or the user's
+ * config file (config-peek.ts reads them), nor while a notice printed less than a minute ago is
+ * quiet; else one `git config` call when everything is set up.
  */
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { runGit, type GitRunOptions } from '../../io/git-exec.js'
-import { keysSetInConfigFiles } from './config-peek.js'
+import { keysSetInConfigFiles, peekRepository } from './config-peek.js'
 
 const DRIVER = 'sops-like'
 /** The entry each attribute needs in git config. */
 const NEEDS: Array<[attr: string, key: string]> = [[`diff=${DRIVER}`, `diff.${DRIVER}.textconv`], [`merge=${DRIVER}`, `merge.${DRIVER}.driver`]]
 /** How long a textconv/merge notice stays quiet after it was printed (git runs one process per file). */
 const QUIET_MS = 60_000
+/** The stamp file (in the git dir) of the last notice printed. */
+const STAMP = 'sops-like-setup-notice'
+
+function stampFresh(stamp: string): boolean {
+  try {
+    return Date.now() - statSync(stamp).mtimeMs < QUIET_MS
+  } catch {
+    return false // no stamp yet
+  }
+}
 
 export interface CloneSetupGap {
   /** Repository top folder. */
@@ -60,8 +71,16 @@ export function repoDirs(o: GitRunOptions): { root: string; gitDir: string } | u
 
 /** What this clone lacks for the drivers its attributes name (undefined when nothing, or outside a repository). */
 export function cloneSetupGap(o: GitRunOptions): CloneSetupGap | undefined {
+  const env = o.env ?? process.env
   // both entries found in the config files: set up, no git call (an unsure answer asks git below)
-  if (keysSetInConfigFiles(NEEDS.map(([, k]) => k), o.cwd, o.env ?? process.env)) return undefined
+  if (keysSetInConfigFiles(NEEDS.map(([, k]) => k), o.cwd, env)) return undefined
+  // a plain repository: the entries its attributes need are all found in the config files (often
+  // just the diff driver), no git call either
+  const peek = peekRepository(o.cwd, env)
+  if (peek) {
+    const lines = attributeLines(peek.root, peek.gitDir)
+    if (NEEDS.every(([a, k]) => peek.keys.has(k) || !lines.some((l) => l.split(/\s+/).includes(a)))) return undefined
+  }
   const have = configuredKeys(o)
   if (!have || NEEDS.every(([, k]) => have.has(k))) return undefined
   const dirs = repoDirs(o)
@@ -85,14 +104,15 @@ export function cloneSetupNotice(o: GitRunOptions): string | undefined {
  * file: prints at most once a minute per repository (a stamp file in the git dir).
  */
 export function cloneSetupNoticeOnce(o: GitRunOptions): string | undefined {
+  // printed less than a minute ago: nothing to say whatever the answer, and no git call to find out
+  const peek = peekRepository(o.cwd, o.env ?? process.env)
+  if (peek && stampFresh(join(peek.gitDir, STAMP))) return undefined
   const notice = cloneSetupNotice(o)
   if (!notice) return undefined
   const dirs = repoDirs(o)
   if (!dirs) return notice
-  const stamp = join(dirs.gitDir, 'sops-like-setup-notice')
-  try {
-    if (Date.now() - statSync(stamp).mtimeMs < QUIET_MS) return undefined
-  } catch { /* no stamp yet */ }
+  const stamp = join(dirs.gitDir, STAMP)
+  if (stampFresh(stamp)) return undefined
   try { writeFileSync(stamp, ''); const now = new Date(); utimesSync(stamp, now, now) } catch { /* a read-only repository: print every time */ }
   return notice
 }

@@ -9,6 +9,7 @@
  */
 import type { Format } from '../../formats/index.js'
 import { sealTree, type OpenedDocument } from '../../core/document.js'
+import type { Metadata } from '../../core/metadata.js'
 import type { Tree } from '../../core/tree.js'
 import { RecipientError } from '../../errors.js'
 import { encryptedCodec } from '../crypt/codec.js'
@@ -29,6 +30,8 @@ export interface RewriteGuardOptions {
 }
 
 interface GuardContext extends RewriteGuardOptions {
+  /** `asRead` as parseEncrypted gave it, when the caller has it (else parsed again if needed). */
+  parsed?: { tree: Tree; metadata: Metadata }
   env?: NodeJS.ProcessEnv
   configPath?: string
   onNote?: (line: string) => void
@@ -47,7 +50,7 @@ export async function guardRewrite(abs: string, asRead: Uint8Array | undefined, 
   const head = asRead ? await committedVersion(abs, format.name, opts.env) : undefined
   const rotate = !!head && !opts.noRotate && wrappedKeysChanged(head.metadata, doc.metadata)
   const previous: PreviousVersion[] = []
-  if (asRead) previous.push({ label: 'the file as read', load: () => parseEncrypted(asRead, format.name) })
+  if (asRead) previous.push({ label: 'the file as read', load: async () => opts.parsed ?? parseEncrypted(asRead, format.name) })
   if (head) previous.push({ label: 'the last commit', load: async () => head })
   return {
     async seal(plain, now) {

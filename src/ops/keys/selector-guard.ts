@@ -12,7 +12,7 @@ import { loadConfigFor, matchRule } from '../../config/rules.js'
 import type { CreationRule } from '../../config/schema.js'
 import type { Metadata } from '../../core/metadata.js'
 import { compileSelectors, effectiveSelectors, SELECTOR_KEYS, type Decide, type Selectors } from '../../core/selection.js'
-import { leafSelection } from '../../core/tree-cipher.js'
+import { hasClearLeaf, leafSelection } from '../../core/tree-cipher.js'
 import type { Tree } from '../../core/tree.js'
 import { SelectorDowngradeError } from '../../errors.js'
 import { defined } from '../../defined.js'
@@ -69,7 +69,9 @@ function decideOf(s: Selectors): Decide | undefined {
  */
 export async function assertNoDowngrade(plain: Tree, selectors: Selectors, format: FormatName, previous: PreviousVersion[]): Promise<void> {
   if (format === 'binary') return
-  const clear = leafSelection(plain, compileSelectors(effectiveSelectors(selectors))).filter((l) => !l.selected && !l.empty)
+  const decide = compileSelectors(effectiveSelectors(selectors))
+  if (!hasClearLeaf(plain, decide)) return
+  const clear = leafSelection(plain, decide).filter((l) => !l.selected && !l.empty)
   if (!clear.length) return
   const hits = new Map<string, { keys: string[]; why: string }>()
   for (const p of previous) {

@@ -215,6 +215,56 @@ test('raw (non-UTF-8) strings: each invalid byte becomes \\ufffd like Go', () =>
   assert.is(out, '{\n\t"b": "a\\ufffdé\\ufffd\\ufffd\\ufffd\\u003c"\n}\n')
 })
 
+/** goQuoteBytes as it was first written (one character at a time): the reference the run-writing one must match byte for byte. */
+function quoteBytesReference(bytes: Uint8Array): string {
+  const esc = (c: number): string | undefined => {
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c !== 0x3c && c !== 0x3e && c !== 0x26) return undefined
+    const named: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' }
+    return named[c] ?? '\\u00' + c.toString(16).padStart(2, '0')
+  }
+  const seqLen = (b: Uint8Array, i: number): number => {
+    const c = b[i]!
+    const cont = (j: number, lo = 0x80, hi = 0xbf): boolean => j < b.length && b[j]! >= lo && b[j]! <= hi
+    if (c >= 0xc2 && c <= 0xdf) return cont(i + 1) ? 2 : 0
+    if (c >= 0xe0 && c <= 0xef) return cont(i + 1, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf) && cont(i + 2) ? 3 : 0
+    if (c >= 0xf0 && c <= 0xf4) return cont(i + 1, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf) && cont(i + 2) && cont(i + 3) ? 4 : 0
+    return 0
+  }
+  let out = '"'
+  for (let i = 0; i < bytes.length;) {
+    const c = bytes[i]!
+    if (c < 0x80) { out += esc(c) ?? String.fromCharCode(c); i++; continue }
+    const n = seqLen(bytes, i)
+    if (n === 0) { out += '\\ufffd'; i++; continue }
+    const ch = Buffer.from(bytes.subarray(i, i + n)).toString('utf8')
+    out += ch === '\u2028' ? '\\u2028' : ch === '\u2029' ? '\\u2029' : ch
+    i += n
+  }
+  return out + '"'
+}
+
+test('raw strings written in runs: the same bytes as one character at a time, across 64 KiB pieces and at every edge', () => {
+  const edges = [
+    [0xff], [0xe2, 0x80, 0xa8], [0xe2, 0x80, 0xa9], [0xe2, 0x80], [0xf0, 0x9f, 0x98, 0x80], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80],
+    [0x00], [0x1f], [0x22], [0x5c], [0x3c], [0x3e], [0x26], [0x7f], [0x0a], [0xc3, 0xa9], [0xc3], [0xf4, 0x90, 0x80, 0x80],
+  ]
+  let seed = 7
+  const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 16
+  const cases: Uint8Array[] = edges.map((e) => Uint8Array.from([0x61, ...e, 0xff, ...e]))
+  for (const size of [3, 100, 70_000, 200_003]) {
+    const b = new Uint8Array(size)
+    for (let i = 0; i < size; i++) b[i] = next() & 0xff
+    // sprinkle whole sequences so that valid multi-byte characters straddle the piece edges too
+    for (let i = 0; i + 4 < size; i += 997) b.set(edges[i % edges.length]!, i)
+    b[0] = 0xff
+    cases.push(b)
+  }
+  for (const raw of cases) {
+    const out = emit(doc([['b', { kind: 'scalar', type: 'str', text: 'ignored', raw }]]))
+    assert.is(out, `{\n\t"b": ${quoteBytesReference(raw)}\n}\n`, `${raw.length} bytes`)
+  }
+})
+
 test('scalar types: ints as is, floats in Go JSON spelling, bools, null, time, bytes', () => {
   const out = emit(doc([
     ['i', sc('int', '-12345678901234567890')],

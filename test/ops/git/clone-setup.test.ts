@@ -5,11 +5,12 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CMD, Repos } from '../../helpers/git-repo.js'
 import { makeAgeKey, tempDir, type TestKey } from '../../helpers/keys.js'
 import { doctor } from '../../../src/ops/doctor/index.js'
+import { cloneSetupGap, cloneSetupNoticeOnce } from '../../../src/ops/git/clone-setup.js'
 
 let t: ReturnType<typeof tempDir>
 let k: TestKey
@@ -107,6 +108,31 @@ test('doctor: a git section with each missing piece and the one command; all ok 
   // outside a repository: no git section
   const outside = await doctor(undefined, { cwd: t.dir, env: g.env() })
   assert.is(outside.git, undefined)
+})
+
+test('no git call when the config files hold what the attributes need, or a notice was printed less than a minute ago', () => {
+  const dir = join(t.dir, 'plain')
+  const repo = join(dir, 'repo')
+  mkdirSync(join(repo, '.git', 'info'), { recursive: true })
+  writeFileSync(join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n')
+  // a `git` that only leaves a trace: any call is seen
+  const bin = join(dir, 'bin')
+  const trace = join(dir, 'git-called')
+  mkdirSync(bin)
+  writeFileSync(join(bin, 'git'), `#!/bin/sh\n: > '${trace}'\nexit 128\n`)
+  chmodSync(join(bin, 'git'), 0o755)
+  const env = { PATH: bin, HOME: join(dir, 'home') }
+  writeFileSync(join(repo, '.gitattributes'), '*.enc.yaml diff=sops-like\n')
+  writeFileSync(join(repo, '.git', 'config'), '[core]\n\tbare = false\n[diff "sops-like"]\n\ttextconv = sops-like textconv\n') // as git init and git config write it
+  assert.is(cloneSetupGap({ cwd: repo, env }), undefined)
+  assert.not.ok(existsSync(trace), 'only the diff driver is named and it is set: git is not asked')
+  writeFileSync(join(repo, '.gitattributes'), '*.enc.yaml diff=sops-like merge=sops-like\n')
+  assert.is(cloneSetupGap({ cwd: repo, env }), undefined, 'git (here failing) is asked when the merge driver is not in the files')
+  assert.ok(existsSync(trace))
+  rmSync(trace)
+  writeFileSync(join(repo, '.git', 'sops-like-setup-notice'), '')
+  assert.is(cloneSetupNoticeOnce({ cwd: repo, env }), undefined)
+  assert.not.ok(existsSync(trace), 'a fresh stamp: quiet without asking git')
 })
 
 test.run()

@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { configKeys, keysSetInConfigFiles } from '../../../src/ops/git/config-peek.js'
+import { configKeys, keysSetInConfigFiles, peekRepository } from '../../../src/ops/git/config-peek.js'
 import { tempDir } from '../../helpers/keys.js'
 
 const KEYS = ['diff.sops-like.textconv', 'merge.sops-like.driver']
@@ -65,6 +65,42 @@ test('keysSetInConfigFiles: a linked worktree (.git file) reads the common confi
     mkdirSync(join(t.dir, 'wt'))
     writeFileSync(join(t.dir, 'wt', '.git'), `gitdir: ${join(common, 'worktrees', 'wt')}\n`)
     assert.is(keysSetInConfigFiles(KEYS, join(t.dir, 'wt'), env), true)
+  } finally {
+    t.cleanup()
+  }
+})
+
+test('peekRepository: a plain repository gives its top folder, .git and the keys found; anything else is left to git', () => {
+  const t = tempDir()
+  try {
+    const env = { HOME: join(t.dir, 'home') }
+    const repo = join(t.dir, 'repo')
+    mkdirSync(join(repo, '.git'), { recursive: true })
+    mkdirSync(join(repo, 'sub'))
+    assert.is(peekRepository(repo, env), undefined, 'a .git folder without HEAD is not a repository to git')
+    writeFileSync(join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n')
+    writeFileSync(join(repo, '.git', 'config'), '[diff "sops-like"]\n\ttextconv = x\n')
+    const p = peekRepository(join(repo, 'sub'), env)
+    assert.is(p?.root, repo)
+    assert.is(p?.gitDir, join(repo, '.git'))
+    assert.ok(p?.keys.has('diff.sops-like.textconv'))
+    assert.not.ok(p?.keys.has('merge.sops-like.driver'))
+    assert.is(peekRepository(join(repo, '.git'), env), undefined, 'inside the git dir: no work tree')
+    assert.is(peekRepository(repo, { ...env, GIT_DIR: join(repo, '.git') }), undefined)
+    assert.is(peekRepository(repo, { ...env, GIT_WORK_TREE: repo }), undefined)
+    assert.is(peekRepository(t.dir, env), undefined, 'outside a repository')
+    writeFileSync(join(repo, '.git', 'config'), '[core]\n\tbare = false\n')
+    assert.is(peekRepository(repo, env)?.root, repo, 'git init writes bare = false')
+    writeFileSync(join(repo, '.git', 'config'), '[core]\n\tbare = true\n')
+    assert.is(peekRepository(repo, env), undefined, 'a bare repository has no work tree')
+    writeFileSync(join(repo, '.git', 'config'), '[core]\n\tworktree = /elsewhere\n')
+    assert.is(peekRepository(repo, env), undefined, 'core.worktree moves the top folder')
+    const linked = join(t.dir, 'linked')
+    mkdirSync(join(repo, '.git', 'worktrees', 'l'), { recursive: true })
+    writeFileSync(join(repo, '.git', 'worktrees', 'l', 'commondir'), '../..\n')
+    mkdirSync(linked)
+    writeFileSync(join(linked, '.git'), `gitdir: ${join(repo, '.git', 'worktrees', 'l')}\n`)
+    assert.is(peekRepository(linked, env), undefined, 'a linked worktree')
   } finally {
     t.cleanup()
   }
