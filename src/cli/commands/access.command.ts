@@ -2,6 +2,8 @@
  * Declares `access` (work loaded lazily from access.action.ts): who can read which encrypted
  * file or value, what one person can read, and what changed in access since a git revision —
  * from metadata alone, no key needed.
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'

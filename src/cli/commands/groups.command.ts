@@ -1,6 +1,8 @@
 /**
  * Declares sops' `groups add` and `groups delete` (work loaded lazily from groups.action.ts):
  * the same flags and output as sops (the file on standard output unless -i).
+ * Every declaration has the same shape on purpose: flags, help, and an action that loads its
+ * work with import() (the start-up rule that test/architecture.test.ts checks; see ARCHITECTURE.md).
  */
 import { Option, type Command } from 'commander'
 import type { CommandContext } from '../context.js'
