@@ -27,7 +27,7 @@ const set = [...SETS, 'list'].includes(process.argv[2]) ? process.argv[2] : 'all
 const filter = new RegExp((set === 'all' ? process.argv[2] : process.argv[3]) ?? '')
 
 /** Test helpers that start processes (the CLI from source, git, gpg, a whole team in real git). */
-const PROCESS_HELPERS = ['helpers/git-repo.ts', 'helpers/run.ts', 'team/harness.ts', 'adversarial/spawn.ts', 'keys/pgp-helpers.ts']
+const PROCESS_HELPERS = ['helpers/git-repo.ts', 'ops/report/dated-git.ts', 'helpers/run.ts', 'team/harness.ts', 'adversarial/spawn.ts', 'keys/pgp-helpers.ts']
 /** Starts a process itself, calls spawnCli (helpers/cli.ts, whose runCli stays in-process), or needs dist/ from `npm run build`. */
 const E2E_TEXT = /from 'node:child_process'|\bspawnCli\(|dist\/(cli|src)\//
 

@@ -6,7 +6,6 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encryptBytes } from '../../../src/ops/crypt/encrypt.js'
@@ -18,30 +17,15 @@ import { createAgeRecipient } from '../../../src/keys/age.js'
 import { offboardDates, offboardWithHistory } from '../../../src/ops/report/history-offboard.js'
 import { makeAgeKey, tempDir, type TestKey } from '../../helpers/keys.js'
 import { runCli } from '../../helpers/cli.js'
+import { datedGit, iso, NOKEY, withKey } from './dated-git.js'
 
-const DAY = 86_400_000
-const NOKEY = { HOME: '/nonexistent-home', XDG_CONFIG_HOME: '/nonexistent-home/.config', PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' }
-const withKey = (k: TestKey) => ({ ...NOKEY, SOPS_AGE_KEY_FILE: k.file })
 const now = Date.now()
-const ago = (days: number) => Math.floor((now - days * DAY) / 1000) * 1000
-const iso = (ms: number) => new Date(ms).toISOString()
 
 let t: ReturnType<typeof tempDir>
 let A: TestKey, B: TestKey
 let dir: string
-const commits: Record<string, string> = {}
+const { commits, ago, git, commit } = datedGit(() => dir, now)
 
-function git(args: string[], when?: number): string {
-  const date = when !== undefined ? `@${when / 1000} +0000` : undefined
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: dir, env: { ...NOKEY, ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}) }, stdio: 'pipe',
-  }).toString('utf8')
-}
-function commit(name: string, days: number): void {
-  git(['add', '-A'])
-  git(['commit', '-q', '-m', name], ago(days))
-  commits[name] = git(['rev-parse', 'HEAD']).trim()
-}
 const set = async (file: string, key: string, value: string, days: number) =>
   setValue(join(dir, file), `["${key}"]`, await parseSetValue(JSON.stringify(value)), { env: withKey(A), now: new Date(ago(days)) })
 

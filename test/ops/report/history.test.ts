@@ -23,11 +23,8 @@ import { parseRawLog } from '../../../src/ops/report/history-git.js'
 import { parseDuration, valueHistory } from '../../../src/ops/report/history.js'
 import { makeAgeKey, tempDir, type TestKey } from '../../helpers/keys.js'
 import { runCli } from '../../helpers/cli.js'
+import { datedGit, DAY, iso, NOKEY, withKey } from './dated-git.js'
 
-const DAY = 86_400_000
-/** No identity anywhere: the reports must work without a key. */
-const NOKEY = { HOME: '/nonexistent-home', XDG_CONFIG_HOME: '/nonexistent-home/.config', PATH: process.env.PATH ?? '', GIT_CONFIG_NOSYSTEM: '1' }
-const withKey = (k: TestKey) => ({ ...NOKEY, SOPS_AGE_KEY_FILE: k.file })
 
 // ---- the heuristic on made-up snapshots ----
 
@@ -90,22 +87,8 @@ let t: ReturnType<typeof tempDir>
 let A: TestKey, B: TestKey, C: TestKey
 let dir: string
 const now = Date.now()
-/** `days` ago, to the second (git keeps seconds). */
-const ago = (days: number) => Math.floor((now - days * DAY) / 1000) * 1000
-const iso = (ms: number) => new Date(ms).toISOString()
-const commits: Record<string, string> = {}
+const { commits, ago, git, commit } = datedGit(() => dir, now)
 
-function git(args: string[], when?: number): string {
-  const date = when !== undefined ? `@${when / 1000} +0000` : undefined
-  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
-    cwd: dir, env: { ...NOKEY, ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}) }, stdio: 'pipe',
-  }).toString('utf8')
-}
-function commit(name: string, days: number): void {
-  git(['add', '-A'])
-  git(['commit', '-q', '-m', name], ago(days))
-  commits[name] = git(['rev-parse', 'HEAD']).trim()
-}
 const config = (names: string[]) => `recipients:\n  alice: ${A.recipient}\n  bob: ${B.recipient}\n  carol: ${C.recipient}\ncreation_rules:\n  - path_regex: \\.(json|env)$\n    age: ${names.join(', ')}\n`
 const set = async (file: string, key: string, value: string, days: number) => {
   await setValue(join(dir, file), `["${key.split('.').join('"]["')}"]`, await parseSetValue(JSON.stringify(value)), { env: withKey(A), now: new Date(ago(days)) })
